@@ -1,0 +1,31 @@
+"""Channel tasks: thin wrappers that take ids and call services."""
+
+from celery import shared_task
+
+
+@shared_task(name="inbox.webhook_event_process")
+def webhook_event_process_task(event_id: int) -> str | None:
+    from inbox.services.receiving import webhook_event_process
+
+    return webhook_event_process(event_id=event_id)
+
+
+@shared_task(name="inbox.message_deliver")
+def message_deliver_task(message_id: int) -> str | None:
+    from inbox.services.sending import message_deliver
+
+    return message_deliver(message_id=message_id)
+
+
+@shared_task(name="inbox.sweep_pending")
+def sweep_pending_task() -> dict:
+    from inbox.services.webhooks import sweep_pending
+
+    return sweep_pending()
+
+
+@shared_task(name="inbox.channels_refresh_tokens")
+def channels_refresh_tokens_task() -> int:
+    from inbox.services.channels import channels_refresh_expiring
+
+    return channels_refresh_expiring()
