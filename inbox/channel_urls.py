@@ -23,7 +23,9 @@ urlpatterns = [
         views.channel_connect_tiktok_start,
         name="channel_connect_tiktok",
     ),
-    path("channels/tiktok/callback/", views.channel_tiktok_callback, name="channel_tiktok_callback"),
+    path(
+        "channels/tiktok/callback/", views.channel_tiktok_callback, name="channel_tiktok_callback"
+    ),
     path(
         "t/<slug:tenant_slug>/settings/channels/<int:channel_id>/disconnect/",
         views.channel_disconnect_view,

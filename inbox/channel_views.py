@@ -247,7 +247,9 @@ def webhook_event_list(request):
     if status in (WebhookEvent.Status.FAILED, WebhookEvent.Status.UNROUTED):
         qs = qs.filter(status=status)
     events = qs.select_related("tenant").order_by("-received_at")[:200]
-    return render(request, "inbox/channels/webhook_events.html", {"events": events, "status": status})
+    return render(
+        request, "inbox/channels/webhook_events.html", {"events": events, "status": status}
+    )
 
 
 @require_POST
@@ -259,6 +261,7 @@ def webhook_event_reprocess_view(request, webhook_event_id: int):
     webhook_event_reprocess(event=event)
     event.refresh_from_db()
     messages.success(
-        request, _("Event %(id)s reprocessed: %(status)s.") % {"id": event.pk, "status": event.status}
+        request,
+        _("Event %(id)s reprocessed: %(status)s.") % {"id": event.pk, "status": event.status},
     )
     return redirect("webhook_event_list")

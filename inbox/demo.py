@@ -7,6 +7,7 @@ stored → processed) and the real send path for the agent replies.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.utils import timezone
@@ -33,7 +34,13 @@ CONVERSATIONS = [
         "",
         "สวัสดีครับ คุณสมชาย ของจะส่งออกวันนี้ครับ 🙏",
     ),
-    ("whatsapp", "Nguyễn Văn An", ["Shop ơi, đơn #1042 của mình tới đâu rồi?"], "120212345678900123", ""),
+    (
+        "whatsapp",
+        "Nguyễn Văn An",
+        ["Shop ơi, đơn #1042 của mình tới đâu rồi?"],
+        "120212345678900123",
+        "",
+    ),
     (
         "messenger",
         "Camille Martin",
@@ -78,8 +85,12 @@ def seed_channels(tenant) -> dict[str, Channel]:
                 "open_id": open_id,
                 "access_token": f"act.{open_id}.demo",
                 "refresh_token": f"rft.{open_id}.demo",
-                "scopes": ["user.info.basic", "message.list.read", "message.list.send",
-                           "message.list.manage"],
+                "scopes": [
+                    "user.info.basic",
+                    "message.list.read",
+                    "message.list.send",
+                    "message.list.manage",
+                ],
             },
         ),
         "whatsapp": _channel(
@@ -90,7 +101,11 @@ def seed_channels(tenant) -> dict[str, Channel]:
             {"access_token": f"EAA.sim.{suffix}"},
         ),
         "messenger": _channel(
-            tenant, "messenger", page_id, "Messenger · Demo Shop", {"access_token": f"EAA.{page_id}.demo"}
+            tenant,
+            "messenger",
+            page_id,
+            "Messenger · Demo Shop",
+            {"access_token": f"EAA.{page_id}.demo"},
         ),
     }
     for provider, name, texts, ad_id, reply in CONVERSATIONS:
@@ -108,8 +123,6 @@ def seed_channels(tenant) -> dict[str, Channel]:
                 .first()
             )
             if conversation is not None:
-                try:
+                with contextlib.suppress(MessageRejected):
                     message_send(conversation=conversation, text=reply, author_kind="agent")
-                except MessageRejected:
-                    pass
     return channels

@@ -327,6 +327,7 @@ class WebhookEvent(models.Model):
 # The provider simulator's records (owned by the channels work; see inbox/simulator/).
 from inbox.simulator.models import (  # noqa: E402, F401
     SimulatorFailure,
+    SimulatorProfile,
     SimulatorRequest,
     SimulatorRevokedToken,
 )

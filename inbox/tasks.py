@@ -10,6 +10,7 @@ def ping_database(tenant_id: int, action: str) -> None:
     """A health check for operators and tests: proves a worker reaches the database."""
     AuditLog.objects.create(tenant_id=tenant_id, action=action)
 
+
 @shared_task(name="inbox.webhook_event_process")
 def webhook_event_process_task(event_id: int) -> str | None:
     from inbox.services.receiving import webhook_event_process

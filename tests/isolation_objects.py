@@ -45,8 +45,12 @@ def _webhook_event(tenant):
 
     channel = factories.ChannelFactory(tenant=tenant)
     return WebhookEvent.objects.create(
-        provider="whatsapp", body=b"{}", dedup_key=f"walker-{channel.pk}", status="failed",
-        tenant=tenant, channel=channel,
+        provider="whatsapp",
+        body=b"{}",
+        dedup_key=f"walker-{channel.pk}",
+        status="failed",
+        tenant=tenant,
+        channel=channel,
     )
 
 

@@ -12,7 +12,8 @@ def insert_ignore_conflict(obj) -> int | None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(
+    # Identifiers come from the model's metadata (quoted), values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(  # noqa: S608
         quote(meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),

@@ -103,8 +103,11 @@ def channel_connect_tiktok(
     missing = tiktok.missing_scopes(tokens.scopes)
     if missing:
         raise ChannelConnectError(
-            _("TikTok did not grant the permissions Parley needs: %(scopes)s. Connect again and "
-              "allow them.") % {"scopes": ", ".join(missing)}
+            _(
+                "TikTok did not grant the permissions Parley needs: %(scopes)s. Connect again and "
+                "allow them."
+            )
+            % {"scopes": ", ".join(missing)}
         )
     return _save_channel(
         tenant=tenant,

@@ -32,6 +32,7 @@ from inbox.providers.base import (
     InboundMessage,
     ParsedBatch,
     PayloadError,
+    ProviderError,
     ReadReceipt,
     ReferralEvent,
     StatusUpdate,
@@ -181,6 +182,7 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: _E
         .first()
     )
     if identity is None:
+        name = name or _profile_name(channel, external_id)
         contact = Contact.objects.create(tenant=channel.tenant, name=name or "")
         identity = ContactIdentity(
             tenant=channel.tenant,
@@ -209,6 +211,28 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: _E
         identity.username = name
         identity.save(update_fields=["username"])
     return identity
+
+
+def _profile_name(channel: Channel, external_id: str) -> str:
+    """Messenger webhooks carry no name: ask the profile API once, for a new contact."""
+    if channel.provider != "messenger":
+        return ""
+    from inbox.providers import messenger
+
+    from . import http
+
+    try:
+        with http.client_for(channel) as client:
+            profile = messenger.fetch_profile(
+                client,
+                base_url=http.base_url_for(channel),
+                credentials=channel.credentials,
+                psid=external_id,
+                **http.provider_opts("messenger"),
+            )
+    except ProviderError:
+        return ""
+    return messenger.display_name(profile)
 
 
 def conversation_for(
@@ -259,7 +283,9 @@ def conversation_for(
 # --- messages -------------------------------------------------------------------------------
 
 
-def message_receive(*, channel: Channel, inbound: InboundMessage, effects: _Effects) -> Message | None:
+def message_receive(
+    *, channel: Channel, inbound: InboundMessage, effects: _Effects
+) -> Message | None:
     """Store one message seen in a webhook. Returns the new message, or None when it was
     already stored (redelivery) or is an echo of our own send."""
     if inbound.direction == "out":
@@ -310,7 +336,9 @@ def message_receive(*, channel: Channel, inbound: InboundMessage, effects: _Effe
     return message
 
 
-def _insert_message(*, channel, conversation, inbound: InboundMessage, direction, author_kind, status, **extra):
+def _insert_message(
+    *, channel, conversation, inbound: InboundMessage, direction, author_kind, status, **extra
+):
     reply_to = None
     if inbound.reply_to:
         reply_to = (

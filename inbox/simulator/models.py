@@ -39,3 +39,13 @@ class SimulatorRevokedToken(models.Model):
 
     class Meta:
         app_label = "inbox"
+
+
+class SimulatorProfile(models.Model):
+    """Names of simulated customers, for the fake Messenger profile API."""
+
+    external_id = models.CharField(max_length=128, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        app_label = "inbox"

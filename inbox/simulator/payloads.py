@@ -65,7 +65,9 @@ def build_inbound(
             }
             payloads.append(
                 _tiktok_event(
-                    "im_referral_msg", account_id, {**base, "timestamp": now_ms - 1, "referral": referral}
+                    "im_referral_msg",
+                    account_id,
+                    {**base, "timestamp": now_ms - 1, "referral": referral},
                 )
             )
         content = {
@@ -141,7 +143,9 @@ def build_inbound(
             "message": {"mid": "m_SIM" + secrets.token_urlsafe(18), "text": text},
         }
     )
-    return [{"object": "page", "entry": [{"id": account_id, "time": now_ms, "messaging": messaging}]}]
+    return [
+        {"object": "page", "entry": [{"id": account_id, "time": now_ms, "messaging": messaging}]}
+    ]
 
 
 def post_signed(*, provider: str, payload: dict) -> IngestResult:
@@ -153,6 +157,10 @@ def post_signed(*, provider: str, payload: dict) -> IngestResult:
 
 def simulate_inbound(*, channel, name: str, text: str, ad_id: str = "") -> list[IngestResult]:
     """Send correctly signed webhooks as customer ``name`` of ``channel``."""
+    from .store import DatabaseStore
+
+    if channel.provider == "messenger":  # Messenger webhooks carry no name: the profile API does
+        DatabaseStore().set_profile(customer_id_for("messenger", name), name)
     return [
         post_signed(provider=channel.provider, payload=p)
         for p in build_inbound(

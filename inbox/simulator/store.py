@@ -9,7 +9,7 @@ from dataclasses import asdict
 from django.db import transaction
 
 from .fake_providers import Failure
-from .models import SimulatorFailure, SimulatorRequest, SimulatorRevokedToken
+from .models import SimulatorFailure, SimulatorProfile, SimulatorRequest, SimulatorRevokedToken
 
 
 def _hash(token: str) -> str:
@@ -78,7 +78,15 @@ class DatabaseStore:
     def is_revoked(self, token: str) -> bool:
         return SimulatorRevokedToken.objects.filter(token_hash=_hash(token)).exists()
 
+    def set_profile(self, user_id: str, name: str) -> None:
+        SimulatorProfile.objects.update_or_create(external_id=user_id, defaults={"name": name})
+
+    def get_profile(self, user_id: str) -> str | None:
+        row = SimulatorProfile.objects.filter(external_id=user_id).first()
+        return row.name if row else None
+
     def clear(self) -> None:
+        SimulatorProfile.objects.all().delete()
         SimulatorRequest.objects.all().delete()
         SimulatorFailure.objects.all().delete()
         SimulatorRevokedToken.objects.all().delete()

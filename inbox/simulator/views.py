@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from inbox.models import Channel
+from tenants.access import tenant_view
 
 from .fake_providers import FakeProviders, SimulatedTimeout
 from .models import SimulatorFailure, SimulatorRequest
 from .payloads import simulate_inbound
 from .store import DatabaseStore
-from tenants.access import tenant_view
 
 PREFIX = "/simulator/api"
 

@@ -48,7 +48,11 @@ def test_a_text_message_creates_contact_conversation_and_message(
 
 @pytest.mark.parametrize(
     ("provider", "name"),
-    [("tiktok", "im_receive_msg_text"), ("whatsapp", "message_text"), ("messenger", "message_text")],
+    [
+        ("tiktok", "im_receive_msg_text"),
+        ("whatsapp", "message_text"),
+        ("messenger", "message_text"),
+    ],
 )
 def test_it_ignores_a_redelivered_message(all_channels, post_webhook, provider, name):
     assert post_webhook(provider, name).status_code == 200
@@ -83,7 +87,9 @@ def test_a_stale_tiktok_timestamp_is_401(tiktok_channel, post_webhook):
     assert WebhookEvent.objects.count() == 0
 
 
-def test_signed_but_malformed_json_is_stored_failed_and_answered_200(whatsapp_channel, post_webhook):
+def test_signed_but_malformed_json_is_stored_failed_and_answered_200(
+    whatsapp_channel, post_webhook
+):
     response = post_webhook("whatsapp", b'{"object": "whatsapp_business_account", ')
     assert response.status_code == 200
     (event,) = WebhookEvent.objects.all()
@@ -185,9 +191,7 @@ def test_media_messages_keep_attachments(all_channels, post_webhook):
     assert kinds == ["image", "shared_post", "sticker"]
 
 
-def test_a_message_typed_in_the_providers_app_is_recorded_as_outbound(
-    tiktok_channel, post_webhook
-):
+def test_a_message_typed_in_the_providers_app_is_recorded_as_outbound(tiktok_channel, post_webhook):
     post_webhook("tiktok", "im_receive_msg_text")
     post_webhook("tiktok", "im_send_msg_echo")
     out = Message.objects.get(direction="out")
@@ -221,9 +225,7 @@ def test_an_echo_arriving_before_the_send_returns_is_matched_to_the_send(
     post_webhook("messenger", "message_text")
     from inbox.services.sending import message_send
 
-    pending = message_send(
-        conversation=Conversation.objects.get(), text="Oui, livraison en 48 h."
-    )
+    pending = message_send(conversation=Conversation.objects.get(), text="Oui, livraison en 48 h.")
     # (eager Celery inside a captured on-commit block never ran; the send is still queued)
     post_webhook("messenger", "message_echo")
     pending.refresh_from_db()
