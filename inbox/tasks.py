@@ -1,8 +1,12 @@
 """Inbox tasks: thin wrappers that take ids and call services."""
 
+import logging
+
 from celery import shared_task
 
 from tenants.models import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="inbox.ping_database")
@@ -16,6 +20,21 @@ def webhook_event_process_task(event_id: int) -> str | None:
     from inbox.services.receiving import webhook_event_process
 
     return webhook_event_process(event_id=event_id)
+
+
+@shared_task(name="inbox.webhook_events_process")
+def webhook_events_process_task(event_ids: list[int]) -> int:
+    """A batch from the ingest dispatcher; each event is processed on its own."""
+    from inbox.services.receiving import webhook_event_process
+
+    done = 0
+    for event_id in event_ids:
+        try:
+            webhook_event_process(event_id=event_id)
+            done += 1
+        except Exception:  # recorded on the event; the sweeper retries it
+            log.warning("webhook event %s failed; left for the sweeper", event_id)
+    return done
 
 
 @shared_task(name="inbox.message_deliver")

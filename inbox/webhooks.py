@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
@@ -40,7 +41,7 @@ def _webhook(request, provider: str):
         return HttpResponse("payload too large", status=413, content_type="text/plain")
     try:
         result = webhook_ingest(provider=provider, headers=request.headers, raw_body=raw)
-    except DatabaseError:
+    except (DatabaseError, psycopg.Error):
         log.exception("webhook %s: database unavailable", provider)
         # 503 makes the provider retry later; nothing was half-written (one INSERT).
         return HttpResponse("unavailable", status=503, content_type="text/plain")

@@ -24,9 +24,19 @@ def _wait_for(check, seconds=30):
     pytest.fail("timed out waiting for the worker")
 
 
+@pytest.fixture
+def _close_ingest_pool():
+    yield
+    from inbox.services import _ingest_db
+
+    _ingest_db.close_all()  # so the test database can be dropped
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_webhook_to_message_and_reply_to_fake_provider(celery_worker_process, tenant_a, client):
+def test_webhook_to_message_and_reply_to_fake_provider(
+    celery_worker_process, tenant_a, client, _close_ingest_pool
+):
     channel = Channel.objects.create(
         tenant=tenant_a,
         provider="whatsapp",
@@ -55,9 +65,7 @@ def test_webhook_to_message_and_reply_to_fake_provider(celery_worker_process, te
     from inbox.services.sending import message_send
 
     reply = message_send(conversation=inbound.conversation, text="ส่งวันนี้ครับ")
-    sent = _wait_for(
-        lambda: Message.objects.filter(pk=reply.pk, status="sent").first(), seconds=30
-    )
+    sent = _wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").first(), seconds=30)
     assert sent.provider_message_id.startswith("wamid.")
     request = SimulatorRequest.objects.get(path__endswith="/messages")
     body = json.loads(request.body)
