@@ -349,3 +349,59 @@ def test_stored_headers_keep_the_signature_not_everything(tiktok_channel, post_w
     headers = WebhookEvent.objects.get().headers
     assert "Tiktok-Signature" in headers and "Cookie" not in headers
     assert json.loads(bytes(WebhookEvent.objects.get().body))["event"] == "im_receive_msg"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_request_path_outside_a_transaction_uses_the_pool_and_dispatcher(tenant_a, client):
+    """Served as in production (no surrounding transaction): pooled INSERT, the dispatcher
+    thread enqueues (eager here: processes in the background), the message appears."""
+    from inbox.models import Channel
+    from inbox.services import _ingest_db
+    from tests.providers.helpers import TIKTOK_BUSINESS_ID
+
+    Channel.objects.create(
+        tenant=tenant_a,
+        provider="tiktok",
+        name="tt",
+        account_id=TIKTOK_BUSINESS_ID,
+        credentials={"access_token": "act.x.y"},
+        settings={"simulator": True},
+    )
+    raw = load_raw("tiktok", "im_receive_msg_text")
+    try:
+        response = client.post(
+            "/webhooks/tiktok/",
+            data=raw,
+            content_type="application/json",
+            **signed_headers("tiktok", raw),
+        )
+        assert response.status_code == 200
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not Message.objects.exists():
+            time.sleep(0.05)
+        assert Message.objects.count() == 1
+        assert WebhookEvent.objects.get().status == "processed"
+        # redelivery: the pooled INSERT hits the dedup constraint
+        client.post(
+            "/webhooks/tiktok/",
+            data=raw,
+            content_type="application/json",
+            **signed_headers("tiktok", raw),
+        )
+        assert WebhookEvent.objects.count() == 1
+    finally:
+        _ingest_db.close_all()
+
+
+def test_a_new_messenger_contact_gets_its_name_from_the_profile_api(
+    messenger_channel, post_webhook
+):
+    from inbox.simulator.store import DatabaseStore
+
+    DatabaseStore().set_profile("7012345678901234", "Camille Martin")
+    post_webhook("messenger", "message_text")
+    assert Contact.objects.get().name == "Camille Martin"
+    post_webhook("messenger", "message_image")
+    from tests.channels.conftest import fake_requests
+
+    assert len(fake_requests("/7012345678901234")) == 1  # asked once, for the new contact
