@@ -84,7 +84,7 @@ def message_send(
         raise MessageRejected(_("The message is empty."))
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("channel")
             .get(pk=conversation.pk, tenant=conversation.tenant_id)
         )
@@ -141,7 +141,7 @@ def message_retry(*, message: Message, actor=None) -> Message:
     """The agent's "retry" on a failed message: re-check the window, queue it again."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("conversation__channel")
             .get(pk=message.pk, tenant=message.tenant_id)
         )
