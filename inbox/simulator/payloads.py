@@ -8,6 +8,8 @@ import json
 import secrets
 import time
 
+from django.db import transaction
+
 from inbox.providers import registry
 from inbox.services.webhooks import IngestResult, webhook_ingest, webhook_secrets
 
@@ -152,7 +154,10 @@ def post_signed(*, provider: str, payload: dict) -> IngestResult:
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Parley-Simulator"}
     headers.update(registry.get(provider).sign(raw, webhook_secrets(provider)[0]))
-    return webhook_ingest(provider=provider, headers=headers, raw_body=raw)
+    # In a transaction: the event is enqueued on commit, synchronously (a management command
+    # may exit right after; the request hot path's dispatcher thread would not get to run).
+    with transaction.atomic():
+        return webhook_ingest(provider=provider, headers=headers, raw_body=raw)
 
 
 def simulate_inbound(*, channel, name: str, text: str, ad_id: str = "") -> list[IngestResult]:
