@@ -322,3 +322,12 @@ class WebhookEvent(models.Model):
                 name="webhook_event_open",
             )
         ]
+
+
+# The provider simulator's records (owned by the channels work; see inbox/simulator/).
+from inbox.simulator.models import (  # noqa: E402, F401
+    SimulatorFailure,
+    SimulatorProfile,
+    SimulatorRequest,
+    SimulatorRevokedToken,
+)

@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from inbox import views
 
 urlpatterns = [
+    path("", include("inbox.channel_urls")),
     path("t/<slug:tenant_slug>/inbox/", views.inbox, name="inbox"),
 ]

@@ -33,6 +33,27 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _attachment(tenant):
+    from inbox.models import Attachment
+
+    message = factories.MessageFactory(conversation=factories.ConversationFactory(tenant=tenant))
+    return Attachment.objects.create(tenant=tenant, message=message, kind="image")
+
+
+def _webhook_event(tenant):
+    from inbox.models import WebhookEvent
+
+    channel = factories.ChannelFactory(tenant=tenant)
+    return WebhookEvent.objects.create(
+        provider="whatsapp",
+        body=b"{}",
+        dedup_key=f"walker-{channel.pk}",
+        status="failed",
+        tenant=tenant,
+        channel=channel,
+    )
+
+
 KWARG_FACTORIES = {
     "membership_id": _membership,
     "invitation_id": _invitation,
@@ -44,7 +65,9 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "attachment_id": _attachment,
+    "webhook_event_id": _webhook_event,
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
