@@ -1,0 +1,7 @@
+"""Writes of the inbox, one module per topic:
+
+- `receiving`: webhook events → contacts, conversations, messages, statuses (channels work)
+- `sending`: message_send, the send task's claim, retries (channels work)
+- `conversations`: assign, status, snooze, priority, labels, read state, notes (inbox work)
+- `contacts`: contact edits (inbox work)
+"""

@@ -1,0 +1,5 @@
+// Site-wide behaviour. No inline scripts anywhere: the Content-Security-Policy forbids them.
+document.addEventListener("submit", (event) => {
+  const message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) event.preventDefault();
+});

@@ -1,0 +1,70 @@
+"""A demo tenant with people, channels and conversations. Safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tenants import services
+from tenants.models import Membership, Tenant
+from tenants.permissions import Role
+
+DEMO_PASSWORD = "parley-demo-2026"
+DEMO_SLUG = "demo"
+PEOPLE = [
+    ("demo@example.com", "Dana Owner", Role.OWNER),
+    ("agent1@example.com", "Anh Nguyen", Role.AGENT),
+    ("agent2@example.com", "Somchai Jaidee", Role.AGENT),
+    ("viewer@example.com", "Vera Viewer", Role.VIEWER),
+]
+
+
+def demo_steps():
+    """Other apps' demo seeders, run in order once the tenant and its people exist."""
+    steps = []
+    for dotted in (
+        "inbox.demo.seed_channels",
+        "inbox.automation.demo.seed_automation",
+        "signals_app.demo.seed_signals",
+        "inbox.commerce.demo.seed_commerce",
+    ):
+        module_name, func_name = dotted.rsplit(".", 1)
+        try:
+            module = __import__(module_name, fromlist=[func_name])
+        except ModuleNotFoundError:
+            continue
+        steps.append((dotted, getattr(module, func_name)))
+    return steps
+
+
+class Command(BaseCommand):
+    help = f"Create the demo tenant; sign in as demo@example.com / {DEMO_PASSWORD}."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        for email, name, _role in PEOPLE:
+            user = services.User.objects.filter(email=email).first()
+            if user is None:
+                user = services.user_create(
+                    email=email, password=DEMO_PASSWORD, name=name, verified=True
+                )
+            users[email] = user
+        tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
+        created = tenant is None
+        if created:
+            tenant = services.tenant_create(
+                name="Demo Shop",
+                owner=users["demo@example.com"],
+                slug=DEMO_SLUG,
+                timezone_name="Asia/Bangkok",
+            )
+        for email, _name, role in PEOPLE:
+            Membership.objects.get_or_create(
+                tenant=tenant, user=users[email], defaults={"role": role}
+            )
+        for dotted, step in demo_steps():
+            step(tenant)
+            self.stdout.write(f"  {dotted}: done")
+        self.stdout.write(
+            f"Demo tenant ready{'' if created else ' (already there)'}: "
+            f"sign in as demo@example.com / {DEMO_PASSWORD}"
+        )
