@@ -70,6 +70,4 @@ def _canned(tenant):
     return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
 
 
-KWARG_FACTORIES.update(
-    {"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned}
-)
+KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})

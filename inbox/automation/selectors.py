@@ -167,7 +167,9 @@ def rule_preview(
         if fires and data.rule.stop_after:
             stopped = True
     matches = [
-        (m, rule_by_keyword[m.key], text[m.start : m.end]) for m in found if m.key in rule_by_keyword
+        (m, rule_by_keyword[m.key], text[m.start : m.end])
+        for m in found
+        if m.key in rule_by_keyword
     ]
     return Preview(matches=matches, rules=previews, outside_hours=outside)
 

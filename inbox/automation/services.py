@@ -341,7 +341,7 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
             return []  # already processed (a redelivery, a retried task)
         # One automation run per conversation at a time: cooldowns and caps stay exact.
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("tenant", "channel", "contact", "assignee")
             .get(pk=message.conversation_id)
         )
