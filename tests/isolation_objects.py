@@ -71,3 +71,26 @@ KWARG_FACTORIES = {
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
 NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
+
+
+def _rule(tenant):
+    from inbox.automation.models import AutoReplyRule
+
+    return AutoReplyRule.objects.create(tenant=tenant, name="walker", reply_text="hi")
+
+
+def _holiday(tenant):
+    import datetime
+
+    from inbox.automation.models import Holiday
+
+    return Holiday.objects.create(tenant=tenant, date=datetime.date(2030, 1, 1))
+
+
+def _canned(tenant):
+    from inbox.automation.models import CannedResponse
+
+    return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
+
+
+KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})
