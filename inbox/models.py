@@ -322,3 +322,7 @@ class WebhookEvent(models.Model):
                 name="webhook_event_open",
             )
         ]
+
+
+# Models of the inbox UI live in their own module (owned by the inbox UI work).
+from inbox.saved_views import SavedView  # noqa: E402,F401
