@@ -57,10 +57,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _access(self, user, slug):
+        from inbox.selectors.conversations import agent_restricted
         from tenants.access import membership_for
         from tenants.permissions import has_perm
-
-        from inbox.selectors.conversations import agent_restricted
 
         membership = membership_for(user, slug)
         if membership is None or not has_perm(membership, "inbox.view"):

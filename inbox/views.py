@@ -50,9 +50,7 @@ def _saved_views(request):
     from django.db.models import Q
 
     views = list(
-        SavedView.objects.for_tenant(request.tenant).filter(
-            Q(shared=True) | Q(owner=request.user)
-        )
+        SavedView.objects.for_tenant(request.tenant).filter(Q(shared=True) | Q(owner=request.user))
     )
     for view in views:
         view.qs = ConversationFilters.from_querydict(view.filters).urlencode()

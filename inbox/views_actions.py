@@ -85,7 +85,9 @@ def conversation_assign(request, conversation_id):
         assignee = _member_user(request, request.POST.get("assignee"))
     except svc.ConversationActionError:
         return HttpResponseBadRequest("unknown member")
-    return _run(request, conversation, svc.conversation_assign, assignee=assignee, actor=request.user)
+    return _run(
+        request, conversation, svc.conversation_assign, assignee=assignee, actor=request.user
+    )
 
 
 @require_POST
@@ -283,4 +285,3 @@ def saved_view_delete(request, savedview_id):
         require_perm(request, "settings.manage")
     view.delete()
     return HttpResponse(status=204)
-

@@ -33,7 +33,26 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _saved_view(tenant):
+    from inbox.saved_views import SavedView
+
+    return SavedView.objects.create(tenant=tenant, name="walker", shared=True)
+
+
+def _attachment(tenant):
+    from django.core.files.base import ContentFile
+
+    from inbox.models import Attachment
+
+    message = factories.MessageFactory(conversation=factories.ConversationFactory(tenant=tenant))
+    attachment = Attachment(tenant=tenant, message=message, kind="image", mime_type="image/png")
+    attachment.file.save("walker.png", ContentFile(b"png"), save=True)
+    return attachment
+
+
 KWARG_FACTORIES = {
+    "savedview_id": _saved_view,
+    "attachment_id": _attachment,
     "membership_id": _membership,
     "invitation_id": _invitation,
     "apikey_id": _api_key,

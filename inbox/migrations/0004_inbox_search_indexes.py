@@ -68,8 +68,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(FUNCTION, "DROP FUNCTION IF EXISTS parley_search_norm(text)"),
-        *[
-            migrations.RunSQL(sql, f"DROP INDEX IF EXISTS {name}")
-            for name, sql in INDEXES
-        ],
+        *[migrations.RunSQL(sql, f"DROP INDEX IF EXISTS {name}") for name, sql in INDEXES],
     ]

@@ -203,10 +203,12 @@ def with_list_details(qs: QuerySet, *, tenant, user) -> QuerySet:
     last_read = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_at"
     )[:1]
-    return qs.select_related("contact", "channel", "assignee").annotate(
-        my_last_read_at=Subquery(last_read)
-    ).prefetch_related(
-        Prefetch("labels", queryset=Label.objects.for_tenant(tenant).order_by("name"))
+    return (
+        qs.select_related("contact", "channel", "assignee")
+        .annotate(my_last_read_at=Subquery(last_read))
+        .prefetch_related(
+            Prefetch("labels", queryset=Label.objects.for_tenant(tenant).order_by("name"))
+        )
     )
 
 

@@ -45,9 +45,7 @@ def capped_counts(querysets: dict, cap: int = COUNT_CAP) -> dict[str, CappedCoun
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         values = cursor.fetchone()
-    return {
-        name: CappedCount(value, cap) for name, value in zip(querysets, values, strict=True)
-    }
+    return {name: CappedCount(value, cap) for name, value in zip(querysets, values, strict=True)}
 
 
 def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters) -> dict:

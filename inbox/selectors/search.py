@@ -27,9 +27,7 @@ class SearchNorm(Func):
 def contact_search_expression():
     # Must match the indexed expression of contact_search_trgm exactly.
     return SearchNorm(
-        Concat(
-            F("name"), Value(" "), F("phone"), Value(" "), F("email"), output_field=TextField()
-        )
+        Concat(F("name"), Value(" "), F("phone"), Value(" "), F("email"), output_field=TextField())
     )
 
 

@@ -64,9 +64,7 @@ def contact_update(*, contact: Contact, actor, **changes) -> Contact:
         from inbox.realtime import broadcast
 
         try:
-            broadcast(
-                tenant_id=tenant.pk, event="contact.updated", data={"contact_id": contact.pk}
-            )
+            broadcast(tenant_id=tenant.pk, event="contact.updated", data={"contact_id": contact.pk})
         except Exception:
             log.warning("broadcast contact.updated failed", exc_info=True)
         crm_event_emit(tenant=tenant, event_type="contact.updated", data=data)

@@ -89,9 +89,10 @@ def _touch(conversation: Conversation, *fields: str) -> None:
 @transaction.atomic
 def conversation_assign(*, conversation: Conversation, assignee, actor) -> Conversation:
     """Assign to a member of the tenant (or None to unassign)."""
-    if assignee is not None and not assignee.memberships.filter(
-        tenant_id=conversation.tenant_id
-    ).exists():
+    if (
+        assignee is not None
+        and not assignee.memberships.filter(tenant_id=conversation.tenant_id).exists()
+    ):
         raise ConversationActionError(_("That person is not a member of this business."))
     if conversation.assignee_id == (assignee.pk if assignee else None):
         return conversation
@@ -168,7 +169,9 @@ def _check_label(conversation: Conversation, label: Label) -> None:
 def conversation_add_label(*, conversation: Conversation, label: Label, actor) -> Conversation:
     _check_label(conversation, label)
     through = Conversation.labels.through
-    _, created = through.objects.get_or_create(conversation_id=conversation.pk, label_id=label.pk)
+    _link, created = through.objects.get_or_create(
+        conversation_id=conversation.pk, label_id=label.pk
+    )
     if created:
         _touch(conversation)
         _activity(
