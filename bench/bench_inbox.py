@@ -118,9 +118,7 @@ def bench_tenant(slug: str, runs: int) -> dict:
             [tenant.pk],
         )
         longest = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT count(*) FROM inbox_message WHERE conversation_id = %s", [longest]
-        )
+        cursor.execute("SELECT count(*) FROM inbox_message WHERE conversation_id = %s", [longest])
         longest_len = cursor.fetchone()[0]
     sample = list(
         Conversation.objects.for_tenant(tenant).order_by("?").values_list("pk", flat=True)[:5]
@@ -173,8 +171,8 @@ def render(main: dict, other: dict | None, runs: int) -> str:
             f"Scaling: tenant `{other['tenant']}` has the same {other['conversations']:,} "
             f"conversations but {other['messages']:,} messages.",
             "",
-            "| operation | p95 at "
-            f"{other['messages']:,} msgs | p95 at {main['messages']:,} msgs | ratio (target < 1.5) |",
+            f"| operation | p95 at {other['messages']:,} msgs "
+            f"| p95 at {main['messages']:,} msgs | ratio (target < 1.5) |",
             "|---|---|---|---|",
         ]
         for name in ("list", "counts", "search", "thread"):

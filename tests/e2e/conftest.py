@@ -100,14 +100,15 @@ def asgi_server(django_db_setup, django_db_blocker):
     redis_url = _redis_url()
     if _redis_answers(redis_url):
         env["E2E_REDIS_URL"] = redis_url
-    log = open(ROOT / ".data" / "e2e-server.log", "w") if (ROOT / ".data").is_dir() else None
+    (ROOT / ".data").mkdir(exist_ok=True)
+    log = open(ROOT / ".data" / "e2e-server.log", "w")  # noqa: SIM115 (closed after the session)
     process = subprocess.Popen(
         [
             sys.executable, "-m", "uvicorn", "config.asgi:application",
             "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets",
             "--log-level", "warning", "--no-access-log",
         ],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -126,8 +127,7 @@ def asgi_server(django_db_setup, django_db_blocker):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    if log:
-        log.close()
+    log.close()
 
 
 @pytest.fixture(scope="session")

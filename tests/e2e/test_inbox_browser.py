@@ -122,7 +122,7 @@ def test_label_then_filter_by_it(new_page, tenant_a, agent_a, shop):
     page = new_page(agent_a, _inbox(tenant_a) + f"?c={shop['lan'].pk}")
     page.select_option("#thread-head select[name=label]", str(shop["label"].pk))
     expect(page.locator("#thread-head .thread-labels")).to_contain_text("vip")
-    page.locator(".label-filter input[value='%d']" % shop["label"].pk).check()
+    page.locator(f".label-filter input[value='{shop['label'].pk}']").check()
     page.wait_for_url(re.compile(r"label="))
     expect(page.locator(f"#conv-{shop['lan'].pk}")).to_be_visible()
     expect(page.locator(f"#conv-{shop['somchai'].pk}")).to_have_count(0)
