@@ -33,13 +33,25 @@ class CappedCount:
         return f"{self.cap}+" if self.capped else str(self.value)
 
 
-def capped_counts(querysets: dict, cap: int = COUNT_CAP) -> dict[str, CappedCount]:
-    """{name: queryset} → {name: CappedCount}, in a single SQL statement."""
+def capped_counts(
+    querysets: dict, cap: int = COUNT_CAP, *, ordered: bool = True
+) -> dict[str, CappedCount]:
+    """{name: queryset} → {name: CappedCount}, in a single SQL statement.
+
+    `ordered`: order each capped subquery like the list (newest first). Measured at 100k
+    conversations: with it the planner walks the tenant-first (tenant, status, time)
+    indexes and stops after `cap` rows (unread: 36 → 6 ms, no global pkey scan across
+    tenants); with a label filter the unordered semi-join from the label index is faster
+    (10 vs 30 ms), so label counts run unordered."""
     if not querysets:
         return {}
     parts, params = [], []
     for qs in querysets.values():
-        sql, qparams = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        # Ordered like the list, so the planner walks the same tenant-first indexes and
+        # stops after cap + 1 rows instead of scanning a global index.
+        qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
+        limited = qs.values("pk")[: cap + 1]
+        sql, qparams = limited.query.sql_with_params()
         # `sql` is Django-compiled with placeholders; values travel in params.
         parts.append(f"(SELECT count(*) FROM ({sql}) AS c)")  # noqa: S608
         params.extend(qparams)
@@ -61,4 +73,4 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters) ->
     for assignee in ("me", "unassigned", "all"):
         querysets[f"assignee:{assignee}"] = count_for(assignee=assignee)
     querysets["unread"] = count_for(unread_only=True)
-    return capped_counts(querysets)
+    return capped_counts(querysets, ordered=not filters.label_ids)

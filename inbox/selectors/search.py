@@ -10,7 +10,6 @@ without its accents and an English word are all found, at any age.
 from __future__ import annotations
 
 from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.functions import Concat
 
 from inbox.models import Contact, Message
 
@@ -25,9 +24,16 @@ class SearchNorm(Func):
 
 
 def contact_search_expression():
-    # Must match the indexed expression of contact_search_trgm exactly.
-    return SearchNorm(
-        Concat(F("name"), Value(" "), F("phone"), Value(" "), F("email"), output_field=TextField())
+    # Must match the indexed expression of contact_search_trgm exactly:
+    # parley_search_norm(name || ' ' || phone || ' ' || email). (Concat() would wrap each
+    # part in COALESCE and miss the index; the columns are NOT NULL anyway.)
+    return Func(
+        F("name"),
+        F("phone"),
+        F("email"),
+        template="parley_search_norm(%(expressions)s)",
+        arg_joiner=" || ' ' || ",
+        output_field=TextField(),
     )
 
 
