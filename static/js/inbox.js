@@ -114,6 +114,15 @@
     }
   });
 
+  // Optional panels (orders and bookings) that are not available on this server.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.hasAttribute("data-optional-panel")) {
+      elt.textContent = "—";
+      elt.classList.add("muted");
+    }
+  });
+
   // --- composer ------------------------------------------------------------------------
   let canned = [];
   let pickerIndex = 0;
