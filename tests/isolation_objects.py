@@ -33,11 +33,21 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _saved_view(tenant):
+    from inbox.saved_views import SavedView
+
+    return SavedView.objects.create(tenant=tenant, name="walker", shared=True)
+
+
 def _attachment(tenant):
+    from django.core.files.base import ContentFile
+
     from inbox.models import Attachment
 
     message = factories.MessageFactory(conversation=factories.ConversationFactory(tenant=tenant))
-    return Attachment.objects.create(tenant=tenant, message=message, kind="image")
+    attachment = Attachment(tenant=tenant, message=message, kind="image", mime_type="image/png")
+    attachment.file.save("walker.png", ContentFile(b"png"), save=True)
+    return attachment
 
 
 def _webhook_event(tenant):
@@ -55,6 +65,8 @@ def _webhook_event(tenant):
 
 
 KWARG_FACTORIES = {
+    "savedview_id": _saved_view,
+    "attachment_id": _attachment,
     "membership_id": _membership,
     "invitation_id": _invitation,
     "apikey_id": _api_key,
@@ -65,7 +77,6 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
-    "attachment_id": _attachment,
     "webhook_event_id": _webhook_event,
 }
 
