@@ -324,7 +324,8 @@ class WebhookEvent(models.Model):
         ]
 
 
-# The provider simulator's records (owned by the channels work; see inbox/simulator/).
+# Models in their own modules: saved views (inbox UI) and the provider simulator's records.
+from inbox.saved_views import SavedView  # noqa: E402, F401, I001
 from inbox.simulator.models import (  # noqa: E402, F401
     SimulatorFailure,
     SimulatorProfile,
