@@ -176,3 +176,95 @@ def simulate_inbound(*, channel, name: str, text: str, ad_id: str = "") -> list[
             ad_id=ad_id,
         )
     ]
+
+
+def build_statuses(
+    *, provider: str, account_id: str, customer_id: str, conversation_id: str, message_id: str
+) -> list[dict]:
+    """What the provider would send after delivering our message: delivered, then read."""
+    now_ms = int(time.time() * 1000)
+    if provider == "whatsapp":
+        return [
+            {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "id": "sim-waba",
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "messaging_product": "whatsapp",
+                                    "metadata": {
+                                        "display_phone_number": "15550100000",
+                                        "phone_number_id": account_id,
+                                    },
+                                    "statuses": [
+                                        {
+                                            "id": message_id,
+                                            "status": status,
+                                            "timestamp": str(now_ms // 1000 + i),
+                                            "recipient_id": customer_id,
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+            for i, status in enumerate(("delivered", "read"))
+        ]
+    if provider == "messenger":
+        base = {"sender": {"id": customer_id}, "recipient": {"id": account_id}}
+        return [
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": account_id,
+                        "time": now_ms,
+                        "messaging": [
+                            {
+                                **base,
+                                "timestamp": now_ms,
+                                "delivery": {"mids": [message_id], "watermark": now_ms},
+                            },
+                            {**base, "timestamp": now_ms + 1, "read": {"watermark": now_ms + 1}},
+                        ],
+                    }
+                ],
+            }
+        ]
+    content = {
+        "conversation_id": conversation_id,
+        "timestamp": now_ms,
+        "from_user": {"id": customer_id, "role": "personal_account"},
+        "to_user": {"id": account_id, "role": "business_account"},
+        "read": {"last_read_timestamp": now_ms},
+    }
+    return [_tiktok_event("im_mark_read_msg", account_id, content)]
+
+
+def simulate_statuses(*, message) -> list[IngestResult]:
+    """For a message sent to a simulated channel: the customer's phone receives and reads it."""
+    from inbox.models import ContactIdentity
+
+    channel = message.channel
+    identity = (
+        ContactIdentity.objects.for_tenant(message.tenant_id)
+        .filter(channel=channel, contact=message.conversation.contact_id)
+        .first()
+    )
+    if identity is None or not message.provider_message_id:
+        return []
+    return [
+        post_signed(provider=channel.provider, payload=p)
+        for p in build_statuses(
+            provider=channel.provider,
+            account_id=channel.account_id,
+            customer_id=identity.external_id,
+            conversation_id=message.conversation.provider_conversation_id,
+            message_id=message.provider_message_id,
+        )
+    ]

@@ -248,5 +248,6 @@ def test_seed_channels_makes_a_realistic_demo(tenant_a, django_capture_on_commit
     assert set(channels) == {"tiktok", "whatsapp", "messenger"}
     assert Conversation.objects.for_tenant(tenant_a).count() == 6
     sent = Message.objects.for_tenant(tenant_a).filter(direction="out")
-    assert sent.count() == 3 and set(sent.values_list("status", flat=True)) == {"sent"}
+    assert sent.count() == 3
+    assert set(sent.values_list("status", flat=True)) <= {"sent", "delivered", "read"}
     assert Conversation.objects.for_tenant(tenant_a).filter(source="tiktok_ad").count() == 1
