@@ -56,6 +56,13 @@ def simulator_statuses_task(message_id: int) -> int:
     return len(simulate_statuses(message=message)) if message else 0
 
 
+@shared_task(name="inbox.attachments_prefetch")
+def attachments_prefetch_task(message_id: int) -> int:
+    from inbox.services.media import attachments_prefetch
+
+    return attachments_prefetch(message_id=message_id)
+
+
 @shared_task(name="inbox.sweep_pending")
 def sweep_pending_task() -> dict:
     from inbox.services.webhooks import sweep_pending
