@@ -33,6 +33,12 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _signal_keyword(tenant):
+    from signals_app.models import SignalKeyword
+
+    return SignalKeyword.objects.create(tenant=tenant, signal="payment", text="paid-walker")
+
+
 KWARG_FACTORIES = {
     "membership_id": _membership,
     "invitation_id": _invitation,
@@ -44,6 +50,7 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "signal_keyword_id": _signal_keyword,
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
