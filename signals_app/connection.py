@@ -361,6 +361,8 @@ def mapping_update(
     clean = {}
     defaults = settings.TIKTOK_SIGNAL_EVENT_MAPPING
     for signal in Signal.values:
+        if signal not in mapping:
+            continue  # not given: the default
         value = (mapping.get(signal) or "").strip()[:64]
         if value != defaults.get(signal, ""):
             clean[signal] = value
