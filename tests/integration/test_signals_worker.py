@@ -64,6 +64,7 @@ def test_a_payment_in_a_tiktok_ad_conversation_reaches_tiktok_as_one_purchase(
     assert purchase["properties"]["ad_id"] == "1780000000000042"
     assert purchase["properties"]["advertiser_id"] == "7200000000000001"
     assert purchase["properties"]["material_id"] == "mat-7"
-    assert set(
-        SignalReport.objects.filter(tenant=tenant_a).values_list("signal", "status")
-    ) == {("conversation_started", "sent"), ("payment", "sent")}
+    assert set(SignalReport.objects.filter(tenant=tenant_a).values_list("signal", "status")) == {
+        ("conversation_started", "sent"),
+        ("payment", "sent"),
+    }
