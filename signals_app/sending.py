@@ -110,23 +110,31 @@ def signal_reports_send(*, claim: Claim) -> Outcome:
         signals=[signal_fields_from_report(r) for r in reports],
     )
     ids = [r.pk for r in reports]
-    refreshed = False
-    while True:
-        try:
-            token = connection_access_token(connection)
-            client.events_track(access_token=token, body=body, simulated=connection.simulated)
-        except client.TikTokApiError as exc:
-            if exc.kind == "token" and not refreshed and connection.method == "oauth":
-                refreshed = True
-                try:
-                    connection = connection_refresh(connection=connection, force=True)
-                    continue
-                except client.TikTokApiError as refresh_exc:
-                    exc = refresh_exc
-                    if exc.kind == "permanent":
-                        exc.kind = "token"  # the refresh token itself was refused
-            return _failure(connection, ids, exc)
+    error = _post(connection, body, claim.tenant_id)
+    if error is not None and error.kind == "token" and connection.method == "oauth":
+        try:  # an expired or refused token: refresh once, then try again
+            connection = connection_refresh(connection=connection, force=True)
+            error = _post(connection, body, claim.tenant_id)
+        except client.TikTokApiError as refresh_error:
+            error = refresh_error
+            if error.kind == "permanent":
+                error.kind = "token"  # the refresh token itself was refused
+    if error is None:
         return _success(connection, reports)
+    return _failure(connection, ids, error)
+
+
+def _post(connection: TikTokAdsConnection, body: dict, tenant_id: int):
+    """Send the body; the error (None when TikTok accepted it)."""
+    try:
+        token = connection_access_token(connection)
+        client.events_track(access_token=token, body=body, simulated=connection.simulated)
+    except client.TikTokApiError as exc:
+        return exc
+    except Exception as exc:  # a bug or an unexpected answer: retried later, never lost
+        log.exception("sending TikTok events for tenant %s failed", tenant_id)
+        return client.TikTokApiError(f"Unexpected error: {type(exc).__name__}", kind="transient")
+    return None
 
 
 def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Outcome:
@@ -191,22 +199,21 @@ def _failure(connection: TikTokAdsConnection, ids: list[int], exc) -> Outcome:
             )
         return Outcome(deferred=deferred, error=reason)
     if exc.kind == "transient":
-        failed = deferred = 0
+        limit = settings.TIKTOK_SIGNALS_MAX_ATTEMPTS
         retry_in = None
+        deferred = 0
         with transaction.atomic():
-            for report in pending.select_for_update().only("id", "attempts"):
-                if report.attempts >= settings.TIKTOK_SIGNALS_MAX_ATTEMPTS:
-                    report.status = SignalReport.Status.FAILED
-                    report.last_error = f"Gave up after {report.attempts} attempts: {reason}"
-                    report.save(update_fields=["status", "last_error"])
-                    failed += 1
-                else:
-                    delay = _backoff(report.attempts, TRANSIENT_BASE_SECONDS, TRANSIENT_CAP_SECONDS)
-                    report.next_attempt_at = now + timedelta(seconds=delay)
-                    report.last_error = reason
-                    report.save(update_fields=["next_attempt_at", "last_error"])
-                    retry_in = delay if retry_in is None else min(retry_in, delay)
-                    deferred += 1
+            failed = pending.filter(attempts__gte=limit).update(
+                status=SignalReport.Status.FAILED,
+                last_error=f"Gave up after {limit} attempts: {reason}"[:1000],
+            )
+            # One UPDATE per attempt count (a batch usually shares one).
+            for attempts in set(pending.values_list("attempts", flat=True)):
+                delay = _backoff(attempts, TRANSIENT_BASE_SECONDS, TRANSIENT_CAP_SECONDS)
+                deferred += pending.filter(attempts=attempts).update(
+                    next_attempt_at=now + timedelta(seconds=delay), last_error=reason
+                )
+                retry_in = delay if retry_in is None else min(retry_in, delay)
             TikTokAdsConnection.objects.filter(pk=connection.pk).update(last_error=reason)
         return Outcome(failed=failed, deferred=deferred, retry_in=retry_in, error=reason)
     with transaction.atomic():

@@ -251,3 +251,18 @@ def test_on_commit_the_new_reports_are_sent(
     with django_capture_on_commit_callbacks(execute=True):
         receive(conversation, "I have paid")
     assert SignalReport.objects.get().status == "sent"
+
+
+def test_an_unexpected_error_is_retried_not_lost(tenant_a, connect, monkeypatch):
+    connect(tenant_a)
+    _pending(tenant_a, 2)
+
+    def broken(**kwargs):
+        raise ValueError("surprise")
+
+    monkeypatch.setattr("signals_app.client.events_track", broken)
+    drain(tenant_a)
+    report = SignalReport.objects.first()
+    assert report.status == "pending"
+    assert report.last_error == "Unexpected error: ValueError"
+    assert report.next_attempt_at > timezone.now()
