@@ -222,3 +222,39 @@ def keyword_counts(tenant) -> list[dict]:
         .annotate(n=Count("id"))
         .order_by("signal")
     )
+
+
+def simulator_requests(connection: TikTokAdsConnection | None, limit: int = 10) -> list[dict]:
+    """What the built-in TikTok fake received with this connection's token (demo only)."""
+    import json
+
+    from .simulator_models import FakeTikTokRequest
+
+    token = (connection.credentials or {}).get("access_token") if connection else None
+    if not connection or not connection.simulated or not token:
+        return []
+    rows = FakeTikTokRequest.objects.filter(headers__contains={"Access-Token": token}).order_by(
+        "-id"
+    )[:limit]
+    out = []
+    for row in rows:
+        try:
+            body = json.loads(row.body or "{}")
+        except ValueError:
+            body = {}
+        events = body.get("data") if isinstance(body, dict) else None
+        preview = dict(body) if isinstance(body, dict) else {}
+        if isinstance(events, list) and len(events) > 3:
+            preview["data"] = [*events[:3], f"… {len(events) - 3} more"]
+        out.append(
+            {
+                "at": row.at,
+                "path": row.path,
+                "code": row.code,
+                "http_status": row.http_status,
+                "events": len(events) if isinstance(events, list) else 0,
+                "test": bool(isinstance(body, dict) and body.get("test_event_code")),
+                "body": json.dumps(preview, indent=2, ensure_ascii=False)[:4000],
+            }
+        )
+    return out

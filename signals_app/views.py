@@ -65,6 +65,7 @@ def dashboard(request):
         "failed_reports": selectors.recent_reports(tenant, status=SignalReport.Status.FAILED),
         "recent_reports": selectors.recent_reports(tenant),
         "can_manage": has_perm(request.membership, "signals.manage"),
+        "simulator_requests": selectors.simulator_requests(connection),
     }
     return render(request, "signals_app/dashboard.html", context)
 

@@ -63,3 +63,12 @@ def test_the_csv_export(tenant_a, owner_a, client_for, activity):
     )
     totals = [int(r[-1]) for r in rows[header + 1 :]]
     assert sum(totals) == 7
+
+
+def test_the_demo_dashboard_shows_what_the_fake_tiktok_received(
+    tenant_a, owner_a, client_for, activity
+):
+    html = client_for(owner_a).get(f"/t/{tenant_a.slug}/signals/").content.decode()
+    assert "What TikTok received" in html
+    assert "PARLEY_TEST" in html
+    assert "&quot;event&quot;: &quot;Purchase&quot;" in html or '"event": "Purchase"' in html
