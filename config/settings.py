@@ -230,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
+        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
+    },
 }
 
 # --- Providers (base URLs point at the real APIs; tests and demos point them at fakes) ------

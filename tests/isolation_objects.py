@@ -33,6 +33,18 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _order(tenant):
+    from tests.commerce.factories import make_order
+
+    return make_order(tenant=tenant)
+
+
+def _booking(tenant):
+    from tests.commerce.factories import make_booking
+
+    return make_booking(tenant=tenant)
+
+
 KWARG_FACTORIES = {
     "membership_id": _membership,
     "invitation_id": _invitation,
@@ -44,6 +56,8 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "order_id": lambda tenant: _order(tenant),
+    "booking_id": lambda tenant: _booking(tenant),
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
