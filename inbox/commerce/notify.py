@@ -117,12 +117,8 @@ def booking_summary_text(booking, *, reminder: bool = False) -> str:
             "tz": booking.tenant.timezone,
         }
         if reminder:
-            return (
-                _(
-                    "Reminder: %(service)s with %(resource)s on %(date)s, %(start)s–%(end)s (%(tz)s)."
-                )
-                % values
-            )
+            text = _("Reminder: %(service)s with %(resource)s on %(date)s, %(start)s–%(end)s")
+            return text % values + f" ({values['tz']})."
         text = _("Booking: %(service)s with %(resource)s on %(date)s, %(start)s–%(end)s (%(tz)s).")
         return (
             (text % values)
