@@ -22,6 +22,12 @@ from inbox.commerce.serializers import (
     line_inputs,
 )
 from tenants.api import TenantScopedViewSet, conflict
+from tenants.api_auth import DefaultCursorPagination
+
+
+class BookingCursorPagination(DefaultCursorPagination):
+    ordering = ("starts_at", "id")
+
 
 ErrorSerializer = inline_serializer(
     name="CommerceError",
@@ -69,7 +75,6 @@ class OrderViewSet(_CommerceViewSet):
     queryset = Order.objects.all()
     serializer_class = OrderSerializer
     filterset_class = selectors.OrderFilter
-    ordering = "-id"
 
     def scoped_queryset(self, queryset):
         return selectors.orders_with_details(queryset)
@@ -176,7 +181,7 @@ class BookingViewSet(_CommerceViewSet):
     queryset = Booking.objects.all()
     serializer_class = BookingSerializer
     filterset_class = selectors.BookingFilter
-    ordering = "starts_at"
+    pagination_class = BookingCursorPagination
 
     def scoped_queryset(self, queryset):
         return selectors.bookings_with_details(queryset)

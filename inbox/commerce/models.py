@@ -9,7 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -178,7 +178,7 @@ class Booking(TenantOwnedModel):
     )
     service = models.CharField(max_length=200)
     # The staff member or resource booked (a person's name, "Room 2", "Chair A").
-    # Two active bookings of the same resource (case-insensitive) may not overlap.
+    # Two active bookings of the same resource (case- and space-insensitive) may not overlap.
     resource = models.CharField(max_length=120)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -204,7 +204,7 @@ class Booking(TenantOwnedModel):
                 name="booking_no_overlap",
                 expressions=[
                     ("tenant", RangeOperators.EQUAL),
-                    (Lower("resource"), RangeOperators.EQUAL),
+                    (Lower(Trim("resource")), RangeOperators.EQUAL),
                     (
                         TsTzRange("starts_at", "ends_at", models.Value("[)")),
                         RangeOperators.OVERLAPS,

@@ -1,8 +1,9 @@
 """Money arithmetic for orders: Decimal only, rounded per currency's minor units.
 
-Rounding rule: every line amount is rounded on its own to the currency's minor unit with
-ROUND_HALF_UP (0.005 → 0.01; VND 1,234.5 → 1,235); totals are sums of rounded line amounts,
-so the lines a customer sees always add up to the total shown.
+Rounding rule: amounts are rounded to the currency's minor unit with ROUND_HALF_UP
+(0.005 → 0.01; VND 1,234.5 → 1,235). A unit price is rounded when entered, so an item line is
+exactly quantity × unit price; a percentage line (discount, tax) is rounded on its own; totals
+are sums of rounded line amounts, so the lines a customer sees always add up to the total.
 """
 
 from __future__ import annotations
@@ -74,13 +75,15 @@ class Totals:
 
 
 def compute_totals(lines: list[LineInput], currency: str) -> Totals:
-    """Items first, then discounts (percent of the item subtotal, or fixed), shipping, then
-    tax (percent of items − discounts + shipping, or fixed). Each line rounded on its own."""
+    """Items first (quantity × unit price rounded to the minor unit), then discounts
+    (percent of the item subtotal, or fixed), shipping, then tax (percent of items − discounts
+    + shipping, or fixed). Each line rounded on its own."""
     amounts: list[Decimal | None] = [None] * len(lines)
     subtotal = ZERO
     for i, line in enumerate(lines):
         if line.kind == "item":
-            amounts[i] = quantize(Decimal(line.quantity) * Decimal(line.unit_price), currency)
+            unit_price = quantize(Decimal(line.unit_price), currency)
+            amounts[i] = Decimal(line.quantity) * unit_price
             subtotal += amounts[i]
     discount_total = ZERO
     for i, line in enumerate(lines):

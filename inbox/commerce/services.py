@@ -356,7 +356,7 @@ def _overlapping(booking: Booking):
     return (
         Booking.objects.for_tenant(booking.tenant)
         .filter(
-            resource__iexact=booking.resource,
+            resource__iexact=booking.resource.strip(),
             starts_at__lt=booking.ends_at,
             ends_at__gt=booking.starts_at,
         )
@@ -378,7 +378,7 @@ def _overlap_error(booking: Booking, other: Booking | None) -> BookingOverlap:
     return BookingOverlap(
         _("%(resource)s is already booked from %(start)s to %(end)s (%(service)s).")
         % {
-            "resource": booking.resource,
+            "resource": other.resource,
             "start": start.strftime("%Y-%m-%d %H:%M"),
             "end": end.strftime("%H:%M")
             if start.date() == end.date()
