@@ -170,6 +170,10 @@ _ADDRESS_WORDS = [
     "apartment",
     "condo",
 ]
+_ADDRESS_LABEL = (
+    r"^(address|ที่อยู่|địa chỉ|dia chi|alamat|ship to|send to|deliver to|giao đến|gửi đến"
+    r"|kirim ke|ส่งที่)\s*[:：-]?\s*"
+)
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _POSTCODE = re.compile(r"(?<!\d)\d{5,6}(?!\d)")
 
@@ -202,13 +206,19 @@ def extract_addresses(text: str) -> list[str]:
         if _address_score(line) >= 3:
             # Drop a leading label such as "Address:" / "ที่อยู่" / "Địa chỉ:" / "Alamat:".
             line = re.sub(
-                r"^(address|ที่อยู่|địa chỉ|dia chi|alamat|ship to|giao đến)\s*[:：-]?\s*",
+                _ADDRESS_LABEL,
                 "",
                 line,
                 flags=re.IGNORECASE,
             )
             for phone in extract_phones(line):
                 line = line.replace(phone.raw, "").strip(" ,;")
+            line = re.sub(
+                r"[,;\s]*(tel|phone|mobile|โทร|เบอร์|sdt|sđt|đt|hp|wa)\.?\s*[:：]?$",
+                "",
+                line,
+                flags=re.IGNORECASE,
+            ).strip(" ,;")
             line = line[:300]
             if line and line not in results:
                 results.append(line)
