@@ -149,8 +149,16 @@ def _validate_lines(lines: list[LineInput]) -> None:
             raise ValidationError({"lines": _("Percentages must be between 0 and 100.")})
 
 
+MAX_AMOUNT = Decimal(10) ** 14  # the columns hold 18 digits, 3 after the point
+MAX_LINES = 200
+
+
 def _write_lines(order: Order, lines: list[LineInput]) -> None:
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": _("An order has at most %(n)s lines.") % {"n": MAX_LINES}})
     totals = compute_totals(lines, order.currency)
+    if any(abs(amount) >= MAX_AMOUNT for amount in (*totals.line_amounts, totals.subtotal)):
+        raise ValidationError({"lines": _("These amounts are too large.")})
     OrderLine.objects.filter(order=order).delete()
     OrderLine.objects.bulk_create(
         [
@@ -410,7 +418,10 @@ def _save_booking(booking: Booking, **kwargs) -> None:
 def _remind_at(booking: Booking):
     if booking.reminder_minutes_before is None:
         return None
-    return booking.starts_at - timedelta(minutes=booking.reminder_minutes_before)
+    try:
+        return booking.starts_at - timedelta(minutes=booking.reminder_minutes_before)
+    except OverflowError:  # a start near year 1
+        return None
 
 
 def _booking_event(booking, actor: Actor, field: str, old, new) -> None:

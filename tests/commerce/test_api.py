@@ -455,3 +455,45 @@ def test_the_schema_describes_the_commerce_endpoints(client):
         "created_before",
         "cursor",
     } <= params
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"contact": 2**70},
+        {"conversation": 2**70},
+        {"lines": [{"name": "x", "quantity": 1_000_000, "unit_price": "999999999999999.999"}]},
+        {"lines": [{"name": "x", "unit_price": "1e400"}]},
+        {"lines": [{"name": "x\x00y", "unit_price": "1"}]},
+    ],
+)
+def test_hostile_order_input_is_400_not_500(tenant_a, conversation_a, body):
+    response = key_client(tenant_a).post(
+        "/api/v1/orders/", order_body(conversation_a, **body), format="json"
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["contact=99999999999999999999999", "created_after=yesterday", "status=x", "page_size=-1"],
+)
+def test_hostile_filters_are_not_500(tenant_a, query):
+    response = key_client(tenant_a).get("/api/v1/orders/?" + query)
+    assert response.status_code in (200, 400)
+
+
+def test_a_booking_near_year_one_with_a_reminder_is_not_500(tenant_a, conversation_a):
+    response = key_client(tenant_a).post(
+        "/api/v1/bookings/",
+        {
+            "contact": conversation_a.contact_id,
+            "service": "x",
+            "resource": "y",
+            "starts_at": "0001-01-01T00:00:00Z",
+            "ends_at": "0001-01-01T01:00:00Z",
+            "reminder_minutes_before": 600,
+        },
+        format="json",
+    )
+    assert response.status_code in (201, 400)
