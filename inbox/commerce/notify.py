@@ -34,13 +34,18 @@ def _message_send():
 
 
 def send_to_customer(
-    *, conversation: Conversation, text: str, author_user=None, author_kind="agent"
+    *, conversation: Conversation, text: str, author_user=None, author_kind="agent", rule_name=""
 ):
     """Queue `text` in the conversation; SendFailed with the provider's reason if refused."""
     message_send = _message_send()
+    kwargs = {"rule_name": rule_name} if rule_name else {}
     try:
         return message_send(
-            conversation=conversation, text=text, author_user=author_user, author_kind=author_kind
+            conversation=conversation,
+            text=text,
+            author_user=author_user,
+            author_kind=author_kind,
+            **kwargs,
         )
     except Exception as exc:  # MessageRejected / ReplyWindowClosed carry a human reason
         reason = getattr(exc, "reason", None)

@@ -344,7 +344,7 @@ def order_send_summary(*, order: Order, actor: Actor | None = None):
         conversation=conversation,
         text=notify.order_summary_text(order),
         author_user=actor.user,
-        author_kind="agent" if actor.user is not None else "system",
+        author_kind="agent" if actor.user is not None else "bot",
     )
     _order_event(order, actor, "summary_sent", None, f"conversation {conversation.pk}")
     return message
@@ -560,10 +560,13 @@ def booking_send_summary(*, booking: Booking, actor: Actor | None = None):
         conversation=conversation,
         text=notify.booking_summary_text(booking),
         author_user=actor.user,
-        author_kind="agent" if actor.user is not None else "system",
+        author_kind="agent" if actor.user is not None else "bot",
     )
     _booking_event(booking, actor, "summary_sent", None, f"conversation {conversation.pk}")
     return message
+
+
+REMINDER_RULE_NAME = "Booking reminder"
 
 
 def booking_reminders_due(*, now: datetime | None = None):
@@ -598,7 +601,8 @@ def booking_reminder_send(*, booking_id: int, now: datetime | None = None) -> bo
             notify.send_to_customer(
                 conversation=conversation,
                 text=notify.booking_summary_text(booking, reminder=True),
-                author_kind="system",
+                author_kind="bot",
+                rule_name=REMINDER_RULE_NAME,
             )
         except notify.SendFailed as exc:
             error = exc.reason

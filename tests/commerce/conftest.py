@@ -10,7 +10,12 @@ class SentMessages(list):
 
     reject_with: str | None = None
 
+    def __init__(self):
+        super().__init__()
+        self.calls = []  # extra keyword arguments of each call (rule_name)
+
     def __call__(self, *, conversation, text, author_user=None, author_kind="agent", **kw):
+        self.calls.append(kw)
         if self.reject_with:
             exc = Exception(self.reject_with)
             exc.reason = self.reject_with

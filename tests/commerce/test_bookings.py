@@ -137,6 +137,8 @@ def test_a_due_reminder_is_sent_once_into_the_bookings_conversation(tenant_a, se
     assert len(sent) == 1
     assert sent[0].conversation == conversation
     assert sent[0].text.startswith("Reminder: Haircut with Mai on ")
+    assert sent[0].author_kind == "bot"
+    assert sent.calls[0] == {"rule_name": "Booking reminder"}
     booking.refresh_from_db()
     not_yet.refresh_from_db()
     no_reminder.refresh_from_db()
@@ -198,3 +200,20 @@ def test_reminders_are_in_the_tenants_timezone(tenant_a, sent):
     local = timezone.localtime(start, ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.strftime("%H:%M") in sent[0].text
     assert "(Asia/Ho_Chi_Minh)" in sent[0].text
+
+
+def test_reminders_go_through_the_real_message_send(tenant_a):
+    sending = pytest.importorskip("inbox.services.sending")
+    if not hasattr(sending, "message_send"):
+        pytest.skip("message_send is not on this branch yet")
+    conversation = factories.ConversationFactory(tenant=tenant_a)
+    booking = make_booking(
+        tenant=tenant_a,
+        conversation=conversation,
+        start=timezone.now() + timedelta(minutes=30),
+        reminder_minutes_before=60,
+    )
+    assert services.booking_reminder_send(booking_id=booking.pk) is True
+    message = conversation.messages.get()
+    assert (message.direction, message.status, message.author_kind) == ("out", "queued", "bot")
+    assert message.text.startswith("Reminder: Haircut with Mai")
