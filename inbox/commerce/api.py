@@ -24,6 +24,13 @@ from inbox.commerce.serializers import (
 from tenants.api import TenantScopedViewSet, conflict
 from tenants.api_auth import DefaultCursorPagination
 
+try:  # `Idempotency-Key` on POST (tenants/idempotency.py, from the API work)
+    from tenants.idempotency import IdempotentMixin
+except ImportError:  # pragma: no cover - until that work is merged
+
+    class IdempotentMixin:
+        pass
+
 
 class BookingCursorPagination(DefaultCursorPagination):
     ordering = ("starts_at", "id")
@@ -54,6 +61,7 @@ def _conflict(exc: services.CommerceConflict) -> Response:
 
 
 class _CommerceViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     TenantScopedViewSet,

@@ -497,3 +497,21 @@ def test_a_booking_near_year_one_with_a_reminder_is_not_500(tenant_a, conversati
         format="json",
     )
     assert response.status_code in (201, 400)
+
+
+def test_a_retried_post_with_the_same_idempotency_key_creates_one_order(tenant_a, conversation_a):
+    pytest.importorskip("tenants.idempotency")
+    client = key_client(tenant_a)
+    body = order_body(conversation_a)
+    first = client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert Order.objects.count() == 1
+    other = client.post(
+        "/api/v1/orders/",
+        order_body(conversation_a, notes="x"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert other.status_code == 409
