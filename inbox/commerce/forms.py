@@ -143,7 +143,11 @@ def parse_item_rows(post) -> tuple[list[LineInput], list[str]]:
 
 class BookingForm(forms.Form):
     service = forms.CharField(label=_l("Service"), max_length=200)
-    resource = forms.CharField(label=_l("Staff or resource"), max_length=120)
+    resource = forms.CharField(
+        label=_l("Staff or resource"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "commerce-resources"}),
+    )
     starts_at = forms.DateTimeField(
         label=_l("Starts"),
         input_formats=DATETIME_LOCAL,

@@ -101,6 +101,10 @@ class Order(TenantOwnedModel):
         return [s for s in OrderStatus.values if s in ORDER_TRANSITIONS[self.status]]
 
     @property
+    def transition_choices(self) -> list[tuple[str, str]]:
+        return [(s, OrderStatus(s).label) for s in self.allowed_transitions]
+
+    @property
     def lines_editable(self) -> bool:
         return self.status in ORDER_EDITABLE_LINES
 
@@ -229,6 +233,10 @@ class Booking(TenantOwnedModel):
     @property
     def allowed_transitions(self) -> list[str]:
         return [s for s in BookingStatus.values if s in BOOKING_TRANSITIONS[self.status]]
+
+    @property
+    def transition_choices(self) -> list[tuple[str, str]]:
+        return [(s, BookingStatus(s).label) for s in self.allowed_transitions]
 
 
 class BookingEvent(TenantOwnedModel):

@@ -85,3 +85,13 @@ def contact_bookings(*, tenant, contact, limit: int = 10):
     return list(
         Booking.objects.for_tenant(tenant).filter(contact=contact).order_by("-starts_at")[:limit]
     )
+
+
+def booking_resources(*, tenant, limit: int = 50) -> list[str]:
+    """Names of staff/resources already booked, for the booking form's suggestions."""
+    return list(
+        Booking.objects.for_tenant(tenant)
+        .order_by("resource")
+        .values_list("resource", flat=True)
+        .distinct()[:limit]
+    )

@@ -21,6 +21,7 @@ from inbox.models import Contact, Conversation, Message
 from tenants.access import access_object, require_perm, tenant_view
 
 EMPTY_ITEM_ROWS = 3
+PANEL_LIMIT = 10
 
 
 def _error_text(exc: Exception) -> str:
@@ -67,14 +68,16 @@ def _render_panel(request, contact, *, status=200, **extra):
     context = {
         "contact": contact,
         "conversation": conversation,
-        "orders": selectors.contact_orders(tenant=tenant, contact=contact),
-        "bookings": selectors.contact_bookings(tenant=tenant, contact=contact),
+        "orders": selectors.contact_orders(tenant=tenant, contact=contact, limit=PANEL_LIMIT),
+        "bookings": selectors.contact_bookings(tenant=tenant, contact=contact, limit=PANEL_LIMIT),
         "suggestions": _suggestions(tenant, contact),
         "currencies": COMMON_CURRENCIES,
         "item_rows": range(EMPTY_ITEM_ROWS),
         "order_form": extra.pop("order_form", None) or OrderHeaderForm(),
         "adjust_form": extra.pop("adjust_form", None) or OrderAdjustmentsForm(),
         "booking_form": extra.pop("booking_form", None) or BookingForm(),
+        "resources": selectors.booking_resources(tenant=tenant),
+        "panel_limit": PANEL_LIMIT,
         "tenant_tz": tenant.timezone,
         **extra,
     }
@@ -258,7 +261,10 @@ def booking_send_summary(request, booking_id):
 @tenant_view("commerce.view")
 def order_list(request):
     status = request.GET.get("status", "")
+    contact = request.GET.get("contact", "")
     filters = {"status": [status]} if status in OrderStatus.values else {}
+    if contact.isdigit():
+        filters["contact"] = contact
     page = Paginator(selectors.order_list(tenant=request.tenant, filters=filters), 50).get_page(
         request.GET.get("page")
     )
@@ -270,6 +276,7 @@ def order_list(request):
                 "nav": "commerce",
                 "page": page,
                 "status": status,
+                "contact": contact if contact.isdigit() else "",
                 "statuses": OrderStatus.choices,
             },
         )

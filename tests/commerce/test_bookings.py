@@ -217,3 +217,34 @@ def test_reminders_go_through_the_real_message_send(tenant_a):
     message = conversation.messages.get()
     assert (message.direction, message.status, message.author_kind) == ("out", "queued", "bot")
     assert message.text.startswith("Reminder: Haircut with Mai")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_booking_the_same_slot_at_once_get_one_booking(tenant_a):
+    import threading
+
+    from django.db import connection
+
+    conversation = factories.ConversationFactory(tenant=tenant_a)
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def worker(minute):
+        try:
+            barrier.wait(timeout=10)
+            make_booking(tenant=tenant_a, conversation=conversation, start=at(10, minute))
+            outcomes.append("booked")
+        except services.BookingOverlap:
+            outcomes.append("overlap")
+        except Exception as exc:  # pragma: no cover - reported below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(m,)) for m in (0, 10, 20, 30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["booked", "overlap", "overlap", "overlap"]
+    assert Booking.objects.count() == 1

@@ -290,3 +290,18 @@ def test_demo_seeding_is_safe_to_run_twice(tenant_a):
     seed_commerce(tenant_a)
     assert (Order.objects.count(), Booking.objects.count()) == counts
     assert counts[0] == 2 and counts[1] == 2
+
+
+def test_the_panel_links_to_all_orders_of_a_busy_contact(
+    client_for, agent_a, tenant_a, conversation
+):
+    for _ in range(10):
+        make_order(tenant=tenant_a, conversation=conversation)
+    make_order(tenant=tenant_a)
+    client = client_for(agent_a)
+    html = client.get(panel_url(tenant_a, conversation)).content.decode()
+    link = f"/t/{tenant_a.slug}/orders/?contact={conversation.contact_id}"
+    assert link in html
+    page = client.get(link).context["page"]
+    assert page.paginator.count == 10
+    assert "→ Confirmed" in html  # status buttons show translated labels
