@@ -12,8 +12,6 @@ app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {
-    "commerce-booking-reminders": {
-        "task": "commerce.booking_reminders_sweep",
-        "schedule": 60.0,
-    },
+    # Commerce: booking reminders that are due (each sent at most once).
+    "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
 }
