@@ -11,4 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "idempotency-keys-sweep": {"task": "tenants.idempotency_sweep", "schedule": 3600.0},
+    "crm-webhook-deliveries-sweep": {"task": "crm.deliveries_sweep", "schedule": 60.0},
+}

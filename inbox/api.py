@@ -3,9 +3,11 @@ from rest_framework import mixins
 from inbox.models import Label
 from inbox.serializers import LabelSerializer
 from tenants.api import TenantScopedViewSet
+from tenants.idempotency import IdempotentMixin
 
 
 class LabelViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -1,0 +1,91 @@
+"""Helpers for API tests: keys, session clients, JSON requests."""
+
+import pytest
+from django.test import Client
+
+from tenants.services import api_key_create
+
+
+class ApiClient:
+    """A JSON client with fixed auth headers: api.get(path), api.post(path, data)."""
+
+    def __init__(self, client: Client, headers: dict):
+        self.client = client
+        self.headers = headers
+
+    def _call(self, method, path, data=None, headers=None, **params):
+        extra = {**self.headers, **(headers or {})}
+        if method == "get":
+            return self.client.get(path, data or params or None, **extra)
+        return getattr(self.client, method)(
+            path, data if data is not None else {}, content_type="application/json", **extra
+        )
+
+    def get(self, path, data=None, **kw):
+        return self._call("get", path, data, **kw)
+
+    def post(self, path, data=None, **kw):
+        return self._call("post", path, data, **kw)
+
+    def patch(self, path, data=None, **kw):
+        return self._call("patch", path, data, **kw)
+
+    def put(self, path, data=None, **kw):
+        return self._call("put", path, data, **kw)
+
+    def delete(self, path, **kw):
+        return self._call("delete", path, **kw)
+
+
+def _http_headers(headers: dict) -> dict:
+    return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+
+
+@pytest.fixture
+def key_api(tenant_a):
+    """A read-write API key client of tenant A."""
+    raw = api_key_create(tenant=tenant_a, name="crm-rw", read_only=False).raw_key
+    return ApiClient(Client(), _http_headers({"Authorization": f"Bearer {raw}"}))
+
+
+@pytest.fixture
+def ro_key_api(tenant_a):
+    raw = api_key_create(tenant=tenant_a, name="crm-ro", read_only=True).raw_key
+    return ApiClient(Client(), _http_headers({"Authorization": f"Bearer {raw}"}))
+
+
+@pytest.fixture
+def b_key_api(tenant_b):
+    raw = api_key_create(tenant=tenant_b, name="crm-b", read_only=False).raw_key
+    return ApiClient(Client(), _http_headers({"Authorization": f"Bearer {raw}"}))
+
+
+@pytest.fixture
+def session_api(tenant_a):
+    """session_api(user) → a JSON client signed in as user, on tenant A."""
+
+    def make(user, tenant=None):
+        client = Client()
+        client.force_login(user)
+        return ApiClient(client, _http_headers({"X-Parley-Tenant": (tenant or tenant_a).slug}))
+
+    return make
+
+
+@pytest.fixture
+def role_api(tenant_a, owner_a, admin_a, agent_a, viewer_a, session_api, key_api, ro_key_api):
+    """role_api(name) for name in owner/admin/agent/viewer/key/ro_key."""
+    clients = {
+        "owner": lambda: session_api(owner_a),
+        "admin": lambda: session_api(admin_a),
+        "agent": lambda: session_api(agent_a),
+        "viewer": lambda: session_api(viewer_a),
+        "key": lambda: key_api,
+        "ro_key": lambda: ro_key_api,
+    }
+    return lambda name: clients[name]()
+
+
+def results(response) -> list:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
