@@ -33,6 +33,29 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _webhook_subscription(tenant):
+    from inbox.crm.services import webhook_subscription_create
+
+    return webhook_subscription_create(
+        tenant=tenant,
+        actor=None,
+        url="https://crm.example.com/hook",
+        event_types=["contact.created"],
+    )
+
+
+def _webhook_delivery(tenant):
+    from inbox.crm.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=_webhook_subscription(tenant),
+        event_type="contact.created",
+        payload={"type": "contact.created", "data": {}},
+        status=WebhookDelivery.Status.FAILED,
+    )
+
+
 KWARG_FACTORIES = {
     "membership_id": _membership,
     "invitation_id": _invitation,
@@ -44,6 +67,8 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "webhooksubscription_id": _webhook_subscription,
+    "webhookdelivery_id": _webhook_delivery,
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).

@@ -89,3 +89,59 @@ def role_api(tenant_a, owner_a, admin_a, agent_a, viewer_a, session_api, key_api
 def results(response) -> list:
     assert response.status_code == 200, response.content
     return response.json()["results"]
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 (in a thread) that records POSTs.
+
+    `responses` is a list of status codes answered in turn (the last one repeats);
+    `delay` seconds are slept before answering."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.requests = []
+        self.responses = [200]
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                import time
+
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                index = min(len(receiver.requests) - 1, len(receiver.responses) - 1)
+                try:
+                    self.send_response(receiver.responses[index])
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:  # the client gave up (timeout tests)
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    settings.CRM_WEBHOOK_TIMEOUT = 1.0
+    server = Receiver()
+    yield server
+    server.close()
