@@ -17,6 +17,19 @@ class ApiKeyAuthScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "description": "A tenant API key."}
 
 
+class SessionAuthScheme(OpenApiAuthenticationExtension):
+    target_class = "tenants.api_auth.TenantSessionAuthentication"
+    name = "session"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The browser session (the tenant comes from X-Parley-Tenant).",
+        }
+
+
 class TenantScopedViewSet(viewsets.GenericViewSet):
     """Every queryset is scoped to request.tenant; subclasses cannot bypass it by accident.
 

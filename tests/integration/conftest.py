@@ -58,7 +58,9 @@ def celery_worker_process(settings, django_db_blocker):
     import redis
 
     redis.Redis.from_url(url).flushdb()
-    log = open(ROOT / ".data" / "celery-test-worker.log", "wb")  # noqa: SIM115
+    log_path = ROOT / ".data" / "celery-test-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,

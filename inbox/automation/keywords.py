@@ -1,0 +1,296 @@
+"""Multilingual keyword engine: every keyword of a tenant in one Aho-Corasick automaton.
+
+Pure Python (no Django), shared by auto-reply rules and TikTok signals::
+
+    matcher = get_matcher(f"tenant:{tenant.id}", version, lambda: specs_for(tenant))
+    matcher.find("Cho mình hỏi giá ạ")  # -> [KeywordMatch(key=…, keyword="giá", start=13, end=16)]
+
+Semantics
+---------
+* Keywords and messages are normalised identically (``normalize.normalize``: NFC + case
+  folding); accent-insensitive keywords and the text they are matched against are additionally
+  accent-folded (``normalize.fold_accents``). They live in a second automaton, so there are at
+  most two scans per message.
+* ``CONTAINS``: anywhere. ``WHOLE_WORD``: the characters just outside the match must not be word
+  characters (Unicode letters L*, marks M*, digits N*). Only an edge of the keyword that is
+  itself a word character needs a boundary (``#sale`` or ``🔥`` need none on that side). A
+  keyword containing Thai, Lao, Khmer, Burmese, Chinese or Japanese behaves as ``CONTAINS``
+  (those scripts have no spaces), and a letter of those scripts next to a keyword of another
+  script is a boundary (``ขอcodได้ไหม`` contains the whole word ``cod``).
+* ``EXACT``: the whole message equals the keyword once both are normalised and trimmed of
+  whitespace, punctuation and invisible characters at their ends.
+* ``STARTS_WITH``: the trimmed message starts with the trimmed keyword, followed by a boundary
+  (no boundary needed for a keyword in a script written without spaces).
+* Offsets in ``KeywordMatch`` are into the ORIGINAL text. Overlapping matches and every
+  occurrence are reported; results are ordered by ``(start, end)``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from operator import attrgetter
+
+import ahocorasick
+
+from .normalize import (
+    CHAR_CLASS,
+    NON_WORD,
+    WORD,
+    Normalized,
+    fold_accents,
+    fold_with_offsets,
+    is_no_space_char,
+    normalize,
+    normalize_with_offsets,
+    trim_bounds,
+)
+
+__all__ = [
+    "KeywordMatch",
+    "KeywordMatcher",
+    "KeywordSpec",
+    "MatchMode",
+    "clear_matcher_cache",
+    "get_matcher",
+]
+
+
+class MatchMode(StrEnum):
+    CONTAINS = "contains"
+    WHOLE_WORD = "whole_word"
+    EXACT = "exact"
+    STARTS_WITH = "starts_with"
+
+
+@dataclass(frozen=True)
+class KeywordSpec:
+    key: Hashable
+    text: str
+    mode: MatchMode = MatchMode.WHOLE_WORD
+    accent_insensitive: bool = False
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    key: Hashable
+    keyword: str
+    start: int  # offsets into the ORIGINAL text, [start, end)
+    end: int
+
+
+# Per-entry check kinds (small ints: compared in the hot loop).
+_FREE = 0  # CONTAINS, or WHOLE_WORD in a no-space script: no check at all
+_WORD = 1  # WHOLE_WORD: boundary on the edges that are word characters
+_START = 2  # STARTS_WITH: anchored at the trimmed start + right boundary
+_EXACT = 3  # EXACT: spans the trimmed message
+# A keyword made only of punctuation ("?", "!!!") is not trimmed; it is anchored to the
+# message stripped of whitespace only.
+_START_PUNCT = 4
+_EXACT_PUNCT = 5
+
+_by_position = attrgetter("start", "end")
+
+
+def _edge_needs_boundary(ch: str) -> bool:
+    # A keyword edge that is a word character must not be glued to another word character.
+    return CHAR_CLASS[ch] != NON_WORD
+
+
+class _Pattern:
+    """What the automaton stores for one normalised pattern string."""
+
+    __slots__ = ("length", "free", "checked")
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        # Matches without checks: ready-made (key, keyword) pairs.
+        self.free: list[tuple[Hashable, str]] = []
+        # Matches with checks: (kind, left_boundary, right_boundary, key, keyword).
+        self.checked: list[tuple[int, bool, bool, Hashable, str]] = []
+
+
+class _Side:
+    """One automaton (plain or accent-folded) and what its patterns need at scan time."""
+
+    __slots__ = ("automaton", "anchored", "size")
+
+    def __init__(self) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.anchored = False  # any EXACT / STARTS_WITH pattern (needs the trimmed bounds)
+        self.size = 0
+
+
+def _prepare(spec: KeywordSpec) -> tuple[str, int, bool, bool] | None:
+    """Normalised pattern, check kind and boundary flags for a spec (None: nothing to match)."""
+    norm = normalize(spec.text)
+    if spec.accent_insensitive:
+        norm = fold_accents(norm)
+    mode = MatchMode(spec.mode)
+    punct = False
+    if mode in (MatchMode.EXACT, MatchMode.STARTS_WITH):
+        lo, hi = trim_bounds(norm)
+        if hi > lo:
+            norm = norm[lo:hi]
+        else:  # only punctuation / whitespace: kept, without surrounding whitespace
+            norm = norm.strip()
+            punct = True
+    if not norm:
+        return None
+    no_space = any(is_no_space_char(c) for c in norm)
+    left = _edge_needs_boundary(norm[0]) and not no_space
+    right = _edge_needs_boundary(norm[-1]) and not no_space
+    if mode is MatchMode.CONTAINS:
+        return norm, _FREE, False, False
+    if mode is MatchMode.WHOLE_WORD and not (left or right):  # incl. no-space scripts
+        return norm, _FREE, False, False
+    if mode is MatchMode.WHOLE_WORD:
+        return norm, _WORD, left, right
+    if mode is MatchMode.STARTS_WITH:
+        return norm, _START_PUNCT if punct else _START, False, right
+    return norm, _EXACT_PUNCT if punct else _EXACT, False, False
+
+
+class KeywordMatcher:
+    """All keywords in one automaton (plus one for accent-insensitive keywords)."""
+
+    def __init__(self, specs: Iterable[KeywordSpec]) -> None:
+        self.specs: tuple[KeywordSpec, ...] = tuple(dict.fromkeys(specs))
+        self._plain = _Side()
+        self._folded = _Side()
+        patterns: dict[tuple[bool, str], _Pattern] = {}
+        seen_key_text: set[tuple[Hashable, str]] = set()
+        # Two specs with the same key and keyword can report the same span twice.
+        self._may_repeat = False
+        for spec in self.specs:
+            prepared = _prepare(spec)
+            if prepared is None:
+                continue
+            norm, kind, left, right = prepared
+            if (spec.key, spec.text) in seen_key_text:
+                self._may_repeat = True
+            seen_key_text.add((spec.key, spec.text))
+            side = self._folded if spec.accent_insensitive else self._plain
+            pattern = patterns.get((spec.accent_insensitive, norm))
+            if pattern is None:
+                pattern = patterns[(spec.accent_insensitive, norm)] = _Pattern(len(norm))
+                side.automaton.add_word(norm, pattern)
+                side.size += 1
+            if kind == _FREE:
+                pattern.free.append((spec.key, spec.text))
+            else:
+                pattern.checked.append((kind, left, right, spec.key, spec.text))
+                if kind >= _START:
+                    side.anchored = True
+        for side in (self._plain, self._folded):
+            if side.size:
+                side.automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    # ------------------------------------------------------------------ scanning
+
+    @staticmethod
+    def _scan(side: _Side, norm: Normalized, out: list[KeywordMatch]) -> None:
+        text = norm.text
+        n = len(text)
+        starts = norm.starts
+        ends = norm.ends
+        classes = CHAR_CLASS
+        if side.anchored:
+            t_lo, t_hi = trim_bounds(text)
+            w_lo = n - len(text.lstrip())
+            w_hi = len(text.rstrip())
+        else:
+            t_lo = t_hi = w_lo = w_hi = -1
+        append = out.append
+        for last, pattern in side.automaton.iter(text):
+            end = last + 1
+            start = end - pattern.length
+            if starts is None:
+                o_start, o_end = start, end
+            else:
+                o_start, o_end = starts[start], ends[last]
+            for key, keyword in pattern.free:
+                append(KeywordMatch(key, keyword, o_start, o_end))
+            if not pattern.checked:
+                continue
+            for kind, left, right, key, keyword in pattern.checked:
+                if kind == _EXACT:
+                    if start != t_lo or end != t_hi:
+                        continue
+                elif kind == _START:
+                    if start != t_lo:
+                        continue
+                    if right and end < n and classes[text[end]] == WORD:
+                        continue
+                elif kind == _EXACT_PUNCT:
+                    if start != w_lo or end != w_hi:
+                        continue
+                elif kind == _START_PUNCT:
+                    if start != w_lo:
+                        continue
+                else:  # _WORD
+                    if left and start > 0 and classes[text[start - 1]] == WORD:
+                        continue
+                    if right and end < n and classes[text[end]] == WORD:
+                        continue
+                append(KeywordMatch(key, keyword, o_start, o_end))
+
+    def find(self, text: str) -> list[KeywordMatch]:
+        """Every match of every keyword in ``text``, with offsets into ``text``."""
+        out: list[KeywordMatch] = []
+        if not text:
+            return out
+        plain = self._plain
+        folded = self._folded
+        norm = normalize_with_offsets(text)
+        if plain.size:
+            self._scan(plain, norm, out)
+        if folded.size:
+            self._scan(folded, fold_with_offsets(norm), out)
+        if len(out) > 1:
+            if self._may_repeat or norm.starts is not None:
+                out = list(dict.fromkeys(out))
+            out.sort(key=_by_position)
+        return out
+
+    def matched_keys(self, text: str) -> set[Hashable]:
+        """The keys of the keywords found in ``text``."""
+        return {m.key for m in self.find(text)}
+
+
+# --------------------------------------------------------------------------- per-tenant cache
+
+_CACHE_SIZE = 512
+_cache: OrderedDict[str, tuple[object, KeywordMatcher]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def get_matcher(
+    cache_key: str, version: object, build: Callable[[], Iterable[KeywordSpec]]
+) -> KeywordMatcher:
+    """The process-local matcher for ``cache_key`` (e.g. a tenant), rebuilt when ``version``
+    changes (e.g. the max ``updated_at`` of the tenant's keywords). ``build`` is called only on
+    a miss. Bounded LRU so a worker serving many tenants does not grow without limit."""
+    with _cache_lock:
+        hit = _cache.get(cache_key)
+        if hit is not None and hit[0] == version:
+            _cache.move_to_end(cache_key)
+            return hit[1]
+    matcher = KeywordMatcher(build())  # built outside the lock: may take a moment
+    with _cache_lock:
+        _cache[cache_key] = (version, matcher)
+        _cache.move_to_end(cache_key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return matcher
+
+
+def clear_matcher_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,332 @@
+"""Text normalisation for keyword matching, with offsets back into the original text.
+
+Pure Python (no Django). Both sides — keywords and messages — go through the same functions:
+
+* ``normalize(s)`` = NFC, then full case folding, then NFC again; variation selectors
+  U+FE0E/U+FE0F are dropped so ``❤️`` and ``❤`` are the same keyword. NFKC is deliberately NOT
+  used: it rewrites Thai SARA AM (U+0E33) into NIKHAHIT + SARA AA. We go the other way: the
+  common typing NIKHAHIT + SARA AA (``ํา``, looks identical) becomes SARA AM (``ำ``), and the
+  same for Lao (U+0ECD U+0EB2 → U+0EB3).
+* ``fold_accents(n)`` (only for accent-insensitive keywords) maps precomposed Latin, Greek and
+  Cyrillic letters to their base letter (``á``→``a``, ``đ``→``d``, ``ř``→``r``) with a
+  precomputed ``str.translate`` table, and drops the generic combining diacritics
+  (U+0300–U+036F and friends). Thai, Lao, Khmer, … vowel and tone marks are never touched,
+  although they are Unicode category Mn too.
+
+Offsets: most messages are already NFC and case-fold one character to one character, so the
+normalised text is index-aligned with the original and no map is built (``starts is None``).
+Otherwise the text is cut into normalisation-independent chunks (a starter plus the marks
+that follow it) and every normalised character remembers the original span of its chunk.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Normalized",
+    "char_class",
+    "fold_accents",
+    "fold_with_offsets",
+    "is_no_space_char",
+    "is_trim_char",
+    "is_word_char",
+    "normalize",
+    "normalize_folded",
+    "normalize_with_offsets",
+    "trim_bounds",
+]
+
+_NFC = "NFC"
+_VARIATION_SELECTORS = {0xFE0E: None, 0xFE0F: None}
+
+# Characters with canonical combining class 0 before which a chunk must NOT be cut: they
+# compose with the preceding starter (Hangul medial vowels / final consonants, some Indic
+# two-part vowels) or decompose into non-starters (some Tibetan vowels). Computed from
+# unicodedata; tests/automation/test_normalize.py checks this list against the running Python.
+_NO_BOUNDARY_RANGES = (
+    (0x09BE, 0x09BE), (0x09D7, 0x09D7), (0x0B3E, 0x0B3E), (0x0B56, 0x0B57),
+    (0x0BBE, 0x0BBE), (0x0BD7, 0x0BD7), (0x0CC2, 0x0CC2), (0x0CD5, 0x0CD6),
+    (0x0D3E, 0x0D3E), (0x0D57, 0x0D57), (0x0DCF, 0x0DCF), (0x0DDF, 0x0DDF),
+    (0x0F73, 0x0F73), (0x0F75, 0x0F75), (0x0F81, 0x0F81), (0x0FB5, 0x0FB5),
+    (0x0FB7, 0x0FB7), (0x102E, 0x102E), (0x1161, 0x1175), (0x11A8, 0x11C2),
+    (0x1B35, 0x1B35), (0x11127, 0x11127), (0x1133E, 0x1133E), (0x11357, 0x11357),
+    (0x114B0, 0x114B0), (0x114BA, 0x114BA), (0x114BD, 0x114BD), (0x115AF, 0x115AF),
+    (0x11930, 0x11930),
+)  # fmt: skip
+_NO_BOUNDARY = frozenset(chr(cp) for lo, hi in _NO_BOUNDARY_RANGES for cp in range(lo, hi + 1))
+
+# Scripts written without spaces between words: a WHOLE_WORD keyword in these scripts behaves
+# as CONTAINS, and their letters do not glue a neighbouring Latin/Cyrillic/… word.
+_NO_SPACE_RANGES = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x0E80, 0x0EFF),  # Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x19E0, 0x19FF),  # Khmer symbols
+    (0x2E80, 0x2FDF),  # CJK radicals, Kangxi
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3021, 0x3029),  # Hangzhou numerals
+    (0x3031, 0x3035),  # kana repeat marks
+    (0x303B, 0x303C),
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x31C0, 0x31FF),  # CJK strokes, Katakana extension
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA9E0, 0xA9FF),  # Myanmar extended-B
+    (0xAA60, 0xAA7F),  # Myanmar extended-A
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # half-width Katakana
+    (0x1B000, 0x1B16F),  # Kana supplement / extended
+    (0x20000, 0x323AF),  # CJK extensions B–H
+)
+
+
+def is_no_space_char(ch: str) -> bool:
+    """True for a character of Thai, Lao, Khmer, Burmese, Chinese or Japanese."""
+    cp = ord(ch)
+    if cp < 0x0E00:
+        return False
+    return any(lo <= cp <= hi for lo, hi in _NO_SPACE_RANGES)
+
+
+# Character classes used for word boundaries: 0 = not part of a word, 1 = word character
+# (letter, mark or digit) of a script written with spaces, 2 = word character of a script
+# written without spaces.
+NON_WORD, WORD, NO_SPACE_WORD = 0, 1, 2
+
+
+class _ClassTable(dict):
+    """Memoised ``char → class`` lookups; a plain dict lookup once a character was seen."""
+
+    def __missing__(self, ch: str) -> int:
+        value = NON_WORD
+        if unicodedata.category(ch)[0] in "LMN":
+            value = NO_SPACE_WORD if is_no_space_char(ch) else WORD
+        self[ch] = value
+        return value
+
+
+CHAR_CLASS: dict[str, int] = _ClassTable()
+
+
+def char_class(ch: str) -> int:
+    return CHAR_CLASS[ch]
+
+
+def is_word_char(ch: str) -> bool:
+    """A letter, mark or digit (Unicode categories L*, M*, N*)."""
+    return CHAR_CLASS[ch] != NON_WORD
+
+
+class _TrimTable(dict):
+    def __missing__(self, ch: str) -> bool:
+        cat = unicodedata.category(ch)
+        value = cat[0] in "ZP" or cat in ("Cc", "Cf")
+        self[ch] = value
+        return value
+
+
+_TRIM: dict[str, bool] = _TrimTable()
+
+
+def is_trim_char(ch: str) -> bool:
+    """Whitespace, punctuation and invisible format/control characters (trimmed at the ends
+    of a message for the EXACT and STARTS_WITH modes)."""
+    return _TRIM[ch]
+
+
+def trim_bounds(text: str) -> tuple[int, int]:
+    """``(start, end)`` of ``text`` without trim characters at both ends."""
+    start, end = 0, len(text)
+    trim = _TRIM
+    while start < end and trim[text[start]]:
+        start += 1
+    while end > start and trim[text[end - 1]]:
+        end -= 1
+    return start, end
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _normalize_slow(text: str) -> str:
+    s = unicodedata.normalize(_NFC, unicodedata.normalize(_NFC, text).casefold())
+    if "\ufe0e" in s or "\ufe0f" in s:
+        s = s.translate(_VARIATION_SELECTORS)
+    if "\u0e4d\u0e32" in s:  # Thai NIKHAHIT + SARA AA → SARA AM
+        s = s.replace("\u0e4d\u0e32", "\u0e33")
+    if "\u0ecd\u0eb2" in s:  # Lao NIGGAHITA + AA → AM
+        s = s.replace("\u0ecd\u0eb2", "\u0eb3")
+    return s
+
+
+def _is_identity_normal(text: str) -> str | None:
+    """The normalised text if it is index-aligned with ``text`` (the common case), else None."""
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized(_NFC, text):
+        return None
+    folded = text.casefold()
+    if len(folded) != len(text) or not unicodedata.is_normalized(_NFC, folded):
+        return None
+    if "\ufe0e" in folded or "\ufe0f" in folded or "\u0e4d" in folded or "\u0ecd" in folded:
+        return None
+    return folded
+
+
+def normalize(text: str) -> str:
+    """NFC + case folding (+ NFC), without variation selectors."""
+    fast = _is_identity_normal(text)
+    return fast if fast is not None else _normalize_slow(text)
+
+
+@dataclass(slots=True)
+class Normalized:
+    """A normalised text plus, when not index-aligned with the original, for every
+    normalised character the ``[start, end)`` span in the original text it came from."""
+
+    text: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` for the normalised slice ``[start, end)`` (non-empty)."""
+        if self.starts is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """Cut ``text`` before every starter that cannot interact with what precedes it."""
+    bounds = []
+    start = 0
+    combining = unicodedata.combining
+    for i in range(1, len(text)):
+        ch = text[i]
+        if not combining(ch) and ch not in _NO_BOUNDARY:
+            bounds.append((start, i))
+            start = i
+    if text:
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def _merge_interacting(text: str, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Safety net: merge neighbouring chunks whose normalisation is not independent."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in chunks:
+        if merged:
+            plo, phi = merged[-1]
+            prev, cur = text[plo:phi], text[lo:hi]
+            if _normalize_slow(prev + cur) != _normalize_slow(prev) + _normalize_slow(cur):
+                merged[-1] = (plo, hi)
+                continue
+        merged.append((lo, hi))
+    return merged
+
+
+def normalize_with_offsets(text: str) -> Normalized:
+    """Normalise ``text`` and keep the way back to its offsets."""
+    fast = _is_identity_normal(text)
+    if fast is not None:
+        return Normalized(fast)
+    expected = _normalize_slow(text)
+    for attempt in range(3):
+        if attempt == 0:
+            chunks = _chunks(text)
+        elif attempt == 1:
+            chunks = _merge_interacting(text, chunks)
+        else:  # pragma: no cover - unreachable in practice: one chunk, coarse offsets
+            chunks = [(0, len(text))]
+        parts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for lo, hi in chunks:
+            piece = _normalize_slow(text[lo:hi])
+            parts.append(piece)
+            starts.extend([lo] * len(piece))
+            ends.extend([hi] * len(piece))
+        if "".join(parts) == expected:
+            return Normalized(expected, starts, ends)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- accent folding
+
+_SPECIAL_FOLDS = {
+    "đ": "d", "Đ": "d", "ð": "d", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ħ": "h", "Ħ": "h",
+    "ŧ": "t", "Ŧ": "t", "ƀ": "b", "ɨ": "i", "ı": "i", "ƶ": "z", "ȥ": "z",
+}  # fmt: skip
+
+_FOLD_SOURCE_RANGES = (
+    (0x00C0, 0x024F),  # Latin-1 supplement, Latin extended-A/B
+    (0x1E00, 0x1EFF),  # Latin extended additional (Vietnamese)
+    (0x2C60, 0x2C7F),  # Latin extended-C
+    (0xA720, 0xA7FF),  # Latin extended-D
+    (0x0370, 0x03FF),  # Greek
+    (0x1F00, 0x1FFF),  # Greek extended
+    (0x0400, 0x052F),  # Cyrillic + supplement
+)
+
+_STRIPPED_MARK_RANGES = (
+    (0x0300, 0x036F),  # combining diacritical marks
+    (0x1AB0, 0x1AFF),  # … extended
+    (0x1DC0, 0x1DFF),  # … supplement
+    (0x20D0, 0x20FF),  # … for symbols
+    (0xFE20, 0xFE2F),  # combining half marks
+)
+
+
+def _build_fold_table() -> dict[int, int | None]:
+    table: dict[int, int | None] = {}
+    for lo, hi in _FOLD_SOURCE_RANGES:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            base = "".join(
+                c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
+            )
+            base = base.casefold()
+            if len(base) == 1 and base != ch:
+                table[cp] = ord(base)
+    for src, dst in _SPECIAL_FOLDS.items():
+        table[ord(src)] = ord(dst)
+    for lo, hi in _STRIPPED_MARK_RANGES:
+        for cp in range(lo, hi + 1):
+            table[cp] = None
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+_DELETED = frozenset(chr(cp) for cp, v in _FOLD_TABLE.items() if v is None)
+
+
+def fold_accents(normalized: str) -> str:
+    """Strip Latin/Greek/Cyrillic diacritics from an already normalised text."""
+    return normalized.translate(_FOLD_TABLE)
+
+
+def normalize_folded(text: str) -> str:
+    return fold_accents(normalize(text))
+
+
+def fold_with_offsets(norm: Normalized) -> Normalized:
+    """Accent-fold a ``Normalized``; offsets are composed with the existing ones."""
+    folded = norm.text.translate(_FOLD_TABLE)
+    if len(folded) == len(norm.text):  # 1:1 replacement, no deletion
+        return Normalized(folded, norm.starts, norm.ends)
+    starts: list[int] = []
+    ends: list[int] = []
+    src_starts = norm.starts
+    src_ends = norm.ends
+    for j, ch in enumerate(norm.text):
+        if ch in _DELETED:
+            continue
+        if src_starts is None:
+            starts.append(j)
+            ends.append(j + 1)
+        else:
+            starts.append(src_starts[j])
+            ends.append(src_ends[j])
+    return Normalized(folded, starts, ends)

@@ -1,0 +1,293 @@
+"""Provider-neutral types shared by every provider module.
+
+Each provider module (``tiktok``, ``whatsapp``, ``messenger``) exposes the same small surface:
+
+- ``NAME``, ``SIGNATURE_HEADER``, ``MAX_TEXT_LENGTH``, reply-window constants
+- ``verify_signature(headers, raw_body, secret, *, now=None, tolerance=...) -> bool``
+- ``sign(raw_body, secret, *, timestamp=None) -> dict`` (tests and the simulator)
+- ``verification_challenge(params, verify_token) -> str | None``
+- ``dedup_key(raw_body, payload) -> str``
+- ``parse(payload) -> ParsedBatch`` (raises ``PayloadError``)
+- ``send_text(client, *, base_url, credentials, account_id, recipient, text, **opts)``
+- ``fetch_media(client, *, base_url, credentials, account_id, attachment, **opts)``
+- ``reply_window_problem(*, last_customer_message_at, business_messages_since_customer, now,
+  tag="") -> str | None``
+
+This module imports nothing from Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class ProviderError(Exception):
+    """A provider call failed. ``permanent`` tells the caller whether retrying can help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | int | None = None,
+        permanent: bool,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = None if code is None else str(code)
+        self.permanent = permanent
+        self.http_status = http_status
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return (
+            f"ProviderError({self.message!r}, code={self.code!r}, permanent={self.permanent},"
+            f" http_status={self.http_status})"
+        )
+
+
+class PayloadError(ValueError):
+    """A (correctly signed) payload that is malformed or of an unknown shape."""
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    kind: str  # image | video | sticker | audio | file | share_post | emoji | ...
+    media_id: str = ""
+    url: str = ""
+    mime_type: str = ""
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Where a conversation came from (an ad, a short link, ...)."""
+
+    source: str  # "ad", "short_link", "ADS", "ctwa", ...
+    ad_id: str = ""
+    advertiser_id: str = ""
+    ad_name: str = ""
+    material_id: str = ""
+    campaign: str = ""
+    ctwa_clid: str = ""
+    ref: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "ad_id": self.ad_id,
+            "advertiser_id": self.advertiser_id,
+            "ad_name": self.ad_name,
+            "material_id": self.material_id,
+            "campaign": self.campaign,
+            "ctwa_clid": self.ctwa_clid,
+            "ref": self.ref,
+            "raw": dict(self.raw),
+        }
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message seen in a webhook: from the customer (``direction="in"``) or sent by the
+    business (``direction="out"``: an echo of our own API send, or a person typing in the
+    provider's own app)."""
+
+    account_id: str
+    conversation_external_id: str
+    contact_external_id: str
+    contact_name: str
+    message_id: str
+    timestamp: datetime
+    text: str = ""
+    attachments: tuple[AttachmentRef, ...] = ()
+    direction: str = "in"
+    is_echo: bool = False
+    reply_to: str = ""
+    referral: Referral | None = None
+    message_type: str = "text"
+    content_stripped: bool = False  # TikTok EEA events: TikTok withholds the content
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    account_id: str
+    message_id: str
+    status: str  # sent | delivered | read | failed
+    timestamp: datetime
+    error_code: str = ""
+    error_message: str = ""
+    recipient_id: str = ""
+
+
+@dataclass(frozen=True)
+class ReferralEvent:
+    """A referral that arrives on its own (TikTok ``im_referral_msg``, Messenger
+    ``messaging_referrals``), not attached to a message."""
+
+    account_id: str
+    conversation_external_id: str
+    contact_external_id: str
+    contact_name: str
+    timestamp: datetime
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class ReadReceipt:
+    """The customer read the conversation up to ``timestamp`` (TikTok ``im_mark_read_msg``,
+    Messenger ``read``)."""
+
+    account_id: str
+    conversation_external_id: str
+    contact_external_id: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class ParsedBatch:
+    messages: tuple[InboundMessage, ...] = ()
+    statuses: tuple[StatusUpdate, ...] = ()
+    referrals: tuple[ReferralEvent, ...] = ()
+    reads: tuple[ReadReceipt, ...] = ()
+    ignored: tuple[str, ...] = ()  # human notes about parts deliberately skipped
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for item in (*self.messages, *self.statuses, *self.referrals, *self.reads):
+            seen.setdefault(item.account_id, None)
+        return tuple(seen)
+
+    def is_empty(self) -> bool:
+        return not (self.messages or self.statuses or self.referrals or self.reads)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+
+
+@dataclass(frozen=True)
+class MediaContent:
+    content: bytes
+    mime_type: str
+
+
+# --- helpers shared by provider modules ---------------------------------------------------
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """Case-insensitive header lookup on any mapping (Django's ``request.headers``, a dict
+    from tests, ``request.META``-style ``HTTP_X_...`` keys)."""
+    lname = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lname:
+            return value
+    meta_key = "HTTP_" + name.upper().replace("-", "_")
+    value = headers.get(meta_key) if hasattr(headers, "get") else None
+    return value or ""
+
+
+def hmac_sha256_hex(secret: str, data: bytes) -> str:
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def body_hash(raw_body: bytes) -> str:
+    return hashlib.sha256(raw_body).hexdigest()
+
+
+def from_epoch_seconds(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(float(value)), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise PayloadError(f"bad timestamp {value!r}") from exc
+
+
+def from_epoch_ms(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(float(value)) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise PayloadError(f"bad timestamp {value!r}") from exc
+
+
+def require(mapping: Any, key: str, where: str = "payload") -> Any:
+    if not isinstance(mapping, Mapping) or key not in mapping or mapping[key] is None:
+        raise PayloadError(f"missing {key!r} in {where}")
+    return mapping[key]
+
+
+def as_list(value: Any, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{where} is not a list")
+    return value
+
+
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_text(text: str, limit: int) -> None:
+    if not text or not text.strip():
+        raise ProviderError("The message is empty.", code="empty", permanent=True)
+    if len(text) > limit:
+        raise ProviderError(
+            f"The message is too long ({len(text)} characters; the limit is {limit}).",
+            code="too_long",
+            permanent=True,
+        )
+
+
+def transport_error(exc: httpx.HTTPError) -> ProviderError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderError(
+            "The provider did not answer in time.", code="timeout", permanent=False
+        )
+    return ProviderError(
+        f"Could not reach the provider ({type(exc).__name__}).", code="network", permanent=False
+    )
+
+
+def http_request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """Every provider call goes through here: always a timeout, transport errors mapped."""
+    kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+    try:
+        return client.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise transport_error(exc) from exc
+
+
+def download(client: httpx.Client, url: str, *, headers: dict | None = None) -> MediaContent:
+    response = http_request(client, "GET", url, headers=headers or {})
+    if response.status_code >= 500:
+        raise ProviderError(
+            "The media server failed.", code=str(response.status_code), permanent=False
+        )
+    if response.status_code >= 400:
+        raise ProviderError(
+            "The media is no longer available.",
+            code=str(response.status_code),
+            permanent=True,
+            http_status=response.status_code,
+        )
+    mime = response.headers.get("content-type", "application/octet-stream").split(";")[0]
+    return MediaContent(content=response.content, mime_type=mime)

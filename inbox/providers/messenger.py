@@ -1,0 +1,294 @@
+"""Facebook Messenger (Pages). Account id = page id; conversation id = the customer's PSID."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from . import _meta
+from .base import (
+    AttachmentRef,
+    InboundMessage,
+    MediaContent,
+    ParsedBatch,
+    PayloadError,
+    ProviderError,
+    ReadReceipt,
+    Referral,
+    ReferralEvent,
+    SendResult,
+    StatusUpdate,
+    as_list,
+    body_hash,
+    check_text,
+    download,
+    from_epoch_ms,
+    require,
+)
+
+NAME = "messenger"
+LABEL = "Messenger"
+SIGNATURE_HEADER = _meta.SIGNATURE_HEADER
+GRAPH_VERSION = _meta.GRAPH_VERSION
+PRODUCTION_BASE_URL = _meta.PRODUCTION_BASE_URL
+MAX_TEXT_LENGTH = 2000
+REPLY_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+HUMAN_AGENT_TAG = "HUMAN_AGENT"
+
+sign = _meta.sign
+verify_signature = _meta.verify_signature
+verification_challenge = _meta.verification_challenge
+
+
+def dedup_key(raw_body: bytes, payload: Any) -> str:
+    return _meta.dedup_key(NAME, raw_body)
+
+
+def _referral(data: dict) -> Referral:
+    ads = data.get("ads_context_data") or {}
+    return Referral(
+        source=str(data.get("source", "")),
+        ad_id=str(data.get("ad_id", "") or ads.get("ad_id", "") or ""),
+        ad_name=str(ads.get("ad_title", "")),
+        ref=str(data.get("ref", "") or ""),
+        raw=data,
+    )
+
+
+def _attachments(message: dict) -> tuple[AttachmentRef, ...]:
+    result = []
+    for att in as_list(message.get("attachments"), "attachments"):
+        if not isinstance(att, dict):
+            continue
+        payload = att.get("payload") or {}
+        kind = str(att.get("type", "file"))
+        if payload.get("sticker_id") or message.get("sticker_id"):
+            kind = "sticker"
+        result.append(
+            AttachmentRef(
+                kind=kind,
+                media_id=str(payload.get("sticker_id", "") or payload.get("attachment_id", "")),
+                url=str(payload.get("url", "") or ""),
+            )
+        )
+    return tuple(result)
+
+
+def _event(page_id: str, ev: dict, out: dict[str, list]) -> None:
+    sender = str((ev.get("sender") or {}).get("id", ""))
+    recipient = str((ev.get("recipient") or {}).get("id", ""))
+    ts = from_epoch_ms(ev["timestamp"]) if ev.get("timestamp") is not None else None
+    if "message" in ev:
+        message = ev["message"]
+        if not isinstance(message, dict):
+            raise PayloadError("message is not an object")
+        echo = bool(message.get("is_echo"))
+        customer = recipient if echo else sender
+        if not customer:
+            raise PayloadError("messaging event without sender/recipient")
+        referral = message.get("referral")
+        quick = message.get("quick_reply") or {}
+        out["messages"].append(
+            InboundMessage(
+                account_id=page_id,
+                conversation_external_id=customer,
+                contact_external_id=customer,
+                contact_name="",
+                message_id=str(require(message, "mid", "message")),
+                timestamp=ts or from_epoch_ms(require(ev, "timestamp", "messaging")),
+                text=str(message.get("text", "") or quick.get("title", "") or ""),
+                attachments=_attachments(message),
+                direction="out" if echo else "in",
+                is_echo=echo,
+                reply_to=str((message.get("reply_to") or {}).get("mid", "") or ""),
+                referral=_referral(referral) if isinstance(referral, dict) else None,
+                message_type="text" if message.get("text") else "attachment",
+            )
+        )
+    elif "postback" in ev:
+        postback = ev["postback"] or {}
+        referral = postback.get("referral")
+        mid = (
+            postback.get("mid")
+            or "pb-"
+            + body_hash(
+                json.dumps([page_id, sender, ev.get("timestamp"), postback.get("payload")]).encode()
+            )[:32]
+        )
+        out["messages"].append(
+            InboundMessage(
+                account_id=page_id,
+                conversation_external_id=sender,
+                contact_external_id=sender,
+                contact_name="",
+                message_id=str(mid),
+                timestamp=ts or from_epoch_ms(require(ev, "timestamp", "messaging")),
+                text=str(postback.get("title", "") or ""),
+                referral=_referral(referral) if isinstance(referral, dict) else None,
+                message_type="postback",
+            )
+        )
+    elif "referral" in ev:
+        out["referrals"].append(
+            ReferralEvent(
+                account_id=page_id,
+                conversation_external_id=sender,
+                contact_external_id=sender,
+                contact_name="",
+                timestamp=ts or from_epoch_ms(require(ev, "timestamp", "messaging")),
+                referral=_referral(ev["referral"] or {}),
+            )
+        )
+    elif "delivery" in ev:
+        delivery = ev["delivery"] or {}
+        watermark = delivery.get("watermark")
+        for mid in as_list(delivery.get("mids"), "mids"):
+            out["statuses"].append(
+                StatusUpdate(
+                    account_id=page_id,
+                    message_id=str(mid),
+                    status="delivered",
+                    timestamp=from_epoch_ms(watermark) if watermark else ts,
+                    recipient_id=sender,
+                )
+            )
+    elif "read" in ev:
+        watermark = (ev["read"] or {}).get("watermark")
+        out["reads"].append(
+            ReadReceipt(
+                account_id=page_id,
+                conversation_external_id=sender,
+                contact_external_id=sender,
+                timestamp=from_epoch_ms(watermark) if watermark else ts,
+            )
+        )
+    else:
+        out["ignored"].append("unsupported messaging event " + ",".join(sorted(ev)))
+
+
+def parse(payload: Any) -> ParsedBatch:
+    if not isinstance(payload, dict) or payload.get("object") != "page":
+        raise PayloadError("not a page payload")
+    out: dict[str, list] = {"messages": [], "statuses": [], "referrals": [], "reads": []}
+    out["ignored"] = []
+    for entry in as_list(require(payload, "entry"), "entry"):
+        if not isinstance(entry, dict):
+            raise PayloadError("entry is not an object")
+        page_id = str(require(entry, "id", "entry"))
+        if "messaging" not in entry:
+            out["ignored"].append("entry without messaging (standby/changes)")
+            continue
+        for ev in as_list(entry["messaging"], "messaging"):
+            if not isinstance(ev, dict):
+                raise PayloadError("messaging event is not an object")
+            _event(page_id, ev, out)
+    return ParsedBatch(**{k: tuple(v) for k, v in out.items()})
+
+
+def tag_for_reply(*, last_customer_message_at: datetime | None, now: datetime) -> str:
+    """HUMAN_AGENT after 24 h (human agents only), nothing inside the standard window."""
+    if last_customer_message_at and now - last_customer_message_at > REPLY_WINDOW:
+        return HUMAN_AGENT_TAG
+    return ""
+
+
+def send_text(
+    client: httpx.Client,
+    *,
+    base_url: str,
+    credentials: dict,
+    account_id: str,
+    recipient: str,
+    text: str,
+    version: str = GRAPH_VERSION,
+    tag: str = "",
+    **opts: Any,
+) -> SendResult:
+    """``account_id`` is the page id; ``recipient`` the customer's PSID."""
+    check_text(text, MAX_TEXT_LENGTH)
+    body: dict[str, Any] = {"recipient": {"id": recipient}, "message": {"text": text}}
+    if tag:
+        body["messaging_type"] = "MESSAGE_TAG"
+        body["tag"] = tag
+    else:
+        body["messaging_type"] = "RESPONSE"
+    data = _meta.graph_post(
+        client,
+        _meta.graph_url(base_url, version, f"{account_id}/messages"),
+        credentials,
+        LABEL,
+        body,
+    )
+    if not data.get("message_id"):
+        raise ProviderError(
+            "Messenger did not return a message id.", code="bad_response", permanent=False
+        )
+    return SendResult(provider_message_id=str(data["message_id"]))
+
+
+def fetch_media(
+    client: httpx.Client,
+    *,
+    base_url: str,
+    credentials: dict,
+    account_id: str,
+    media_id: str = "",
+    url: str = "",
+    **opts: Any,
+) -> MediaContent:
+    """Messenger gives attachment URLs in the webhook; Parley downloads them server-side."""
+    if not url:
+        raise ProviderError("This attachment has no URL.", code="no_url", permanent=True)
+    return download(client, url)
+
+
+def validate_credentials(
+    client: httpx.Client,
+    *,
+    base_url: str,
+    credentials: dict,
+    account_id: str,
+    version: str = GRAPH_VERSION,
+) -> dict:
+    """Check the page token belongs to the page; returns ``{id, name}``."""
+    data = _meta.graph_get(
+        client,
+        _meta.graph_url(base_url, version, "me"),
+        credentials,
+        LABEL,
+        params={"fields": "id,name"},
+    )
+    if str(data.get("id", "")) != str(account_id):
+        raise ProviderError(
+            "This page access token belongs to another page.", code="mismatch", permanent=True
+        )
+    return data
+
+
+def reply_window_problem(
+    *,
+    last_customer_message_at: datetime | None,
+    business_messages_since_customer: int,
+    now: datetime,
+    tag: str = "",
+) -> str | None:
+    if last_customer_message_at is None:
+        return "On Messenger the customer must write first."
+    age = now - last_customer_message_at
+    if age <= REPLY_WINDOW:
+        return None
+    if tag == HUMAN_AGENT_TAG and age <= HUMAN_AGENT_WINDOW:
+        return None
+    if age <= HUMAN_AGENT_WINDOW:
+        return (
+            "Messenger's 24-hour window is closed; only a human agent may still reply "
+            "(HUMAN_AGENT tag, up to 7 days)."
+        )
+    return (
+        "Messenger only allows replies within 7 days of the customer's last message "
+        "(24 hours for automated messages); the reply window is closed."
+    )
