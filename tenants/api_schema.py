@@ -50,4 +50,7 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, _error_response(code))
+            for code, response in responses.items():
+                if code.startswith("4") and not response.get("content"):
+                    response["content"] = _error_response("400")["content"]
     return result

@@ -29,6 +29,7 @@ class WebhookSubscriptionViewSet(
     """Outbound webhook subscriptions: Parley POSTs signed events to these URLs."""
 
     queryset = WebhookSubscription.objects.all()
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = WebhookSubscriptionSerializer
     read_permission = "webhooks.manage"
     write_permission = "webhooks.manage"
