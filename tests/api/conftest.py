@@ -37,6 +37,12 @@ class ApiClient:
         return self._call("delete", path, **kw)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """API tests create many users; hashing their passwords slowly tests nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _http_headers(headers: dict) -> dict:
     return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
 
@@ -73,17 +79,17 @@ def session_api(tenant_a):
 
 
 @pytest.fixture
-def role_api(tenant_a, owner_a, admin_a, agent_a, viewer_a, session_api, key_api, ro_key_api):
-    """role_api(name) for name in owner/admin/agent/viewer/key/ro_key."""
-    clients = {
-        "owner": lambda: session_api(owner_a),
-        "admin": lambda: session_api(admin_a),
-        "agent": lambda: session_api(agent_a),
-        "viewer": lambda: session_api(viewer_a),
-        "key": lambda: key_api,
-        "ro_key": lambda: ro_key_api,
-    }
-    return lambda name: clients[name]()
+def role_api(request, tenant_a, session_api):
+    """role_api(name) for name in owner/admin/agent/viewer (session) or key/ro_key (API keys).
+
+    Only the asked-for user or key is created."""
+
+    def make(name):
+        if name in ("key", "ro_key"):
+            return request.getfixturevalue(f"{name}_api")
+        return session_api(request.getfixturevalue(f"{name}_a"))
+
+    return make
 
 
 def results(response) -> list:
