@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.validators import EmailValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -56,7 +57,11 @@ class ContactSerializer(serializers.ModelSerializer):
     identities = ContactIdentitySerializer(many=True, read_only=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    # Blank is a valid value, so no `format: email` / `format: uri` in the schema.
+    email = serializers.CharField(
+        required=False, allow_blank=True, max_length=254, validators=[EmailValidator()]
+    )
+    avatar_url = serializers.CharField(read_only=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     custom_attributes = serializers.DictField(
         required=False,
@@ -86,6 +91,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class ContactBriefSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)
+
     class Meta:
         model = Contact
         fields = ["id", "name", "phone", "email"]
@@ -95,6 +102,7 @@ class ContactBriefSerializer(serializers.ModelSerializer):
 # --- Conversations --------------------------------------------------------------------------------
 class UserBriefSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User
@@ -191,6 +199,8 @@ class LabelRefSerializer(serializers.Serializer):
 
 # --- Messages -------------------------------------------------------------------------------------
 class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True)
+
     class Meta:
         model = Attachment
         fields = ["id", "kind", "url", "mime_type", "size"]
