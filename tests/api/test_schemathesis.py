@@ -5,13 +5,12 @@ body). Kept small (a few examples per operation) so it runs in CI in well under 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-
-from schemathesis.checks import not_a_server_error
 
 from tenants.services import api_key_create
 
