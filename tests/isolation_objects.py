@@ -56,7 +56,40 @@ def _webhook_delivery(tenant):
     )
 
 
+def _saved_view(tenant):
+    from inbox.saved_views import SavedView
+
+    return SavedView.objects.create(tenant=tenant, name="walker", shared=True)
+
+
+def _attachment(tenant):
+    from django.core.files.base import ContentFile
+
+    from inbox.models import Attachment
+
+    message = factories.MessageFactory(conversation=factories.ConversationFactory(tenant=tenant))
+    attachment = Attachment(tenant=tenant, message=message, kind="image", mime_type="image/png")
+    attachment.file.save("walker.png", ContentFile(b"png"), save=True)
+    return attachment
+
+
+def _webhook_event(tenant):
+    from inbox.models import WebhookEvent
+
+    channel = factories.ChannelFactory(tenant=tenant)
+    return WebhookEvent.objects.create(
+        provider="whatsapp",
+        body=b"{}",
+        dedup_key=f"walker-{channel.pk}",
+        status="failed",
+        tenant=tenant,
+        channel=channel,
+    )
+
+
 KWARG_FACTORIES = {
+    "savedview_id": _saved_view,
+    "attachment_id": _attachment,
     "membership_id": _membership,
     "invitation_id": _invitation,
     "apikey_id": _api_key,
@@ -69,7 +102,31 @@ KWARG_FACTORIES = {
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "webhooksubscription_id": _webhook_subscription,
     "webhookdelivery_id": _webhook_delivery,
+    "webhook_event_id": _webhook_event,
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
+
+
+def _rule(tenant):
+    from inbox.automation.models import AutoReplyRule
+
+    return AutoReplyRule.objects.create(tenant=tenant, name="walker", reply_text="hi")
+
+
+def _holiday(tenant):
+    import datetime
+
+    from inbox.automation.models import Holiday
+
+    return Holiday.objects.create(tenant=tenant, date=datetime.date(2030, 1, 1))
+
+
+def _canned(tenant):
+    from inbox.automation.models import CannedResponse
+
+    return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
+
+
+KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})

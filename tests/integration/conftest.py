@@ -53,7 +53,9 @@ def celery_worker_process(settings, django_db_blocker):
     )
     if db["HOST"] and db["HOST"].startswith("/"):
         # A Unix-socket server (the embedded PostgreSQL).
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
+        from urllib.parse import quote
+
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}"
     # Keep the worker's queue private to this test run.
     import redis
 
