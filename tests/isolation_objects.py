@@ -39,6 +39,29 @@ def _signal_keyword(tenant):
     return SignalKeyword.objects.create(tenant=tenant, signal="payment", text="paid-walker")
 
 
+def _webhook_subscription(tenant):
+    from inbox.crm.services import webhook_subscription_create
+
+    return webhook_subscription_create(
+        tenant=tenant,
+        actor=None,
+        url="https://crm.example.com/hook",
+        event_types=["contact.created"],
+    )
+
+
+def _webhook_delivery(tenant):
+    from inbox.crm.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=_webhook_subscription(tenant),
+        event_type="contact.created",
+        payload={"type": "contact.created", "data": {}},
+        status=WebhookDelivery.Status.FAILED,
+    )
+
+
 def _saved_view(tenant):
     from inbox.saved_views import SavedView
 
@@ -96,6 +119,8 @@ KWARG_FACTORIES = {
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "signal_keyword_id": _signal_keyword,
+    "webhooksubscription_id": _webhook_subscription,
+    "webhookdelivery_id": _webhook_delivery,
     "webhook_event_id": _webhook_event,
     "order_id": lambda tenant: _order(tenant),
     "booking_id": lambda tenant: _booking(tenant),
