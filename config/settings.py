@@ -8,6 +8,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +89,8 @@ TEMPLATES = [
 # --- Database: PostgreSQL only -------------------------------------------------------------
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    # A Unix-socket directory may be given percent-encoded as the host.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 else:
     from config.embedded_db import embedded_database_settings
 

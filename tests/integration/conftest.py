@@ -53,12 +53,16 @@ def celery_worker_process(settings, django_db_blocker):
     )
     if db["HOST"] and db["HOST"].startswith("/"):
         # A Unix-socket server (the embedded PostgreSQL).
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
+        from urllib.parse import quote
+
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}"
     # Keep the worker's queue private to this test run.
     import redis
 
     redis.Redis.from_url(url).flushdb()
-    log = open(ROOT / ".data" / "celery-test-worker.log", "wb")  # noqa: SIM115
+    log_path = ROOT / ".data" / "celery-test-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
