@@ -37,6 +37,10 @@ def drain(conn, *, timeout: float, poll: float = 2.0) -> dict:
             outbound = conn.execute(
                 "SELECT count(*) FROM inbox_message WHERE status IN ('queued','sending')"
             ).fetchone()[0]
+            if _table_exists(conn, "signals_app_signalreport"):
+                outbound += conn.execute(
+                    "SELECT count(*) FROM signals_app_signalreport WHERE status = 'pending'"
+                ).fetchone()[0]
         except Exception as exc:  # noqa: BLE001 - the database may be coming back
             last = {"error": str(exc)[:200]}
             time.sleep(poll)
@@ -178,21 +182,58 @@ def check(conn, loadgen: dict) -> dict:
         result["auto_replies"] = "not checked: no automation rules in this build"
 
     # 5. signals to TikTok's Events API
-    if any(_table_exists(conn, t) for t in ("signals_app_signalreport",)):
-        event_ids: Counter = Counter()
+    if _table_exists(conn, "signals_app_signalreport"):
+        reports = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM signals_app_signalreport GROUP BY 1"
+            ).fetchall()
+        )
+        accepted: Counter = Counter()
         for (body,) in conn.execute(
-            "SELECT body FROM inbox_simulatorrequest WHERE status = 200 "
-            "AND path LIKE '%%event/track%%'"
+            "SELECT body FROM signals_app_faketiktokrequest WHERE http_status = 200 "
+            "AND code = 0 AND path LIKE %s",
+            ["%event/track%"],
         ).fetchall():
             try:
                 for item in json.loads(body).get("data", []):
-                    event_ids[(item.get("event"), str(item.get("event_id")))] += 1
+                    accepted[str(item.get("event_id"))] += 1
             except (ValueError, AttributeError):
                 continue
-        twice = [k for k, n in event_ids.items() if n > 1]
-        result["signals"] = {"reported": len(event_ids), "reported_twice": len(twice)}
+        sent_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT event_id FROM signals_app_signalreport WHERE status = 'sent'"
+            ).fetchall()
+        ]
+        twice = [k for k, n in accepted.items() if n > 1]
+        not_received = [e for e in sent_ids if not accepted.get(e)]
+        signal_ids = [mid for _, mid in loadgen.get("signal_messages") or []]
+        per_message = Counter(
+            n
+            for (n,) in conn.execute(
+                "SELECT (SELECT count(*) FROM signals_app_signalreport r WHERE "
+                "r.conversation_id = m.conversation_id AND r.signal = 'payment' AND "
+                "r.status = 'sent') FROM inbox_message m WHERE m.direction = 'in' AND "
+                "m.provider_message_id = ANY(%s)",
+                [signal_ids],
+            ).fetchall()
+        )
+        result["signals"] = {
+            "reports": reports,
+            "accepted_by_fake": len(accepted),
+            "accepted_twice": len(twice),
+            "sent_but_not_received": len(not_received),
+            "signal_messages": len(signal_ids),
+            "payment_reports_per_signal_message": dict(per_message),
+        }
+        if reports.get("pending") or reports.get("failed"):
+            problems.append(f"signal reports not sent: {reports}")
         if twice:
             problems.append(f"{len(twice)} signals reported twice")
+        if not_received:
+            problems.append(f"{len(not_received)} signals marked sent but never received")
+        if signal_ids and set(per_message) - {1}:
+            problems.append(f"payment reports per signal message: {dict(per_message)}")
     else:
         result["signals"] = "not checked: no signals app in this build"
 

@@ -66,7 +66,35 @@ def seed() -> dict:
         )
         channels[provider] = channel.pk
     automation = _seed_automation(tenant)
-    return {"tenant": tenant.pk, "channels": channels, "automation": automation}
+    signals = _seed_signals(tenant)
+    return {"tenant": tenant.pk, "channels": channels, "automation": automation, "signals": signals}
+
+
+def _seed_signals(tenant) -> str:
+    """TikTok Ads connected to the signals app's built-in Events API fake (in-process, its
+    requests recorded in the database), with the shipped signal keywords."""
+    try:
+        from signals_app.connection import connection_for, token_connect
+
+        from signals_app.models import SignalKeyword
+    except ImportError as exc:
+        return f"unavailable ({exc})"
+    try:
+        if connection_for(tenant) is None:
+            token_connect(
+                tenant=tenant,
+                actor=None,
+                event_set_id="7300000000000000001",
+                access_token="evt.reliability",
+                simulated=True,
+            )
+        if not SignalKeyword.objects.for_tenant(tenant).exists():
+            from signals_app.keyword_lists import keywords_install_shipped
+
+            keywords_install_shipped(tenant=tenant)
+    except Exception as exc:  # noqa: BLE001 - report, do not fail the harness
+        return f"not connected ({type(exc).__name__}: {exc})"
+    return f"connected, {SignalKeyword.objects.for_tenant(tenant).count()} keywords"
 
 
 def _seed_automation(tenant) -> str:

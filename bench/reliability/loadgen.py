@@ -34,6 +34,8 @@ LANGUAGES = [
     "Cảm ơn shop nhiều nha 😍",
 ]
 KEYWORD = "pricecheck"
+# Phrases in the signals app's shipped keyword list ("payment"): one per new conversation.
+SIGNAL_TEXTS = ["I have paid, payment sent 💸", "paid! bank transfer done"]
 
 
 def _sign(provider: str, raw: bytes, tiktok_secret: str, meta_secret: str) -> dict:
@@ -70,6 +72,7 @@ class Stats:
         default_factory=lambda: {"tiktok": [], "whatsapp": [], "messenger": []}
     )
     keyword_messages: list = field(default_factory=list)
+    signal_messages: list = field(default_factory=list)
     referrals: int = 0
 
     def summary(self) -> dict:
@@ -94,6 +97,7 @@ class Stats:
             "max_ms": round(lat[-1], 1) if lat else None,
             "unique_messages": {p: len(v) for p, v in self.expected_messages.items()},
             "keyword_messages": len(self.keyword_messages),
+            "signal_messages": len(self.signal_messages),
             "referrals": self.referrals,
         }
 
@@ -110,12 +114,13 @@ class Generator:
         redelivery_share: float = 0.10,
         status_share: float = 0.07,
         referral_share: float = 0.05,
+        signal_share: float = 0.05,
     ) -> None:
         self.accounts = accounts
         self.tiktok_secret = tiktok_secret
         self.meta_secret = meta_secret
         self.rng = random.Random(seed)
-        self.shares = (redelivery_share, status_share, referral_share, keyword_share)
+        self.shares = (redelivery_share, status_share, referral_share, keyword_share, signal_share)
         self.accepted: list[Delivery] = []
         self.customers = {p: [self._customer(p, i) for i in range(200)] for p in accounts}
         self.n = 0
@@ -310,7 +315,7 @@ class Generator:
         }
 
     def next(self, stats: Stats) -> Delivery:
-        redelivery, status, referral, keyword = self.shares
+        redelivery, status, referral, keyword, signal = self.shares
         provider = self.rng.choice(list(self.accounts))
         roll = self.rng.random()
         if roll < redelivery and self.accepted:

@@ -108,14 +108,14 @@ def scenario_timeline(args, stack: Stack) -> Timeline:
             lambda: inject_failures(stack, count=args.failures),
         )
     elif args.scenario == "tiktok-down":
-        tl.at(
-            s * 0.1,
-            "TikTok down (every call fails)",
-            lambda: inject_failures(
-                stack, count=args.failures * 10, kinds=("http_500",), provider="tiktok"
-            ),
-        )
-        tl.at(s * 0.6, "TikTok back", lambda: _clear_failures(stack))
+        # The Events API answers 503 to every call for a simulated hour: the outage lasts
+        # 60 real seconds while the signals' clock runs 60x faster (every pending report's
+        # next attempt and the connection's throttle move one minute closer each second).
+        clock = FastClock(stack, factor=60.0)
+        tl.at(s * 0.15, "TikTok Events API down (503)", lambda: tiktok_ads_down(stack, True))
+        tl.at(s * 0.15, "signals clock x60", clock.start)
+        tl.at(s * 0.15 + 60, "TikTok Events API back", lambda: tiktok_ads_down(stack, False))
+        tl.at(s * 0.15 + 60, "signals clock x1", clock.stop)
     elif args.scenario == "postgres":
         tl.at(s * 0.3, "postgres stopped", lambda: stack.postgres_stop() or "pg_ctl stop -m fast")
         tl.at(
@@ -124,6 +124,57 @@ def scenario_timeline(args, stack: Stack) -> Timeline:
             lambda: stack.postgres_start() or "pg_ctl start",
         )
     return tl
+
+
+def tiktok_ads_down(stack: Stack, down: bool) -> str:
+    with stack.db() as conn:
+        if down:
+            conn.execute(
+                "INSERT INTO signals_app_faketiktokbehaviour (kind, code, latency_ms, remaining, "
+                "path_contains, created_at) VALUES ('http_503', 0, 0, NULL, 'event/track', now())"
+            )
+            return "every event/track call answers 503"
+        n = conn.execute("DELETE FROM signals_app_faketiktokbehaviour").rowcount
+        return f"{n} behaviour(s) removed"
+
+
+class FastClock:
+    """Simulated time for the signals outbox: moves pending reports' next attempts and the
+    connection's throttle earlier by ``factor`` seconds per real second."""
+
+    def __init__(self, stack: Stack, factor: float) -> None:
+        self.stack, self.factor = stack, factor
+        self.running = threading.Event()
+        self.ticks = 0
+
+    def start(self) -> str:
+        self.running.set()
+        threading.Thread(target=self._loop, daemon=True).start()
+        return f"x{self.factor:.0f}"
+
+    def stop(self) -> str:
+        self.running.clear()
+        return f"{self.ticks} ticks"
+
+    def _loop(self) -> None:
+        shift = f"{self.factor * 2:.0f} seconds"
+        while self.running.is_set():
+            time.sleep(2)
+            try:
+                with self.stack.db() as conn:
+                    conn.execute(
+                        "UPDATE signals_app_signalreport SET next_attempt_at = "
+                        "next_attempt_at - %s::interval WHERE status = 'pending'",
+                        [shift],
+                    )
+                    conn.execute(
+                        "UPDATE signals_app_tiktokadsconnection SET throttled_until = "
+                        "throttled_until - %s::interval WHERE throttled_until IS NOT NULL",
+                        [shift],
+                    )
+                self.ticks += 1
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
 
 
 def _clear_failures(stack: Stack) -> str:
@@ -182,6 +233,7 @@ def run(args) -> dict:
                 p: warm.expected_messages[p] + ids for p, ids in stats.expected_messages.items()
             },
             "keyword_messages": warm.keyword_messages + stats.keyword_messages,
+            "signal_messages": warm.signal_messages + stats.signal_messages,
         }
         if "replier" in stack.procs:
             stack.procs["replier"].wait(timeout=args.seconds + 120)
