@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from inbox.models import Attachment, Channel, WebhookEvent
 from inbox.providers import registry, tiktok
 from inbox.providers.base import ProviderError
-from inbox.selectors.conversations import visible_conversations
 from inbox.services.channels import (
     ChannelConnectError,
     channel_connect_meta,
@@ -29,6 +28,7 @@ from inbox.services.channels import (
 )
 from inbox.services.media import attachment_fetch
 from inbox.services.webhooks import webhook_event_reprocess
+from inbox.views import member_conversation
 from tenants.access import access_object, membership_for, tenant_view
 from tenants.permissions import has_perm
 
@@ -195,11 +195,8 @@ def attachment_media(request, attachment_id: int):
         Attachment.objects.select_related("message__channel", "message__conversation"),
         attachment_id,
     )
-    visible = visible_conversations(
-        tenant=request.tenant, user=request.user, membership=request.membership
-    )
-    if not visible.filter(pk=attachment.message.conversation_id).exists():
-        raise Http404
+    # Agents who see only their own conversations see only those conversations' files.
+    member_conversation(request, attachment.message.conversation_id)
     try:
         attachment = attachment_fetch(attachment=attachment)
     except ProviderError as exc:
@@ -210,6 +207,8 @@ def attachment_media(request, attachment_id: int):
     response = FileResponse(
         attachment.file.open("rb"), content_type=attachment.mime_type or "application/octet-stream"
     )
+    if attachment.kind not in (Attachment.Kind.IMAGE, Attachment.Kind.STICKER):
+        response["Content-Disposition"] = "attachment"
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
