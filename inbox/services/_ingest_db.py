@@ -124,13 +124,19 @@ def pool() -> _Pool:
 
 
 def insert_event(*, provider, received_at, headers, body, dedup_key, status, error) -> int | None:
-    with pool().connection() as conn, conn.cursor() as cursor:
-        cursor.execute(
-            INSERT_EVENT,
-            (provider, received_at, Jsonb(headers), body, dedup_key, status, error),
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    params = (provider, received_at, Jsonb(headers), body, dedup_key, status, error)
+    for attempt in (1, 2):
+        try:
+            with pool().connection() as conn, conn.cursor() as cursor:
+                cursor.execute(INSERT_EVENT, params)
+                row = cursor.fetchone()
+            return row[0] if row else None
+        except psycopg.OperationalError:
+            # A pooled connection that died with a database restart: the pool dropped it;
+            # retry once on a fresh one (the INSERT is idempotent through the dedup key).
+            if attempt == 2:
+                raise
+    return None
 
 
 class _Dispatcher:
