@@ -11,4 +11,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "automation-sweep": {"task": "automation.sweep", "schedule": 60.0},
+}

@@ -395,6 +395,41 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
     return runs
 
 
+def automation_sweep(
+    *,
+    enqueue,
+    now: datetime | None = None,
+    older_than=timedelta(minutes=2),
+    window=timedelta(minutes=30),
+) -> int:
+    """Inbound customer messages of tenants with enabled rules, stored between ``window`` and
+    ``older_than`` ago, that automation never claimed: enqueue them again. The database, not
+    the broker, is the source of truth; the run itself is idempotent."""
+    now = now or timezone.now()
+    tenants = AutoReplyRule.objects.filter(enabled=True).values("tenant_id")
+    pending = (
+        Message.objects.filter(
+            tenant_id__in=tenants,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.IN,
+            author_kind=Message.AuthorKind.CUSTOMER,
+            created_at__gte=now - window,
+            created_at__lte=now - older_than,
+        )
+        .exclude(pk__in=MessageAutomation.objects.values("message_id"))
+        .values_list("pk", flat=True)[:500]
+    )
+    count = 0
+    for message_id in pending:
+        try:
+            enqueue(message_id)
+            count += 1
+        except Exception:  # the broker is still down: the next sweep retries
+            log.warning("automation sweep could not enqueue", exc_info=True)
+            break
+    return count
+
+
 # =========================================================================== admin: rules
 
 

@@ -268,6 +268,15 @@ def canned_list(request):
     )
 
 
+@tenant_view("inbox.reply")
+def canned_search(request):
+    """For the composer (anyone who may reply): canned responses whose shortcut or text
+    contains ``q``, as an htmx partial of options carrying the text to insert."""
+    query = request.GET.get("q", "").strip().lstrip("/")[:40]
+    responses = selectors.canned_response_list(tenant=request.tenant, query=query)[:20]
+    return render(request, "automation/_canned_options.html", {"responses": responses})
+
+
 @tenant_view(MANAGE)
 def canned_edit(request, canned_response_id):
     canned = access_object(request, CannedResponse, canned_response_id)

@@ -404,3 +404,36 @@ def test_seed_automation_is_idempotent(tenant_a):
     assert AutoReplyRule.objects.for_tenant(tenant_a).count() == 4
     assert CannedResponse.objects.for_tenant(tenant_a).count() == 3
     assert BusinessHours.objects.for_tenant(tenant_a).count() == 6
+
+
+def test_composer_can_search_canned_responses(tenant_a, agent_a, viewer_a, owner_b, client_for):
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="bank", text="KBank <123>")
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="hours", text="9-18")
+    response = client_for(agent_a).get(url("automation_canned_search", tenant_a) + "?q=/ba")
+    html = response.content.decode()
+    assert response.status_code == 200 and "/bank" in html and "/hours" not in html
+    assert "KBank &lt;123&gt;" in html
+    assert client_for(viewer_a).get(url("automation_canned_search", tenant_a)).status_code == 403
+    assert client_for(owner_b).get(url("automation_canned_search", tenant_a)).status_code == 404
+
+
+def test_sweep_reenqueues_messages_automation_never_saw(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import MessageFactory
+
+    a_rule(tenant_a)
+    conversation = ConversationFactory(tenant=tenant_a)
+    now = timezone.now()
+    missed = MessageFactory(
+        conversation=conversation, text="price", created_at=now - timedelta(minutes=5)
+    )
+    MessageFactory(conversation=conversation, text="too new", created_at=now)
+    MessageFactory(conversation=conversation, text="too old", created_at=now - timedelta(hours=2))
+    queued = []
+    assert services.automation_sweep(enqueue=queued.append, now=now) == 1
+    assert queued == [missed.pk]
+    services.automation_run_for_message(message_id=missed.pk, now=now)
+    assert services.automation_sweep(enqueue=queued.append, now=now) == 0
