@@ -11,6 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
-app.conf.beat_schedule = {
-    "automation-sweep": {"task": "automation.sweep", "schedule": 60.0},
-}
+app.conf.beat_schedule = {}
+
+# Automation: run the rules for inbound messages they never saw (e.g. while Redis was down).
+app.conf.beat_schedule["automation-sweep"] = {"task": "automation.sweep", "schedule": 60.0}

@@ -46,9 +46,6 @@ KWARG_FACTORIES = {
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
 }
 
-# Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token"}
-
 
 def _rule(tenant):
     from inbox.automation.models import AutoReplyRule
@@ -71,3 +68,6 @@ def _canned(tenant):
 
 
 KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})
+
+# Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
+NON_OBJECT_KWARGS = {"tenant_slug", "token"}
