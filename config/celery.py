@@ -12,6 +12,3 @@ app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {}
-
-# Automation: run the rules for inbound messages they never saw (e.g. while Redis was down).
-app.conf.beat_schedule["automation-sweep"] = {"task": "automation.sweep", "schedule": 60.0}
