@@ -235,9 +235,9 @@ def _verdict(rows: list[dict]) -> str:
     regex_ok = all(r["vs_regex"] >= 100 for r in at_10k)
     bare_ok = all(r["vs_bare"] <= 2 for r in rows)
     worst = max(r["vs_bare"] for r in rows)
+    ratios = ", ".join(f"{r['vs_regex']:,.0f}×" for r in at_10k)
     text = (
-        f"Regex target {'met' if regex_ok else 'NOT met'} "
-        f"({', '.join(f'{r["vs_regex"]:,.0f}×' for r in at_10k)} at 10,000 keywords). "
+        f"Regex target {'met' if regex_ok else 'NOT met'} ({ratios} at 10,000 keywords). "
         f"Bare-scan target {'met' if bare_ok else 'NOT met'} (worst {worst:.1f}×)."
     )
     if not bare_ok:
