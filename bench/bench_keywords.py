@@ -301,15 +301,15 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the ``## Keyword engine`` section, keeping every other section intact."""
+def write_section(path: Path, section: str, heading: str = "## Keyword engine") -> None:
+    """Replace the ``heading`` section, keeping every other section intact."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
     lines = text.splitlines(keepends=True)
     out: list[str] = []
     i = 0
     replaced = False
     while i < len(lines):
-        if lines[i].strip() == "## Keyword engine":
+        if lines[i].strip() == heading:
             out.append(section.rstrip("\n") + "\n\n")
             replaced = True
             i += 1
