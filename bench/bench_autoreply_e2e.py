@@ -150,8 +150,8 @@ def test_bench_autoreply_end_to_end(celery_worker_process, client, _close_ingest
         [
             "## Auto-reply end to end",
             "",
-            f"`bench/bench_autoreply_e2e.py` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
-            f" Python {platform.python_version()}; one Celery worker (`-P solo`) on Redis, the "
+            f"`bench/bench_autoreply_e2e.py` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            f", Python {platform.python_version()}; one Celery worker (`-P solo`) on Redis, the "
             "test client posting signed WhatsApp webhooks, the built-in fake provider recording "
             "the send request (`SimulatorRequest.at`). Shared 2-core machine.",
             "",
