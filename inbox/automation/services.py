@@ -490,7 +490,10 @@ def rule_save(
     rule.save()
     for name in RULE_M2M:
         if name in data:
+            before = set() if creating else set(getattr(rule, name).values_list("pk", flat=True))
             getattr(rule, name).set(data[name])
+            if before != {obj.pk for obj in data[name]}:
+                changed.append(name)
     if keywords is not None:
         old = [(k.text, k.mode, k.accent_insensitive) for k in rule.keywords.all()]
         new = [(text, keyword_mode, accent_insensitive) for text in keywords]
@@ -734,15 +737,25 @@ def label_merge(*, tenant, actor, source: Label, target: Label) -> Label:
     return target
 
 
+def rules_requiring_label(*, tenant, label: Label):
+    return AutoReplyRule.objects.for_tenant(tenant).filter(labels_required=label)
+
+
 @transaction.atomic
 def label_delete(*, tenant, actor, label: Label) -> None:
+    """Delete a label. Rules that required it are disabled first: without the label their
+    condition would vanish and they would suddenly fire for every conversation."""
     count = label.conversations.count()
+    disabled = []
+    for rule in rules_requiring_label(tenant=tenant, label=label).filter(enabled=True):
+        rule_set_enabled(tenant=tenant, actor=actor, rule=rule, enabled=False)
+        disabled.append(rule.name)
     audit_log_record(
         tenant=tenant,
         actor=actor,
         action="labels.deleted",
         target=label,
-        details={"name": label.name, "conversations": count},
+        details={"name": label.name, "conversations": count, "rules_disabled": disabled},
     )
     label.delete()
 

@@ -356,16 +356,24 @@ def test_cannot_merge_into_another_tenants_label(tenant_a, tenant_b, owner_a, cl
     assert Label.objects.filter(pk=mine.pk).exists() and Label.objects.filter(pk=theirs.pk).exists()
 
 
-def test_deleting_a_label_asks_for_confirmation(tenant_a, owner_a, client_for):
+def test_deleting_a_label_asks_for_confirmation_and_disables_rules_needing_it(
+    tenant_a, owner_a, client_for
+):
     label = LabelFactory(tenant=tenant_a, name="Old")
     ConversationFactory(tenant=tenant_a).labels.add(label)
+    rule = a_rule(tenant_a, "VIP only")
+    rule.labels_required.set([label])
     client = client_for(owner_a)
     page = client.get(url("automation_label_delete", tenant_a, label.pk))
-    assert page.status_code == 200 and "1 conversation" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "1 conversation" in html and "VIP only" in html
     assert Label.objects.filter(pk=label.pk).exists()
     client.post(url("automation_label_delete", tenant_a, label.pk))
     assert not Label.objects.filter(pk=label.pk).exists()
-    assert AuditLog.objects.filter(action="labels.deleted").exists()
+    rule.refresh_from_db()
+    assert not rule.enabled  # it would otherwise fire for every conversation
+    entry = AuditLog.objects.get(action="labels.deleted")
+    assert entry.details["rules_disabled"] == ["VIP only"]
 
 
 # --------------------------------------------------------------------------- audit log page
