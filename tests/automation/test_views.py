@@ -152,6 +152,8 @@ def test_edit_toggle_reorder_duplicate_delete(tenant_a, admin_a, client_for):
     assert response.status_code == 302
     first.refresh_from_db()
     assert first.name == "Renamed"
+    changed = AuditLog.objects.get(action="automation.rule.updated").details["changed"]
+    assert {"name", "keywords", "cooldown_minutes"} <= set(changed)
 
     response = client.post(
         url("automation_rule_toggle", tenant_a, first.pk), HTTP_HX_REQUEST="true"
