@@ -38,6 +38,9 @@ from tenants.services import audit_log_record
 log = logging.getLogger(__name__)
 
 AD_SOURCES = {Conversation.Source.TIKTOK_AD, Conversation.Source.META_AD}
+# A message processed this late (a backlog after an outage) gets no automatic action: the
+# customer has likely been answered by then, and a bot "welcome" hours later looks broken.
+STALE_AFTER = timedelta(hours=6)
 
 
 # =========================================================================== running rules
@@ -62,14 +65,30 @@ class _Effects:
                     event="message.created",
                     data={"conversation_id": self.conversation_id, "message_id": message_id},
                 )
-            if self.conversation_changed:
-                broadcast(
-                    tenant_id=self.tenant_id,
-                    event="conversation.updated",
-                    data={"conversation_id": self.conversation_id},
-                )
         except Exception:  # live updates are best effort; the database is the truth
             log.warning("automation broadcast failed", exc_info=True)
+        if self.conversation_changed:
+            self._conversation_updated()
+
+    def _conversation_updated(self) -> None:
+        """The same hint and CRM event as the inbox's own conversation services."""
+        from inbox.crm.services import crm_event_emit
+        from inbox.realtime import broadcast
+        from inbox.services.conversations import conversation_event_data
+
+        conversation = (
+            Conversation.objects.filter(pk=self.conversation_id, tenant_id=self.tenant_id)
+            .select_related("tenant")
+            .first()
+        )
+        if conversation is None:
+            return
+        data = conversation_event_data(conversation)
+        try:
+            broadcast(tenant_id=self.tenant_id, event="conversation.updated", data=data)
+        except Exception:
+            log.warning("automation broadcast failed", exc_info=True)
+        crm_event_emit(tenant=conversation.tenant, event_type="conversation.updated", data=data)
 
 
 def _message_send():
@@ -339,6 +358,9 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
                 MessageAutomation.objects.create(tenant=tenant, message=message)
         except IntegrityError:
             return []  # already processed (a redelivery, a retried task)
+        if now - message.created_at > STALE_AFTER:
+            log.info("automation skipped a stale message %s", message.pk)
+            return []
         # One automation run per conversation at a time: cooldowns and caps stay exact.
         conversation = (
             Conversation.objects.select_for_update(of=("self",))
