@@ -13,6 +13,11 @@ app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {
+    # Channels: re-enqueue webhook events and sends left pending (e.g. while Redis was down).
+    "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 60.0},
+    # Channels: refresh TikTok tokens before they expire (the refresh token rotates).
+    "inbox-refresh-channel-tokens": {"task": "inbox.channels_refresh_tokens", "schedule": 900.0},
+    # Inbox: snoozed conversations reopen by themselves.
     "inbox-wake-snoozed": {
         "task": "inbox.wake_snoozed_conversations",
         "schedule": 60.0,

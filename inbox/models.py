@@ -324,5 +324,11 @@ class WebhookEvent(models.Model):
         ]
 
 
-# Models of the inbox UI live in their own module (owned by the inbox UI work).
-from inbox.saved_views import SavedView  # noqa: E402,F401
+# Models in their own modules: saved views (inbox UI) and the provider simulator's records.
+from inbox.saved_views import SavedView  # noqa: E402, F401, I001
+from inbox.simulator.models import (  # noqa: E402, F401
+    SimulatorFailure,
+    SimulatorProfile,
+    SimulatorRequest,
+    SimulatorRevokedToken,
+)

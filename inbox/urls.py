@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from inbox import views, views_actions, views_live
 
@@ -6,6 +6,7 @@ T = "t/<slug:tenant_slug>/"
 C = T + "inbox/c/<int:conversation_id>/"
 
 urlpatterns = [
+    path("", include("inbox.channel_urls")),
     path(T + "inbox/", views.inbox, name="inbox"),
     path(T + "inbox/list/", views.conversation_list, name="inbox_list"),
     path(T + "inbox/counts/", views.filter_counts, name="inbox_counts"),

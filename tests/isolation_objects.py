@@ -50,6 +50,20 @@ def _attachment(tenant):
     return attachment
 
 
+def _webhook_event(tenant):
+    from inbox.models import WebhookEvent
+
+    channel = factories.ChannelFactory(tenant=tenant)
+    return WebhookEvent.objects.create(
+        provider="whatsapp",
+        body=b"{}",
+        dedup_key=f"walker-{channel.pk}",
+        status="failed",
+        tenant=tenant,
+        channel=channel,
+    )
+
+
 KWARG_FACTORIES = {
     "savedview_id": _saved_view,
     "attachment_id": _attachment,
@@ -63,7 +77,31 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "webhook_event_id": _webhook_event,
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
+
+
+def _rule(tenant):
+    from inbox.automation.models import AutoReplyRule
+
+    return AutoReplyRule.objects.create(tenant=tenant, name="walker", reply_text="hi")
+
+
+def _holiday(tenant):
+    import datetime
+
+    from inbox.automation.models import Holiday
+
+    return Holiday.objects.create(tenant=tenant, date=datetime.date(2030, 1, 1))
+
+
+def _canned(tenant):
+    from inbox.automation.models import CannedResponse
+
+    return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
+
+
+KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})

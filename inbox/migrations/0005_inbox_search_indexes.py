@@ -64,7 +64,7 @@ INDEXES = [
 class Migration(migrations.Migration):
     """Indexes of the inbox UI: accent-insensitive trigram search, catch-up, pre-filters."""
 
-    dependencies = [("inbox", "0003_saved_views")]
+    dependencies = [("inbox", "0004_saved_views")]
 
     operations = [
         migrations.RunSQL(FUNCTION, "DROP FUNCTION IF EXISTS parley_search_norm(text)"),
