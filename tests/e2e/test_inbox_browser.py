@@ -12,6 +12,7 @@ from inbox.models import Conversation, Message
 from tests.factories import (
     ChannelFactory,
     ContactFactory,
+    ContactIdentityFactory,
     ConversationFactory,
     LabelFactory,
     MembershipFactory,
@@ -24,7 +25,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def shop(tenant_a, agent_a):
-    channel = ChannelFactory(tenant=tenant_a, provider="whatsapp", name="Shop WA")
+    # A simulated channel: sending goes to the built-in fake WhatsApp API.
+    channel = ChannelFactory(
+        tenant=tenant_a,
+        provider="whatsapp",
+        name="Shop WA",
+        settings={"simulator": True},
+        credentials={"access_token": "EAA.wa.t"},
+    )
     lan = ConversationFactory(
         tenant=tenant_a,
         channel=channel,
@@ -32,6 +40,9 @@ def shop(tenant_a, agent_a):
         last_message_preview="Shop ơi áo dài này còn size M không ạ",
     )
     MessageFactory(conversation=lan, text="Shop ơi áo dài này còn size M không ạ")
+    ContactIdentityFactory(
+        tenant=tenant_a, contact=lan.contact, channel=channel, external_id="84912345678"
+    )
     somchai = ConversationFactory(
         tenant=tenant_a,
         channel=channel,
@@ -167,8 +178,30 @@ def test_a_second_agents_change_shows_up_in_the_first_browser(new_page, tenant_a
     expect(first.locator("#messages")).to_contain_text("resolved the conversation")
 
 
+def test_simulated_inbound_message_appears_live(new_page, tenant_a, agent_a, owner_a, shop):
+    inbox = new_page(agent_a, _inbox(tenant_a))
+    expect(inbox.locator("#inbox")).to_have_attribute("data-live", "on")
+    simulator = new_page(owner_a, f"/t/{tenant_a.slug}/simulator/")
+
+    def send_as_customer(text):
+        simulator.goto(f"/t/{tenant_a.slug}/simulator/")
+        simulator.select_option("select[name=in-channel]", str(shop["channel"].pk))
+        simulator.fill("input[name=in-name]", "Malee Wong")
+        simulator.fill("textarea[name=in-text]", text)
+        simulator.locator("form.stack button[type=submit]").click()
+        simulator.wait_for_load_state("networkidle")
+
+    send_as_customer("สนใจผ้าไหมสีฟ้าค่ะ")
+    row = inbox.locator("li.conv-row", has_text="Malee Wong")
+    expect(row).to_contain_text("สนใจผ้าไหมสีฟ้าค่ะ", timeout=3000)
+    expect(inbox.locator("li.conv-row").first).to_contain_text("Malee Wong")
+    row.locator("a.conv-link").click()
+    expect(inbox.locator("#messages")).to_contain_text("สนใจผ้าไหมสีฟ้าค่ะ")
+    send_as_customer("ส่งเชียงใหม่ได้ไหมคะ")
+    expect(inbox.locator("#messages")).to_contain_text("ส่งเชียงใหม่ได้ไหมคะ", timeout=3000)
+
+
 def test_reply_is_marked_sent_by_the_fake_provider(new_page, tenant_a, agent_a, shop):
-    pytest.importorskip("inbox.services.sending", reason="needs the channels work's sending")
     page = new_page(agent_a, _inbox(tenant_a) + f"?c={shop['lan'].pk}")
     page.fill("#composer-text", "Dạ còn ạ")
     page.keyboard.press("Enter")
