@@ -462,3 +462,29 @@ def test_unassign_from_the_thread(world, tenant_a, agent_a, client_for):
     assert r.status_code == 200
     conv.refresh_from_db()
     assert conv.assignee is None
+
+
+def test_composer_shows_the_reply_window_and_canned_responses(tenant_a, agent_a, client_for):
+    from inbox.automation.models import CannedResponse
+
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="thanks", text="Thank you <3")
+    channel = ChannelFactory(tenant=tenant_a, provider="whatsapp")
+    open_conv = ConversationFactory(tenant=tenant_a, channel=channel)
+    closed = ConversationFactory(
+        tenant=tenant_a,
+        channel=channel,
+        last_customer_message_at=timezone.now() - timedelta(days=3),
+    )
+    client = client_for(agent_a)
+    page = client.get(
+        f"/t/{tenant_a.slug}/inbox/c/{open_conv.pk}/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Reply window open" in page and "data-closes-at" in page
+    assert '"shortcut": "thanks"' in page and "Thank you \\u003C3" in page  # JSON, escaped
+    page = client.get(
+        f"/t/{tenant_a.slug}/inbox/c/{closed.pk}/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Replies are closed" in page
+    assert 'value="reply" disabled' in page
+    r = client.post(f"/t/{tenant_a.slug}/inbox/c/{closed.pk}/reply/", {"text": "hello"})
+    assert r.status_code == 422 and "24" in r.content.decode()

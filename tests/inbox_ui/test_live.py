@@ -92,3 +92,38 @@ def test_agents_who_see_only_their_own_get_no_hints_about_others(tenant_a, agent
         await communicator.disconnect()
 
     async_to_sync(run)()
+
+
+def test_a_watched_conversation_leaving_the_agents_view_is_still_announced(
+    tenant_a, agent_a, admin_a
+):
+    from inbox.models import Conversation
+
+    tenant_a.agents_see_all = False
+    tenant_a.save()
+    free = ConversationFactory(tenant=tenant_a)
+    hidden = ConversationFactory(tenant=tenant_a, assignee=admin_a)
+
+    async def run():
+        from channels.db import database_sync_to_async
+
+        communicator, connected = await _connect(agent_a, tenant_a.slug)
+        assert connected
+        await communicator.receive_json_from()
+        # The page shows `free`; it also claims `hidden`, which it may not see.
+        await communicator.send_json_to({"type": "watch", "ids": [free.pk, hidden.pk]})
+        await communicator.send_json_to({"type": "ping"})
+        assert (await communicator.receive_json_from())["event"] == "pong"
+        await database_sync_to_async(
+            lambda: Conversation.objects.filter(pk=free.pk).update(assignee=admin_a)
+        )()
+        for conv in (hidden, free):
+            await database_sync_to_async(broadcast)(
+                tenant_id=tenant_a.pk, event="conversation.updated", data={"id": conv.pk}
+            )
+        message = await communicator.receive_json_from(timeout=2)
+        assert message["conversation_id"] == free.pk
+        assert await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
+
+    async_to_sync(run)()
