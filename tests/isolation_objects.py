@@ -70,6 +70,19 @@ def _webhook_event(tenant):
     )
 
 
+def _signal_report(tenant):
+    from signals_app.models import SignalReport
+
+    conversation = factories.ConversationFactory(tenant=tenant)
+    return SignalReport.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        signal="payment",
+        event_name="Purchase",
+        event_id=f"walker-{conversation.pk}",
+    )
+
+
 KWARG_FACTORIES = {
     "savedview_id": _saved_view,
     "attachment_id": _attachment,
@@ -84,6 +97,7 @@ KWARG_FACTORIES = {
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "signal_keyword_id": _signal_keyword,
+    "signalreport_id": _signal_report,
     "webhook_event_id": _webhook_event,
 }
 
