@@ -117,6 +117,11 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(identities__channel_id=value).distinct()
 
 
+class ContactPagination(DefaultCursorPagination):
+    # (tenant, -created_at) is indexed: a tenant's page never scans other tenants' rows.
+    ordering = ("-created_at", "-id")
+
+
 class ContactViewSet(
     IdempotentMixin,
     mixins.ListModelMixin,
@@ -133,6 +138,7 @@ class ContactViewSet(
     read_permission = "inbox.view"
     write_permission = "inbox.reply"
     filterset_class = ContactFilter
+    pagination_class = ContactPagination
 
     def scoped_queryset(self, queryset):
         identities = ContactIdentity.objects.for_tenant(self.tenant).select_related("channel")
