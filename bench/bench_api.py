@@ -89,9 +89,12 @@ def bench_tenant(slug: str, runs: int) -> dict:
     }
     ops: dict[str, list[float]] = {}
 
+    detail = []
+
     def run(op, url):
         values, response = timed(client, url, runs, headers)
         ops.setdefault(op, []).extend(values)
+        detail.append((op, url.split("?", 1)[-1][:60], statistics.median(values), p95(values)))
         return response
 
     base = "/api/v1/conversations/"
@@ -125,6 +128,10 @@ def bench_tenant(slug: str, runs: int) -> dict:
         name: (statistics.median(values), p95(values), len(values)) for name, values in ops.items()
     }
     ApiKey.objects.for_tenant(tenant).filter(name="bench").delete()
+    results["detail"] = detail
+    if os.environ.get("BENCH_DETAIL"):
+        for row in detail:
+            print(f"{slug} {row[0]:>20} {row[1]:<60} p50 {row[2]:6.1f} p95 {row[3]:6.1f}")
     return results
 
 

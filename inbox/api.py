@@ -27,8 +27,8 @@ from inbox.serializers import (
     StatusSerializer,
 )
 from tenants.api import TenantScopedViewSet
-from tenants.api_auth import DefaultCursorPagination
 from tenants.idempotency import IdempotentMixin
+from tenants.pagination import KeysetCursorPagination
 
 User = get_user_model()
 # Object ids in URLs: digits that fit a bigint (anything else is a 404, never a database error).
@@ -117,9 +117,8 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(identities__channel_id=value).distinct()
 
 
-class ContactPagination(DefaultCursorPagination):
-    # (tenant, -created_at) is indexed: a tenant's page never scans other tenants' rows.
-    ordering = ("-created_at", "-id")
+class ContactPagination(KeysetCursorPagination):
+    ordering = ("-id",)
 
 
 class ContactViewSet(
@@ -169,11 +168,11 @@ class ContactViewSet(
 
 
 # --- Conversations --------------------------------------------------------------------------------
-class ConversationPagination(DefaultCursorPagination):
+class ConversationPagination(KeysetCursorPagination):
     ordering = ("-last_message_at", "-id")
 
 
-class MessagePagination(DefaultCursorPagination):
+class MessagePagination(KeysetCursorPagination):
     ordering = ("-created_at", "-id")
 
 
