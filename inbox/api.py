@@ -86,6 +86,9 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     write_permission = "channels.manage"
     filterset_fields = ["provider", "status"]
 
+    def scoped_queryset(self, queryset):
+        return queryset.defer("credentials")
+
 
 # --- Contacts -------------------------------------------------------------------------------------
 class ContactFilter(django_filters.FilterSet):
@@ -140,7 +143,11 @@ class ContactViewSet(
     pagination_class = ContactPagination
 
     def scoped_queryset(self, queryset):
-        identities = ContactIdentity.objects.for_tenant(self.tenant).select_related("channel")
+        identities = (
+            ContactIdentity.objects.for_tenant(self.tenant)
+            .select_related("channel")
+            .defer("channel__credentials", "channel__settings")
+        )
         return queryset.prefetch_related(Prefetch("identities", queryset=identities))
 
     def perform_create(self, serializer):
@@ -245,8 +252,12 @@ class ConversationViewSet(
         qs = conversation_queryset(
             tenant=self.tenant, user=user, membership=_membership(self.request), filters=filters
         )
-        return qs.select_related("contact", "channel", "assignee").prefetch_related(
-            Prefetch("labels", queryset=Label.objects.for_tenant(self.tenant).order_by("name"))
+        return (
+            qs.select_related("contact", "channel", "assignee")
+            .defer("channel__credentials", "channel__settings")
+            .prefetch_related(
+                Prefetch("labels", queryset=Label.objects.for_tenant(self.tenant).order_by("name"))
+            )
         )
 
     @extend_schema(parameters=[ConversationFilterSerializer])
