@@ -24,4 +24,8 @@ app.conf.beat_schedule = {
         "task": "inbox.wake_snoozed_conversations",
         "schedule": 60.0,
     },
+    # TikTok signals: re-drive pending reports, refresh Ads tokens.
+    "signals-sweep": {"task": "signals.sweep", "schedule": 60.0},
+    # Commerce: booking reminders that are due (each sent at most once).
+    "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
 }

@@ -30,6 +30,7 @@ from inbox.services.channels import (
     channel_disconnect,
 )
 from inbox.services.webhooks import webhook_event_reprocess
+from inbox.views import member_conversation
 from tenants.access import access_object, membership_for, tenant_view
 from tenants.permissions import has_perm
 
@@ -193,6 +194,8 @@ def attachment_media(request, attachment_id: int):
     attachment = access_object(
         request, Attachment.objects.select_related("message__channel"), attachment_id
     )
+    # Agents who see only their own conversations see only those conversations' files.
+    member_conversation(request, attachment.message.conversation_id)
     if not attachment.file:
         message = attachment.message
         channel = message.channel
@@ -223,6 +226,8 @@ def attachment_media(request, attachment_id: int):
     response = FileResponse(
         attachment.file.open("rb"), content_type=attachment.mime_type or "application/octet-stream"
     )
+    if attachment.kind not in (Attachment.Kind.IMAGE, Attachment.Kind.STICKER):
+        response["Content-Disposition"] = "attachment"
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -33,6 +33,12 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _signal_keyword(tenant):
+    from signals_app.models import SignalKeyword
+
+    return SignalKeyword.objects.create(tenant=tenant, signal="payment", text="paid-walker")
+
+
 def _webhook_subscription(tenant):
     from inbox.crm.services import webhook_subscription_create
 
@@ -87,6 +93,18 @@ def _webhook_event(tenant):
     )
 
 
+def _order(tenant):
+    from tests.commerce.factories import make_order
+
+    return make_order(tenant=tenant)
+
+
+def _booking(tenant):
+    from tests.commerce.factories import make_booking
+
+    return make_booking(tenant=tenant)
+
+
 KWARG_FACTORIES = {
     "savedview_id": _saved_view,
     "attachment_id": _attachment,
@@ -100,9 +118,12 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "signal_keyword_id": _signal_keyword,
     "webhooksubscription_id": _webhook_subscription,
     "webhookdelivery_id": _webhook_delivery,
     "webhook_event_id": _webhook_event,
+    "order_id": lambda tenant: _order(tenant),
+    "booking_id": lambda tenant: _booking(tenant),
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).

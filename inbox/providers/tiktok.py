@@ -103,7 +103,7 @@ def verify_signature(
         key, _, val = piece.strip().partition("=")
         parts[key] = val
     t, s = parts.get("t", ""), parts.get("s", "")
-    if not t.isdigit() or not s:
+    if not (t.isascii() and t.isdigit() and len(t) <= 12) or not s:
         return False
     current = time.time() if now is None else now
     if abs(current - int(t)) > tolerance:
@@ -128,8 +128,8 @@ def _content(payload: dict) -> dict:
         raise PayloadError("content is neither a JSON string nor an object")
     try:
         content = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"content is not valid JSON: {exc.msg}") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError(f"content is not valid JSON: {getattr(exc, 'msg', exc)}") from exc
     if not isinstance(content, dict):
         raise PayloadError("content is not a JSON object")
     return content
@@ -292,7 +292,9 @@ def _api(base_url: str, path: str) -> str:
 def error_from_code(code: Any, message: str = "", http_status: int | None = None) -> ProviderError:
     code = str(code)
     human = HUMAN_MESSAGES.get(code) or f"TikTok error {code}: {message or 'unknown error'}"
-    transient = code in TRANSIENT_CODES or (code.isdigit() and int(code) >= 50000)
+    transient = code in TRANSIENT_CODES or (
+        code.isascii() and code.isdigit() and int(code[:9]) >= 50000
+    )
     return ProviderError(human, code=code, permanent=not transient, http_status=http_status)
 
 

@@ -1,0 +1,242 @@
+"""The exactly-once check, by SQL on Parley's database and the simulator's request log.
+
+1. Every unique customer message the load generator delivered is stored exactly once
+   (none missing, none doubled), whatever was redelivered or retried.
+2. No webhook event is left pending or failed; none unrouted.
+3. Every outbound reply (agent replies from the replier, auto-replies from the automation
+   rules) that Parley marks sent was received by the fake provider exactly once (a 200 from
+   the fake for that recipient and text), and none was received twice.
+4. Every keyword message produced exactly one auto-reply (when the automation app has rules).
+5. Every signal reported to TikTok's Events API was accepted exactly once per event_id (when
+   the signals app exists).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+SEND_PATHS = ("business/message/send", "/messages")
+
+
+def _table_exists(conn, name: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]
+
+
+def drain(conn, *, timeout: float, poll: float = 2.0) -> dict:
+    """Wait until no webhook event is pending and no outbound message is queued or sending.
+    Returns how long it took (the recovery time after a fault)."""
+    start = time.monotonic()
+    last = {}
+    while time.monotonic() - start < timeout:
+        try:
+            pending = conn.execute(
+                "SELECT count(*) FROM inbox_webhookevent WHERE status='pending'"
+            ).fetchone()[0]
+            outbound = conn.execute(
+                "SELECT count(*) FROM inbox_message WHERE status IN ('queued','sending')"
+            ).fetchone()[0]
+            if _table_exists(conn, "signals_app_signalreport"):
+                outbound += conn.execute(
+                    "SELECT count(*) FROM signals_app_signalreport WHERE status = 'pending'"
+                ).fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - the database may be coming back
+            last = {"error": str(exc)[:200]}
+            time.sleep(poll)
+            continue
+        last = {"pending_events": pending, "outbound_in_flight": outbound}
+        if pending == 0 and outbound == 0:
+            return {"drained": True, "seconds": round(time.monotonic() - start, 1), **last}
+        time.sleep(poll)
+    return {"drained": False, "seconds": round(time.monotonic() - start, 1), **last}
+
+
+def _send_log(conn) -> Counter:
+    """(recipient, text) of every request the fake provider answered 200 to a send."""
+    counter: Counter = Counter()
+    rows = conn.execute(
+        "SELECT path, body FROM inbox_simulatorrequest WHERE status = 200 AND method = 'POST'"
+    ).fetchall()
+    for path, body in rows:
+        if not any(p in path for p in SEND_PATHS):
+            continue
+        try:
+            data = json.loads(body)
+        except ValueError:
+            continue
+        if "business/message/send" in path:
+            key = (str(data.get("recipient")), (data.get("text") or {}).get("body", ""))
+        elif data.get("messaging_product") == "whatsapp":
+            key = (str(data.get("to")), (data.get("text") or {}).get("body", ""))
+        else:
+            key = (
+                str((data.get("recipient") or {}).get("id")),
+                (data.get("message") or {}).get("text", ""),
+            )
+        counter[key] += 1
+    return counter
+
+
+def check(conn, loadgen: dict) -> dict:
+    result: dict = {}
+    problems: list[str] = []
+
+    # 1. inbound messages, exactly once
+    stored = Counter()
+    for provider, mid, n in conn.execute(
+        "SELECT c.provider, m.provider_message_id, count(*) FROM inbox_message m "
+        "JOIN inbox_channel c ON c.id = m.channel_id WHERE m.direction = 'in' "
+        "AND m.provider_message_id IS NOT NULL GROUP BY 1, 2"
+    ).fetchall():
+        stored[(provider, mid)] = n
+    expected = {(p, m) for p, ids in loadgen["expected_messages"].items() for m in ids}
+    missing = sorted(expected - set(stored))
+    doubled = sorted(k for k, n in stored.items() if n > 1)
+    unexpected = sorted(set(stored) - expected)
+    result["inbound"] = {
+        "expected": len(expected),
+        "stored": len(stored),
+        "missing": len(missing),
+        "doubled": len(doubled),
+        "unexpected": len(unexpected),
+        "missing_sample": missing[:5],
+    }
+    if missing:
+        problems.append(f"{len(missing)} customer messages missing")
+    if doubled:
+        problems.append(f"{len(doubled)} customer messages stored twice")
+
+    # 2. webhook events
+    events = dict(
+        conn.execute("SELECT status, count(*) FROM inbox_webhookevent GROUP BY 1").fetchall()
+    )
+    result["webhook_events"] = events
+    for status in ("pending", "failed", "unrouted"):
+        if events.get(status):
+            problems.append(f"{events[status]} webhook events {status}")
+    if events.get("failed"):
+        result["failed_errors"] = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT left(error, 160) FROM inbox_webhookevent WHERE status='failed' "
+                "LIMIT 5"
+            ).fetchall()
+        ]
+
+    # 3. outbound sends, exactly once at the fake provider
+    sends = _send_log(conn)
+    outbound = conn.execute(
+        "SELECT m.id, m.author_kind, m.status, m.text, c.provider, "
+        "coalesce(CASE WHEN c.provider = 'tiktok' THEN v.provider_conversation_id END, "
+        "         i.external_id) "
+        "FROM inbox_message m JOIN inbox_channel c ON c.id = m.channel_id "
+        "JOIN inbox_conversation v ON v.id = m.conversation_id "
+        "LEFT JOIN inbox_contactidentity i ON i.channel_id = m.channel_id "
+        "     AND i.contact_id = v.contact_id "
+        "WHERE m.direction = 'out' AND m.kind = 'message' AND m.author_kind IN ('agent','bot')"
+    ).fetchall()
+    statuses = Counter(row[2] for row in outbound)
+    sent_rows = [r for r in outbound if r[2] in ("sent", "delivered", "read")]
+    not_received = [r[0] for r in sent_rows if sends[(str(r[5]), r[3])] == 0]
+    agent_texts = Counter((str(r[5]), r[3]) for r in outbound)
+    duplicated = [k for k, n in sends.items() if n > agent_texts.get(k, 0) and agent_texts.get(k)]
+    result["outbound"] = {
+        "messages": len(outbound),
+        "by_author": dict(Counter(r[1] for r in outbound)),
+        "by_status": dict(statuses),
+        "received_by_fake": sum(sends.values()),
+        "sent_but_not_received": len(not_received),
+        "received_more_than_once": len(duplicated),
+        "duplicate_sample": duplicated[:3],
+    }
+    if duplicated:
+        problems.append(f"{len(duplicated)} replies received twice by the provider")
+    if not_received:
+        problems.append(f"{len(not_received)} replies marked sent but never received")
+    if statuses.get("failed"):
+        problems.append(f"{statuses['failed']} replies failed")
+
+    # 4. auto-replies: one per keyword message
+    keyword_ids = loadgen.get("keyword_messages") or []
+    if (
+        _table_exists(conn, "automation_autoreplyrule")
+        and conn.execute("SELECT count(*) FROM automation_autoreplyrule").fetchone()[0]
+    ):
+        rows = conn.execute(
+            "SELECT m.provider_message_id, (SELECT count(*) FROM inbox_message b WHERE "
+            "b.conversation_id = m.conversation_id AND b.author_kind = 'bot' AND "
+            "b.kind = 'message') FROM inbox_message m WHERE m.direction = 'in' AND "
+            "m.provider_message_id = ANY(%s)",
+            [[mid for _, mid in keyword_ids]],
+        ).fetchall()
+        replies = Counter(n for _, n in rows)
+        result["auto_replies"] = {
+            "keyword_messages": len(keyword_ids),
+            "stored": len(rows),
+            "replies_per_keyword_message": dict(replies),
+        }
+        if set(replies) - {1}:
+            problems.append(f"auto-replies per keyword message: {dict(replies)} (want all 1)")
+    else:
+        result["auto_replies"] = "not checked: no automation rules in this build"
+
+    # 5. signals to TikTok's Events API
+    if _table_exists(conn, "signals_app_signalreport"):
+        reports = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM signals_app_signalreport GROUP BY 1"
+            ).fetchall()
+        )
+        accepted: Counter = Counter()
+        for (body,) in conn.execute(
+            "SELECT body FROM signals_app_faketiktokrequest WHERE http_status = 200 "
+            "AND code = 0 AND path LIKE %s",
+            ["%event/track%"],
+        ).fetchall():
+            try:
+                for item in json.loads(body).get("data", []):
+                    accepted[str(item.get("event_id"))] += 1
+            except (ValueError, AttributeError):
+                continue
+        sent_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT event_id FROM signals_app_signalreport WHERE status = 'sent'"
+            ).fetchall()
+        ]
+        twice = [k for k, n in accepted.items() if n > 1]
+        not_received = [e for e in sent_ids if not accepted.get(e)]
+        signal_ids = [mid for _, mid in loadgen.get("signal_messages") or []]
+        per_message = Counter(
+            n
+            for (n,) in conn.execute(
+                "SELECT (SELECT count(*) FROM signals_app_signalreport r WHERE "
+                "r.conversation_id = m.conversation_id AND r.signal = 'payment' AND "
+                "r.status = 'sent') FROM inbox_message m WHERE m.direction = 'in' AND "
+                "m.provider_message_id = ANY(%s)",
+                [signal_ids],
+            ).fetchall()
+        )
+        result["signals"] = {
+            "reports": reports,
+            "accepted_by_fake": len(accepted),
+            "accepted_twice": len(twice),
+            "sent_but_not_received": len(not_received),
+            "signal_messages": len(signal_ids),
+            "payment_reports_per_signal_message": dict(per_message),
+        }
+        if reports.get("pending") or reports.get("failed"):
+            problems.append(f"signal reports not sent: {reports}")
+        if twice:
+            problems.append(f"{len(twice)} signals reported twice")
+        if not_received:
+            problems.append(f"{len(not_received)} signals marked sent but never received")
+        if signal_ids and set(per_message) - {1}:
+            problems.append(f"payment reports per signal message: {dict(per_message)}")
+    else:
+        result["signals"] = "not checked: no signals app in this build"
+
+    result["problems"] = problems
+    result["exactly_once"] = not problems
+    return result

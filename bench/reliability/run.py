@@ -1,0 +1,306 @@
+"""Load and fault-injection runs against Parley served as in production, on loopback.
+
+    python bench/reliability/run.py load            [--seconds 600] [--rate 40]
+    python bench/reliability/run.py redis           [--seconds 180] [--down 60]
+    python bench/reliability/run.py worker-kill     [--seconds 120]
+    python bench/reliability/run.py provider-errors [--seconds 120] [--failures 40]
+    python bench/reliability/run.py tiktok-down     [--seconds 120]
+    python bench/reliability/run.py postgres        [--seconds 120] [--down 20]
+
+Options common to all: ``--app-dir`` (the Parley checkout to run; default this one),
+``--rate`` (webhooks/s), ``--reply-rate`` (agent replies/s), ``--drain`` (max seconds to wait
+for the backlog after the load). Every run ends with the exactly-once check
+(bench/reliability/check.py), prints a markdown summary and writes
+``bench/reliability/results/<scenario>.json``. Everything is bounded in time, binds to
+127.0.0.1 only, uses its own Redis (port 6390, db 7) and its own database
+(``parley_reliability_load``; the ``postgres`` scenario runs its own throwaway PostgreSQL) and
+stops every process it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from bench.reliability import check as checks  # noqa: E402
+from bench.reliability.loadgen import Generator, run_load  # noqa: E402
+from bench.reliability.stack import (  # noqa: E402
+    ACCOUNTS,
+    META_SECRET,
+    RESULTS,
+    TIKTOK_SECRET,
+    Stack,
+)
+
+
+class Timeline:
+    """Fault actions at offsets (seconds after the load starts), run in a thread."""
+
+    def __init__(self) -> None:
+        self.actions: list[tuple[float, str, callable]] = []
+        self.log: list[dict] = []
+        self.start = 0.0
+
+    def at(self, offset: float, name: str, action) -> None:
+        self.actions.append((offset, name, action))
+
+    def run(self, start: float) -> threading.Thread:
+        self.start = start
+
+        def loop() -> None:
+            for offset, name, action in sorted(self.actions, key=lambda a: a[0]):
+                delay = start + offset - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                t = round(time.monotonic() - start, 1)
+                try:
+                    detail = action()
+                    self.log.append({"t": t, "action": name, "detail": detail})
+                except Exception as exc:  # noqa: BLE001
+                    self.log.append({"t": t, "action": name, "error": repr(exc)})
+                    traceback.print_exc()
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        return thread
+
+
+def inject_failures(
+    stack: Stack,
+    *,
+    count: int,
+    kinds=("http_500", "timeout"),
+    provider: str = "",
+    path_contains: str = "",
+) -> str:
+    with stack.db() as conn:
+        for i in range(count):
+            conn.execute(
+                "INSERT INTO inbox_simulatorfailure (kind, code, provider, path_contains, "
+                "created_at) VALUES (%s, '', %s, %s, now())",
+                [kinds[i % len(kinds)], provider, path_contains],
+            )
+    return f"{count} x {'/'.join(kinds)} on {provider or 'all'} {path_contains}"
+
+
+def scenario_timeline(args, stack: Stack) -> Timeline:
+    tl = Timeline()
+    s = args.seconds
+    if args.scenario == "redis":
+        tl.at(s * 0.25, "redis stopped", lambda: stack.redis_stop() or "SIGKILL own redis")
+        tl.at(s * 0.25 + args.down, "redis started", lambda: stack.redis_start() or "empty")
+    elif args.scenario == "worker-kill":
+        tl.at(s * 0.4, "worker SIGKILLed", lambda: stack.worker_kill() or "killpg SIGKILL")
+        tl.at(s * 0.4 + 5, "worker restarted", lambda: stack.worker_start() or "restarted")
+    elif args.scenario == "provider-errors":
+        tl.at(
+            s * 0.25,
+            "provider failures injected",
+            lambda: inject_failures(stack, count=args.failures),
+        )
+    elif args.scenario == "tiktok-down":
+        # The Events API answers 503 to every call for a simulated hour: the outage lasts
+        # 60 real seconds while the signals' clock runs 60x faster (every pending report's
+        # next attempt and the connection's throttle move one minute closer each second).
+        clock = FastClock(stack, factor=60.0)
+        tl.at(s * 0.15, "TikTok Events API down (503)", lambda: tiktok_ads_down(stack, True))
+        tl.at(s * 0.15, "signals clock x60", clock.start)
+        tl.at(s * 0.15 + 60, "TikTok Events API back", lambda: tiktok_ads_down(stack, False))
+        tl.at(s * 0.15 + 60, "signals clock x1", clock.stop)
+    elif args.scenario == "postgres":
+        tl.at(s * 0.3, "postgres stopped", lambda: stack.postgres_stop() or "pg_ctl stop -m fast")
+        tl.at(
+            s * 0.3 + args.down,
+            "postgres started",
+            lambda: stack.postgres_start() or "pg_ctl start",
+        )
+    return tl
+
+
+def tiktok_ads_down(stack: Stack, down: bool) -> str:
+    with stack.db() as conn:
+        if down:
+            conn.execute(
+                "INSERT INTO signals_app_faketiktokbehaviour (kind, code, latency_ms, remaining, "
+                "path_contains, created_at) VALUES ('http_503', 0, 0, NULL, 'event/track', now())"
+            )
+            return "every event/track call answers 503"
+        n = conn.execute("DELETE FROM signals_app_faketiktokbehaviour").rowcount
+        return f"{n} behaviour(s) removed"
+
+
+class FastClock:
+    """Simulated time for the signals outbox: moves pending reports' next attempts and the
+    connection's throttle earlier by ``factor`` seconds per real second."""
+
+    def __init__(self, stack: Stack, factor: float) -> None:
+        self.stack, self.factor = stack, factor
+        self.running = threading.Event()
+        self.ticks = 0
+
+    def start(self) -> str:
+        self.running.set()
+        threading.Thread(target=self._loop, daemon=True).start()
+        return f"x{self.factor:.0f}"
+
+    def stop(self) -> str:
+        self.running.clear()
+        return f"{self.ticks} ticks"
+
+    def _loop(self) -> None:
+        shift = f"{self.factor * 2:.0f} seconds"
+        while self.running.is_set():
+            time.sleep(2)
+            try:
+                with self.stack.db() as conn:
+                    conn.execute(
+                        "UPDATE signals_app_signalreport SET next_attempt_at = "
+                        "next_attempt_at - %s::interval WHERE status = 'pending'",
+                        [shift],
+                    )
+                    conn.execute(
+                        "UPDATE signals_app_tiktokadsconnection SET throttled_until = "
+                        "throttled_until - %s::interval WHERE throttled_until IS NOT NULL",
+                        [shift],
+                    )
+                self.ticks += 1
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
+
+
+def _clear_failures(stack: Stack) -> str:
+    with stack.db() as conn:
+        n = conn.execute("DELETE FROM inbox_simulatorfailure").rowcount
+    return f"{n} unused failures cleared"
+
+
+def run(args) -> dict:
+    own_pg = args.scenario == "postgres"
+    stack = Stack(app_dir=Path(args.app_dir), own_postgres=own_pg)
+    result: dict = {
+        "scenario": args.scenario,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    try:
+        t0 = time.monotonic()
+        result["seed"] = stack.start()
+        result["startup_seconds"] = round(time.monotonic() - t0, 1)
+        if args.reply_rate > 0:
+            stack.replier_start(args.seconds, args.reply_rate)
+        generator = Generator(
+            accounts=ACCOUNTS, tiktok_secret=TIKTOK_SECRET, meta_secret=META_SECRET
+        )
+        # Warm-up (imports, connection pools in both uvicorn workers): delivered and checked
+        # like the rest, but its latencies are not part of the figures.
+        warm = asyncio.run(
+            run_load(
+                base_url=stack.base_url,
+                generator=generator,
+                rate=max(2.0, args.rate / 4),
+                seconds=args.warmup,
+                retry_until=args.warmup + 30,
+            )
+        )
+        timeline = scenario_timeline(args, stack)
+        start = time.monotonic()
+        timeline.run(start)
+        stats = asyncio.run(
+            run_load(
+                base_url=stack.base_url,
+                generator=generator,
+                rate=args.rate,
+                seconds=args.seconds,
+                retry_until=args.seconds + args.retry_window,
+            )
+        )
+        load_end = time.monotonic()
+        result["timeline"] = timeline.log
+        result["warmup"] = warm.summary()
+        result["load"] = stats.summary()
+        loadgen = {
+            "expected_messages": {
+                p: warm.expected_messages[p] + ids for p, ids in stats.expected_messages.items()
+            },
+            "keyword_messages": warm.keyword_messages + stats.keyword_messages,
+            "signal_messages": warm.signal_messages + stats.signal_messages,
+        }
+        if "replier" in stack.procs:
+            stack.procs["replier"].wait(timeout=args.seconds + 120)
+        with stack.db() as conn:
+            result["drain"] = checks.drain(conn, timeout=args.drain)
+            result["drain"]["seconds_after_load_end"] = round(time.monotonic() - load_end, 1)
+            result["check"] = checks.check(conn, loadgen)
+        replier_log = RESULTS / "logs" / "replier.log"
+        if replier_log.exists():
+            lines = [ln for ln in replier_log.read_text().splitlines() if ln.startswith("{")]
+            result["replier"] = json.loads(lines[-1]) if lines else None
+    finally:
+        stack.stop()
+    return result
+
+
+def markdown(result: dict) -> str:
+    load = result.get("load", {})
+    check = result.get("check", {})
+    lines = [
+        f"### {result['scenario']} — {result['started']}",
+        "",
+        f"- load: {result['seconds']} s at {result['rate']} webhooks/s → "
+        f"{load.get('deliveries')} deliveries ({load.get('by_kind')}), "
+        f"{load.get('requests')} requests incl. provider retries; "
+        f"status codes {load.get('status_codes')}",
+        f"- webhook latency: p50 {load.get('p50_ms')} ms, p90 {load.get('p90_ms')} ms, "
+        f"p99 {load.get('p99_ms')} ms, max {load.get('max_ms')} ms",
+        f"- timeline: {result.get('timeline')}",
+        f"- drain after load: {result.get('drain')}",
+        f"- inbound: {check.get('inbound')}",
+        f"- webhook events: {check.get('webhook_events')}",
+        f"- outbound: {check.get('outbound')}; replier: {result.get('replier')}",
+        f"- auto-replies: {check.get('auto_replies')}",
+        f"- signals: {check.get('signals')}",
+        f"- **exactly once: {check.get('exactly_once')}** {check.get('problems') or ''}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "scenario",
+        choices=["load", "redis", "worker-kill", "provider-errors", "tiktok-down", "postgres"],
+    )
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--rate", type=float, default=40.0)
+    parser.add_argument("--reply-rate", type=float, default=1.0)
+    parser.add_argument("--down", type=float, default=None)
+    parser.add_argument("--failures", type=int, default=40)
+    parser.add_argument("--drain", type=float, default=300.0)
+    parser.add_argument("--warmup", type=float, default=8.0)
+    parser.add_argument("--retry-window", type=float, default=240.0)
+    parser.add_argument("--app-dir", default=str(HERE.parent.parent))
+    args = parser.parse_args()
+    defaults = {"load": 600, "redis": 180, "postgres": 120}
+    args.seconds = args.seconds or defaults.get(args.scenario, 120)
+    args.down = args.down or {"redis": 60, "postgres": 20}.get(args.scenario, 0)
+    result = run(args)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.scenario}.json").write_text(json.dumps(result, indent=2, default=str))
+    print(markdown(result))
+    sys.exit(0 if result.get("check", {}).get("exactly_once") else 1)
+
+
+if __name__ == "__main__":
+    main()
