@@ -27,6 +27,7 @@ from inbox.serializers import (
     StatusSerializer,
 )
 from tenants.api import TenantScopedViewSet
+from tenants.api_filters import filtered
 from tenants.idempotency import IdempotentMixin
 from tenants.pagination import KeysetCursorPagination
 
@@ -298,9 +299,7 @@ class ConversationViewSet(
             .filter(conversation=conversation)
             .prefetch_related("attachments"),
         )
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        messages = filterset.qs
+        messages = filtered(filterset)
         page = self.paginate_queryset(messages)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
