@@ -1,6 +1,8 @@
 """/api/v1/: every app registers its viewsets in its own api_urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from tenants.api_views import api_not_found
 
 urlpatterns = [
     path("", include("tenants.api_urls")),
@@ -8,4 +10,6 @@ urlpatterns = [
     path("", include("inbox.commerce.api_urls")),
     path("", include("inbox.crm.api_urls")),
     path("", include("signals_app.api_urls")),
+    # Last: an unknown /api/v1/ path answers a JSON 404 in the standard error shape.
+    re_path(r"^.*$", api_not_found, name="api_not_found"),
 ]

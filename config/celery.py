@@ -6,9 +6,26 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("parley")
+# `include`: task modules outside `<app>.tasks`.
+app = Celery("parley", include=["inbox.tasks_inbox"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "idempotency-keys-sweep": {"task": "tenants.idempotency_sweep", "schedule": 3600.0},
+    "crm-webhook-deliveries-sweep": {"task": "crm.deliveries_sweep", "schedule": 60.0},
+    # Channels: re-enqueue webhook events and sends left pending (e.g. while Redis was down).
+    "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 60.0},
+    # Channels: refresh TikTok tokens before they expire (the refresh token rotates).
+    "inbox-refresh-channel-tokens": {"task": "inbox.channels_refresh_tokens", "schedule": 900.0},
+    # Inbox: snoozed conversations reopen by themselves.
+    "inbox-wake-snoozed": {
+        "task": "inbox.wake_snoozed_conversations",
+        "schedule": 60.0,
+    },
+    # TikTok signals: re-drive pending reports, refresh Ads tokens.
+    "signals-sweep": {"task": "signals.sweep", "schedule": 60.0},
+    # Commerce: booking reminders that are due (each sent at most once).
+    "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
+}

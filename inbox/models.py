@@ -322,3 +322,13 @@ class WebhookEvent(models.Model):
                 name="webhook_event_open",
             )
         ]
+
+
+# Models in their own modules: saved views (inbox UI) and the provider simulator's records.
+from inbox.saved_views import SavedView  # noqa: E402, F401, I001
+from inbox.simulator.models import (  # noqa: E402, F401
+    SimulatorFailure,
+    SimulatorProfile,
+    SimulatorRequest,
+    SimulatorRevokedToken,
+)

@@ -1,6 +1,13 @@
+from django.contrib.auth import get_user_model
+from django.core.validators import EmailValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inbox.models import Label
+from inbox.models import Attachment, Channel, Contact, ContactIdentity, Conversation, Label, Message
+
+User = get_user_model()
+MAX_ID = 2**63 - 1
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -17,3 +24,230 @@ class LabelSerializer(serializers.ModelSerializer):
         if clash.exists():
             raise serializers.ValidationError("A label with this name already exists.")
         return value.strip()
+
+
+class LabelBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = ["id", "name", "color"]
+        read_only_fields = fields
+
+
+# --- Channels -------------------------------------------------------------------------------------
+class ChannelSerializer(serializers.ModelSerializer):
+    """A connected account. Credentials are never exposed."""
+
+    class Meta:
+        model = Channel
+        fields = ["id", "provider", "name", "account_id", "status", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+class ContactIdentitySerializer(serializers.ModelSerializer):
+    provider = serializers.CharField(source="channel.provider", read_only=True)
+
+    class Meta:
+        model = ContactIdentity
+        fields = ["channel_id", "provider", "external_id", "username"]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    identities = ContactIdentitySerializer(many=True, read_only=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    # Blank is a valid value, so no `format: email` / `format: uri` in the schema.
+    email = serializers.CharField(
+        required=False, allow_blank=True, max_length=254, validators=[EmailValidator()]
+    )
+    avatar_url = serializers.CharField(read_only=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    custom_attributes = serializers.DictField(
+        required=False,
+        help_text="Free-form attributes. On update, keys are merged; a null value removes a key.",
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "avatar_url",
+            "notes",
+            "custom_attributes",
+            "identities",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "avatar_url", "identities", "created_at", "updated_at"]
+
+    def validate_custom_attributes(self, value):
+        if len(str(value)) > 20_000:
+            raise serializers.ValidationError("Custom attributes are too large.")
+        return value
+
+
+class ContactBriefSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "phone", "email"]
+        read_only_fields = fields
+
+
+# --- Conversations --------------------------------------------------------------------------------
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.first_name or user.email
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    contact = ContactBriefSerializer(read_only=True)
+    channel_id = serializers.IntegerField(read_only=True)
+    provider = serializers.CharField(source="channel.provider", read_only=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    labels = LabelBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "channel_id",
+            "provider",
+            "contact",
+            "status",
+            "snoozed_until",
+            "priority",
+            "assignee",
+            "labels",
+            "last_message_at",
+            "last_message_preview",
+            "last_customer_message_at",
+            "source",
+            "ad_id",
+            "campaign_id",
+            "campaign_name",
+            "tracking_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ConversationFilterSerializer(serializers.Serializer):
+    """The inbox's list filters, as query parameters."""
+
+    status = serializers.ChoiceField(
+        choices=["open", "pending", "resolved", "snoozed", "all"],
+        required=False,
+        default="all",
+        help_text="Conversation status; `all` (the default in the API) for every status.",
+    )
+    assignee = serializers.RegexField(
+        r"^(me|unassigned|all|\d{1,18})$",
+        required=False,
+        default="all",
+        help_text="`me` (signed-in users only), `unassigned`, `all`, or a user id.",
+    )
+    channel = serializers.IntegerField(required=False, min_value=1, help_text="Channel id.")
+    label = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        help_text="Label id; repeat for several (every one must be on the conversation).",
+    )
+    unread = serializers.BooleanField(
+        required=False, default=False, help_text="Unread by the signed-in user only."
+    )
+    from_ad = serializers.BooleanField(required=False, default=False)
+    campaign = serializers.CharField(required=False, max_length=64)
+    has_signal = serializers.BooleanField(required=False, default=False)
+    q = serializers.CharField(required=False, max_length=200, help_text="Full-text search.")
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A member's user id, or null to unassign.",
+    )
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    snoozed_until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Required with status `snoozed`."
+    )
+
+
+class LabelRefSerializer(serializers.Serializer):
+    label = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Label id.")
+
+
+# --- Messages -------------------------------------------------------------------------------------
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "url", "mime_type", "size"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    author_user_id = serializers.IntegerField(read_only=True, allow_null=True)
+    reply_to_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "conversation_id",
+            "kind",
+            "direction",
+            "author_kind",
+            "author_user_id",
+            "rule_name",
+            "text",
+            "status",
+            "error_code",
+            "error_message",
+            "provider_message_id",
+            "reply_to_id",
+            "attachments",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+
+class MessageSendSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20_000, trim_whitespace=True)
+    reply_to = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text="Id of a message of this conversation.",
+    )
+    automated = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Sent by an automation rather than a person (stricter reply windows).",
+    )

@@ -1,9 +1,58 @@
+"""Inbox tasks: thin wrappers that take ids and call services."""
+
+import logging
+
 from celery import shared_task
 
 from tenants.models import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="inbox.ping_database")
 def ping_database(tenant_id: int, action: str) -> None:
     """A health check for operators and tests: proves a worker reaches the database."""
     AuditLog.objects.create(tenant_id=tenant_id, action=action)
+
+
+@shared_task(name="inbox.webhook_event_process")
+def webhook_event_process_task(event_id: int) -> str | None:
+    from inbox.services.receiving import webhook_event_process
+
+    return webhook_event_process(event_id=event_id)
+
+
+@shared_task(name="inbox.webhook_events_process")
+def webhook_events_process_task(event_ids: list[int]) -> int:
+    """A batch from the ingest dispatcher; each event is processed on its own."""
+    from inbox.services.receiving import webhook_event_process
+
+    done = 0
+    for event_id in event_ids:
+        try:
+            webhook_event_process(event_id=event_id)
+            done += 1
+        except Exception:  # recorded on the event; the sweeper retries it
+            log.warning("webhook event %s failed; left for the sweeper", event_id)
+    return done
+
+
+@shared_task(name="inbox.message_deliver")
+def message_deliver_task(message_id: int) -> str | None:
+    from inbox.services.sending import message_deliver
+
+    return message_deliver(message_id=message_id)
+
+
+@shared_task(name="inbox.sweep_pending")
+def sweep_pending_task() -> dict:
+    from inbox.services.webhooks import sweep_pending
+
+    return sweep_pending()
+
+
+@shared_task(name="inbox.channels_refresh_tokens")
+def channels_refresh_tokens_task() -> int:
+    from inbox.services.channels import channels_refresh_expiring
+
+    return channels_refresh_expiring()

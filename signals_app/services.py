@@ -1,5 +1,233 @@
-"""TikTok signals. (Filled in by the signals work.)"""
+"""TikTok signals — writes: attribution and signal detection on inbound messages.
+
+`signals_detect_for_message` runs inside the transaction that stores an inbound customer
+message (the channels' `message_receive`): it records the TikTok tracking ID of the first
+customer message and writes `SignalReport` outbox rows in that same transaction. Sending is in
+`signals_app.sending`, connecting in `signals_app.connection`, keywords in
+`signals_app.keyword_lists`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from inbox.models import Conversation, Message
+
+from .models import Signal, SignalKeyword, SignalReport, TikTokAdsConnection
+
+log = logging.getLogger(__name__)
+
+TIKTOK_SOURCES = (Conversation.Source.TIKTOK_AD, Conversation.Source.TIKTOK_TRACKING)
+
+
+# --- tracking IDs -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def tracking_id_find(text: str) -> str:
+    """The TikTok tracking ID in a message (settings.TIKTOK_TRACKING_ID_PATTERN), or ''."""
+    if not text or not settings.TIKTOK_TRACKING_ID_PATTERN:
+        return ""
+    match = _compiled(settings.TIKTOK_TRACKING_ID_PATTERN).search(text)
+    if match is None:
+        return ""
+    value = match.groupdict().get("tid") or match.group(0)
+    return value.strip()[:128]
+
+
+def conversation_tracking_record(*, conversation: Conversation, tracking_id: str) -> None:
+    attribution = dict(conversation.attribution or {})
+    attribution["tracking_id"] = tracking_id
+    attribution.setdefault("tracking_found_at", timezone.now().isoformat())
+    conversation.tracking_id = tracking_id
+    conversation.attribution = attribution
+    fields = ["tracking_id", "attribution", "updated_at"]
+    if conversation.source == Conversation.Source.ORGANIC:
+        conversation.source = Conversation.Source.TIKTOK_TRACKING
+        fields.append("source")
+    conversation.save(update_fields=fields)
+
+
+# --- keyword matching ---------------------------------------------------------------------------
+
+
+def signal_matcher(tenant):
+    """The tenant's signal-keyword matcher (the automation keyword engine), or None."""
+    from inbox.automation.keywords import KeywordSpec, get_matcher
+
+    qs = SignalKeyword.objects.for_tenant(tenant)
+    stamp = qs.aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id"))
+    if not stamp["n"]:
+        return None
+
+    def build():
+        return [
+            KeywordSpec(
+                key=kw.signal,
+                text=kw.text,
+                mode=kw.mode,
+                accent_insensitive=kw.accent_insensitive,
+            )
+            for kw in qs.only("signal", "text", "mode", "accent_insensitive")
+        ]
+
+    version = (stamp["n"], stamp["latest"], stamp["top"])
+    return get_matcher(f"signals:{tenant.pk}", version, build)
+
+
+def signals_in_text(tenant, text: str) -> list[str]:
+    matcher = signal_matcher(tenant) if text else None
+    if matcher is None:
+        return []
+    return sorted({str(key) for key in matcher.matched_keys(text)})
+
+
+# --- detection --------------------------------------------------------------------------------
 
 
 def signals_detect_for_message(*, message) -> None:
-    """Detect signal keywords in a stored inbound message, inside its transaction."""
+    """Detect attribution and signals in a stored inbound message, inside its transaction.
+
+    Never breaks the caller: a failure here is logged and rolled back to a savepoint, the
+    message itself is kept."""
+    if (
+        message.kind != Message.Kind.MESSAGE
+        or message.direction != Message.Direction.IN
+        or message.author_kind != Message.AuthorKind.CUSTOMER
+    ):
+        return
+    try:
+        with transaction.atomic():
+            _detect(message)
+    except Exception:
+        log.exception("signal detection failed for message %s", message.pk)
+
+
+def _detect(message) -> None:
+    conversation = message.conversation
+    tenant = conversation.tenant
+    if not conversation.tracking_id and message.text:
+        earlier = (
+            Message.objects.for_tenant(tenant)
+            .filter(
+                conversation_id=conversation.pk,
+                kind=Message.Kind.MESSAGE,
+                author_kind=Message.AuthorKind.CUSTOMER,
+            )
+            .exclude(pk=message.pk)
+            .exists()
+        )
+        if not earlier:
+            tracking_id = tracking_id_find(message.text)
+            if tracking_id:
+                conversation_tracking_record(conversation=conversation, tracking_id=tracking_id)
+    connection = TikTokAdsConnection.objects.for_tenant(tenant).first()
+    if connection is None or connection.status == TikTokAdsConnection.Status.SETUP:
+        return
+    signals = []
+    if conversation.source in TIKTOK_SOURCES or conversation.tracking_id:
+        signals.append(Signal.CONVERSATION_STARTED.value)
+    signals += signals_in_text(tenant, message.text)
+    if signals:
+        signal_reports_create(connection=connection, conversation=conversation, signals=signals)
+
+
+def signals_conversation_attributed(*, conversation: Conversation) -> None:
+    """A conversation was attributed to a TikTok ad (e.g. `im_referral_msg` arriving on its
+    own): queue its "conversation started" signal. Call inside the receiving transaction."""
+    if conversation.source not in TIKTOK_SOURCES and not conversation.tracking_id:
+        return
+    try:
+        with transaction.atomic():
+            connection = TikTokAdsConnection.objects.for_tenant(conversation.tenant).first()
+            if connection is None or connection.status == TikTokAdsConnection.Status.SETUP:
+                return
+            signal_reports_create(
+                connection=connection,
+                conversation=conversation,
+                signals=[Signal.CONVERSATION_STARTED.value],
+            )
+    except Exception:
+        log.exception("signal attribution failed for conversation %s", conversation.pk)
+
+
+def _ad_fields(conversation: Conversation) -> dict:
+    """TikTok ad attribution only: a Meta referral is kept for reporting, never sent."""
+    if conversation.source != Conversation.Source.TIKTOK_AD:
+        return {}
+    attribution = conversation.attribution or {}
+    return {
+        "ad_id": (conversation.ad_id or str(attribution.get("ad_id") or ""))[:64],
+        "advertiser_id": str(attribution.get("advertiser_id") or "")[:64],
+        "material_id": str(attribution.get("material_id") or "")[:64],
+    }
+
+
+def event_id_for(conversation_id: int, signal: str) -> str:
+    """Stable, so a resend is deduplicated by TikTok (event_id + event_source_id + event)."""
+    return f"parley-{conversation_id}-{signal}"
+
+
+def signal_reports_create(
+    *, connection: TikTokAdsConnection, conversation: Conversation, signals: list[str]
+) -> int:
+    """Queue each signal at most once per conversation (the unique constraint decides races).
+    Returns how many new reports are pending."""
+    existing = set(
+        SignalReport.objects.for_tenant(conversation.tenant)
+        .filter(conversation_id=conversation.pk, signal__in=signals)
+        .values_list("signal", flat=True)
+    )
+    pending = connection.collects_reports
+    now = timezone.now()
+    ad = _ad_fields(conversation)
+    rows = []
+    for signal in dict.fromkeys(signals):
+        if signal in existing:
+            continue
+        event_name = connection.event_name_for(signal)
+        if not event_name:
+            continue  # mapped to nothing: not reported
+        rows.append(
+            SignalReport(
+                tenant_id=conversation.tenant_id,
+                conversation_id=conversation.pk,
+                signal=signal,
+                tracking_id=conversation.tracking_id,
+                event_name=event_name,
+                event_id=event_id_for(conversation.pk, signal),
+                status=SignalReport.Status.PENDING if pending else SignalReport.Status.CANCELLED,
+                last_error="" if pending else "TikTok Ads was not connected.",
+                next_attempt_at=now,
+                created_at=now,
+                **ad,
+            )
+        )
+    if not rows:
+        return 0
+    SignalReport.objects.bulk_create(rows, ignore_conflicts=True)
+    if pending:
+        tenant_id = conversation.tenant_id
+        transaction.on_commit(lambda: _enqueue_send(tenant_id))
+        return len(rows)
+    return 0
+
+
+def _enqueue_send(tenant_id: int) -> None:
+    from .tasks import signals_send_pending
+
+    try:
+        signals_send_pending.delay(tenant_id)
+    except Exception:  # the broker is down: the sweeper re-drives from the database
+        log.warning("could not enqueue signal sending for tenant %s", tenant_id)

@@ -167,4 +167,41 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["tenant", "-created_at"], name="audit_tenant_time")]
 
 
-__all__ = ["Tenant", "TenantOwnedModel", "Membership", "Invitation", "ApiKey", "AuditLog"]
+class IdempotencyKey(models.Model):
+    """A POST's `Idempotency-Key`, claimed before the request runs, holding its answer.
+
+    Unique per (tenant, scope, key): the scope is the API key or the signed-in user, so two
+    CRMs of one tenant never collide. Rows older than 24 h are swept (tenants.tasks).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "scope", "key"], name="idempotency_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+
+__all__ = [
+    "Tenant",
+    "TenantOwnedModel",
+    "Membership",
+    "Invitation",
+    "ApiKey",
+    "AuditLog",
+    "IdempotencyKey",
+]

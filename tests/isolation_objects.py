@@ -33,7 +33,81 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="walker", read_only=False).api_key
 
 
+def _signal_keyword(tenant):
+    from signals_app.models import SignalKeyword
+
+    return SignalKeyword.objects.create(tenant=tenant, signal="payment", text="paid-walker")
+
+
+def _webhook_subscription(tenant):
+    from inbox.crm.services import webhook_subscription_create
+
+    return webhook_subscription_create(
+        tenant=tenant,
+        actor=None,
+        url="https://crm.example.com/hook",
+        event_types=["contact.created"],
+    )
+
+
+def _webhook_delivery(tenant):
+    from inbox.crm.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=_webhook_subscription(tenant),
+        event_type="contact.created",
+        payload={"type": "contact.created", "data": {}},
+        status=WebhookDelivery.Status.FAILED,
+    )
+
+
+def _saved_view(tenant):
+    from inbox.saved_views import SavedView
+
+    return SavedView.objects.create(tenant=tenant, name="walker", shared=True)
+
+
+def _attachment(tenant):
+    from django.core.files.base import ContentFile
+
+    from inbox.models import Attachment
+
+    message = factories.MessageFactory(conversation=factories.ConversationFactory(tenant=tenant))
+    attachment = Attachment(tenant=tenant, message=message, kind="image", mime_type="image/png")
+    attachment.file.save("walker.png", ContentFile(b"png"), save=True)
+    return attachment
+
+
+def _webhook_event(tenant):
+    from inbox.models import WebhookEvent
+
+    channel = factories.ChannelFactory(tenant=tenant)
+    return WebhookEvent.objects.create(
+        provider="whatsapp",
+        body=b"{}",
+        dedup_key=f"walker-{channel.pk}",
+        status="failed",
+        tenant=tenant,
+        channel=channel,
+    )
+
+
+def _order(tenant):
+    from tests.commerce.factories import make_order
+
+    return make_order(tenant=tenant)
+
+
+def _booking(tenant):
+    from tests.commerce.factories import make_booking
+
+    return make_booking(tenant=tenant)
+
+
 KWARG_FACTORIES = {
+    "savedview_id": _saved_view,
+    "attachment_id": _attachment,
     "membership_id": _membership,
     "invitation_id": _invitation,
     "apikey_id": _api_key,
@@ -44,7 +118,36 @@ KWARG_FACTORIES = {
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    "signal_keyword_id": _signal_keyword,
+    "webhooksubscription_id": _webhook_subscription,
+    "webhookdelivery_id": _webhook_delivery,
+    "webhook_event_id": _webhook_event,
+    "order_id": lambda tenant: _order(tenant),
+    "booking_id": lambda tenant: _booking(tenant),
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
+
+
+def _rule(tenant):
+    from inbox.automation.models import AutoReplyRule
+
+    return AutoReplyRule.objects.create(tenant=tenant, name="walker", reply_text="hi")
+
+
+def _holiday(tenant):
+    import datetime
+
+    from inbox.automation.models import Holiday
+
+    return Holiday.objects.create(tenant=tenant, date=datetime.date(2030, 1, 1))
+
+
+def _canned(tenant):
+    from inbox.automation.models import CannedResponse
+
+    return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
+
+
+KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})

@@ -75,7 +75,6 @@ def _seed_signals(tenant) -> str:
     requests recorded in the database), with the shipped signal keywords."""
     try:
         from signals_app.connection import connection_for, token_connect
-
         from signals_app.models import SignalKeyword
     except ImportError as exc:
         return f"unavailable ({exc})"

@@ -22,7 +22,7 @@ Semantics
 * ``STARTS_WITH``: the trimmed message starts with the trimmed keyword, followed by a boundary
   (no boundary needed for a keyword in a script written without spaces).
 * Offsets in ``KeywordMatch`` are into the ORIGINAL text. Overlapping matches and every
-  occurrence are reported; results are ordered by ``(start, end)``.
+  occurrence are reported; results are ordered by ``(end, start)`` (the automaton's order).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ _EXACT = 3  # EXACT: spans the trimmed message
 _START_PUNCT = 4
 _EXACT_PUNCT = 5
 
-_by_position = attrgetter("start", "end")
+_by_position = attrgetter("end", "start")
 
 
 def _edge_needs_boundary(ch: str) -> bool:
@@ -100,28 +100,36 @@ def _edge_needs_boundary(ch: str) -> bool:
     return CHAR_CLASS[ch] != NON_WORD
 
 
-class _Pattern:
-    """What the automaton stores for one normalised pattern string."""
-
-    __slots__ = ("length", "free", "checked")
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-        # Matches without checks: ready-made (key, keyword) pairs.
-        self.free: list[tuple[Hashable, str]] = []
-        # Matches with checks: (kind, left_boundary, right_boundary, key, keyword).
-        self.checked: list[tuple[int, bool, bool, Hashable, str]] = []
-
-
 class _Side:
-    """One automaton (plain or accent-folded) and what its patterns need at scan time."""
+    """One automaton (plain or accent-folded). Each pattern string maps to a tuple
+    ``(length, free, checked)``: ``free`` = ``(key, keyword)`` pairs reported without checks,
+    ``checked`` = ``(kind, left_boundary, right_boundary, key, keyword)`` entries."""
 
-    __slots__ = ("automaton", "anchored", "size")
+    __slots__ = ("automaton", "anchored", "patterns")
 
     def __init__(self) -> None:
         self.automaton = ahocorasick.Automaton()
         self.anchored = False  # any EXACT / STARTS_WITH pattern (needs the trimmed bounds)
-        self.size = 0
+        self.patterns: dict[str, tuple[list, list]] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.patterns)
+
+    def add(self, norm: str, kind: int, left: bool, right: bool, key: Hashable, text: str):
+        free, checked = self.patterns.setdefault(norm, ([], []))
+        if kind == _FREE:
+            free.append((key, text))
+        else:
+            checked.append((kind, left, right, key, text))
+            if kind >= _START:
+                self.anchored = True
+
+    def build(self) -> None:
+        for norm, (free, checked) in self.patterns.items():
+            self.automaton.add_word(norm, (len(norm), tuple(free), tuple(checked)))
+        if self.patterns:
+            self.automaton.make_automaton()
 
 
 def _prepare(spec: KeywordSpec) -> tuple[str, int, bool, bool] | None:
@@ -161,7 +169,6 @@ class KeywordMatcher:
         self.specs: tuple[KeywordSpec, ...] = tuple(dict.fromkeys(specs))
         self._plain = _Side()
         self._folded = _Side()
-        patterns: dict[tuple[bool, str], _Pattern] = {}
         seen_key_text: set[tuple[Hashable, str]] = set()
         # Two specs with the same key and keyword can report the same span twice.
         self._may_repeat = False
@@ -169,25 +176,13 @@ class KeywordMatcher:
             prepared = _prepare(spec)
             if prepared is None:
                 continue
-            norm, kind, left, right = prepared
             if (spec.key, spec.text) in seen_key_text:
                 self._may_repeat = True
             seen_key_text.add((spec.key, spec.text))
             side = self._folded if spec.accent_insensitive else self._plain
-            pattern = patterns.get((spec.accent_insensitive, norm))
-            if pattern is None:
-                pattern = patterns[(spec.accent_insensitive, norm)] = _Pattern(len(norm))
-                side.automaton.add_word(norm, pattern)
-                side.size += 1
-            if kind == _FREE:
-                pattern.free.append((spec.key, spec.text))
-            else:
-                pattern.checked.append((kind, left, right, spec.key, spec.text))
-                if kind >= _START:
-                    side.anchored = True
-        for side in (self._plain, self._folded):
-            if side.size:
-                side.automaton.make_automaton()
+            side.add(*prepared, spec.key, spec.text)
+        self._plain.build()
+        self._folded.build()
 
     def __len__(self) -> int:
         return len(self.specs)
@@ -195,7 +190,9 @@ class KeywordMatcher:
     # ------------------------------------------------------------------ scanning
 
     @staticmethod
-    def _scan(side: _Side, norm: Normalized, out: list[KeywordMatch]) -> None:
+    def _scan(side: _Side, norm: Normalized, out: list, keys: set | None) -> None:
+        """Append the accepted matches of one automaton to ``out`` (as ``KeywordMatch``), or
+        only their keys to ``keys`` when it is given. Hot loop: kept flat on purpose."""
         text = norm.text
         n = len(text)
         starts = norm.starts
@@ -208,19 +205,36 @@ class KeywordMatcher:
         else:
             t_lo = t_hi = w_lo = w_hi = -1
         append = out.append
-        for last, pattern in side.automaton.iter(text):
+        new = object.__new__
+        match_cls = KeywordMatch
+        for last, (length, free, checked) in side.automaton.iter(text):
             end = last + 1
-            start = end - pattern.length
-            if starts is None:
-                o_start, o_end = start, end
-            else:
-                o_start, o_end = starts[start], ends[last]
-            for key, keyword in pattern.free:
-                append(KeywordMatch(key, keyword, o_start, o_end))
-            if not pattern.checked:
+            start = end - length
+            if free:
+                if keys is not None:
+                    for key, _ in free:
+                        keys.add(key)
+                else:
+                    o_start, o_end = (start, end) if starts is None else (starts[start], ends[last])
+                    for key, keyword in free:
+                        # KeywordMatch(key, keyword, o_start, o_end), without the frozen
+                        # dataclass __init__ (3x slower; this is the engine's hottest line).
+                        match = new(match_cls)
+                        fields = match.__dict__
+                        fields["key"] = key
+                        fields["keyword"] = keyword
+                        fields["start"] = o_start
+                        fields["end"] = o_end
+                        append(match)
+            if not checked:
                 continue
-            for kind, left, right, key, keyword in pattern.checked:
-                if kind == _EXACT:
+            for kind, left, right, key, keyword in checked:
+                if kind == _WORD:
+                    if left and start > 0 and classes[text[start - 1]] == WORD:
+                        continue
+                    if right and end < n and classes[text[end]] == WORD:
+                        continue
+                elif kind == _EXACT:
                     if start != t_lo or end != t_hi:
                         continue
                 elif kind == _START:
@@ -231,37 +245,56 @@ class KeywordMatcher:
                 elif kind == _EXACT_PUNCT:
                     if start != w_lo or end != w_hi:
                         continue
-                elif kind == _START_PUNCT:
-                    if start != w_lo:
-                        continue
-                else:  # _WORD
-                    if left and start > 0 and classes[text[start - 1]] == WORD:
-                        continue
-                    if right and end < n and classes[text[end]] == WORD:
-                        continue
-                append(KeywordMatch(key, keyword, o_start, o_end))
+                elif start != w_lo:  # _START_PUNCT
+                    continue
+                if keys is not None:
+                    keys.add(key)
+                    continue
+                o_start, o_end = (start, end) if starts is None else (starts[start], ends[last])
+                match = new(match_cls)
+                fields = match.__dict__
+                fields["key"] = key
+                fields["keyword"] = keyword
+                fields["start"] = o_start
+                fields["end"] = o_end
+                append(match)
 
     def find(self, text: str) -> list[KeywordMatch]:
-        """Every match of every keyword in ``text``, with offsets into ``text``."""
+        """Every match of every keyword in ``text``, with offsets into ``text``, ordered by
+        where they end, then where they start."""
         out: list[KeywordMatch] = []
         if not text:
             return out
-        plain = self._plain
-        folded = self._folded
         norm = normalize_with_offsets(text)
-        if plain.size:
-            self._scan(plain, norm, out)
-        if folded.size:
-            self._scan(folded, fold_with_offsets(norm), out)
+        plain = self._plain
+        if plain.patterns:
+            self._scan(plain, norm, out, None)
+        folded = self._folded
+        if folded.patterns:
+            before = len(out)
+            self._scan(folded, fold_with_offsets(norm), out, None)
+            mixed = 0 < before < len(out)
+        else:
+            mixed = False
         if len(out) > 1:
-            if self._may_repeat or norm.starts is not None:
+            if self._may_repeat or norm.expanded:
                 out = list(dict.fromkeys(out))
-            out.sort(key=_by_position)
+                out.sort(key=_by_position)
+            elif mixed:
+                out.sort(key=_by_position)
         return out
 
     def matched_keys(self, text: str) -> set[Hashable]:
-        """The keys of the keywords found in ``text``."""
-        return {m.key for m in self.find(text)}
+        """The keys of the keywords found in ``text`` (cheaper than ``find``)."""
+        keys: set[Hashable] = set()
+        if not text:
+            return keys
+        norm = normalize_with_offsets(text)
+        if self._plain.patterns:
+            self._scan(self._plain, norm, [], keys)
+        if self._folded.patterns:
+            self._scan(self._folded, fold_with_offsets(norm), [], keys)
+        return keys
 
 
 # --------------------------------------------------------------------------- per-tenant cache

@@ -1,0 +1,199 @@
+"""Automation: keyword auto-reply rules, welcome and away messages, business hours, canned
+responses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inbox.automation.keywords import MatchMode
+from inbox.models import Channel, Conversation, Label, Message
+from tenants.models import TenantOwnedModel
+
+
+class AutomationSettings(TenantOwnedModel):
+    """One row per tenant: safety limits and the keyword version (bumped on every keyword
+    change, so each worker process rebuilds its cached automaton once)."""
+
+    keywords_version = models.PositiveIntegerField(default=0)
+    max_replies_per_hour = models.PositiveSmallIntegerField(
+        _("automatic replies per conversation per hour, at most"), default=3
+    )
+    away_agent_grace_minutes = models.PositiveSmallIntegerField(
+        _("skip the away reply when an agent replied within (minutes)"), default=10
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="automation_settings_tenant_unique")
+        ]
+
+
+class AutoReplyRule(TenantOwnedModel):
+    class Trigger(models.TextChoices):
+        KEYWORDS = "keywords", _("Keywords")
+        WELCOME = "welcome", _("First message of a new conversation (welcome)")
+        AWAY = "away", _("Outside business hours (away)")
+
+    class KeywordLogic(models.TextChoices):
+        ANY = "any", _("Any keyword")
+        ALL = "all", _("All keywords")
+
+    class FromAd(models.TextChoices):
+        ANY = "", _("Any conversation")
+        YES = "yes", _("Only conversations that came from an ad")
+        NO = "no", _("Only conversations that did not come from an ad")
+
+    class Assign(models.TextChoices):
+        NONE = "", _("Do not assign")
+        AGENT = "agent", _("Assign to an agent")
+        ROUND_ROBIN = "round_robin", _("Round-robin among the chosen agents")
+
+    name = models.CharField(_("name"), max_length=120)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    trigger = models.CharField(
+        _("trigger"), max_length=12, choices=Trigger.choices, default=Trigger.KEYWORDS
+    )
+    keyword_logic = models.CharField(
+        _("keywords"), max_length=3, choices=KeywordLogic.choices, default=KeywordLogic.ANY
+    )
+    stop_after = models.BooleanField(_("stop after this rule"), default=True)
+    cooldown_minutes = models.PositiveIntegerField(_("cooldown (minutes)"), default=60)
+
+    # Conditions (empty = no restriction).
+    channels = models.ManyToManyField(Channel, blank=True, related_name="+")
+    statuses = models.JSONField(default=list, blank=True)
+    labels_required = models.ManyToManyField(Label, blank=True, related_name="+")
+    labels_excluded = models.ManyToManyField(Label, blank=True, related_name="+")
+    from_ad = models.CharField(max_length=3, choices=FromAd.choices, default="", blank=True)
+
+    # Actions.
+    reply_text = models.TextField(_("reply"), blank=True)
+    add_labels = models.ManyToManyField(Label, blank=True, related_name="+")
+    remove_labels = models.ManyToManyField(Label, blank=True, related_name="+")
+    assign = models.CharField(max_length=12, choices=Assign.choices, default="", blank=True)
+    assign_agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    round_robin_last_user_id = models.IntegerField(null=True, blank=True)
+    set_status = models.CharField(
+        max_length=16, choices=Conversation.Status.choices, blank=True, default=""
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        choices=Conversation.Priority.choices, null=True, blank=True
+    )
+    note_text = models.TextField(_("private note"), blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "position"], name="rule_tenant_position")]
+
+    def __str__(self):
+        return self.name
+
+
+class Keyword(TenantOwnedModel):
+    rule = models.ForeignKey(AutoReplyRule, on_delete=models.CASCADE, related_name="keywords")
+    text = models.CharField(max_length=200)
+    mode = models.CharField(
+        max_length=12,
+        choices=[(m.value, m.value.replace("_", " ")) for m in MatchMode],
+        default=MatchMode.WHOLE_WORD.value,
+    )
+    accent_insensitive = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text
+
+
+class RuleRun(TenantOwnedModel):
+    """A rule that fired (or was stopped by a safety check) for one inbound message. Unique per
+    (rule, message): a redelivered or reprocessed message never answers twice."""
+
+    class Outcome(models.TextChoices):
+        FIRED = "fired", _("Fired")
+        COOLDOWN = "cooldown", _("Skipped: cooldown")
+        CAPPED = "capped", _("Reply skipped: hourly cap")
+        AGENT_ACTIVE = "agent_active", _("Skipped: an agent replied recently")
+        WINDOW = "window", _("Reply not sent: provider window")
+
+    rule = models.ForeignKey(AutoReplyRule, on_delete=models.CASCADE, related_name="runs")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "message"], name="rule_run_rule_message_unique")
+        ]
+        indexes = [
+            models.Index(fields=["rule", "conversation", "-created_at"], name="rule_run_cooldown")
+        ]
+
+
+class MessageAutomation(TenantOwnedModel):
+    """The claim that automation ran for a message (one row per message)."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class BusinessHours(TenantOwnedModel):
+    """An opening interval on one weekday, in the tenant's timezone. A closing time of 00:00
+    means midnight at the end of the day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens_at"]
+
+
+class Holiday(TenantOwnedModel):
+    """A whole day closed, in the tenant's timezone."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "date"], name="holiday_tenant_date_unique")
+        ]
+
+
+class CannedResponse(TenantOwnedModel):
+    shortcut = models.CharField(_("shortcut"), max_length=40)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", Lower("shortcut"), name="canned_response_tenant_shortcut_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.shortcut

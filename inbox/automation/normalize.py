@@ -21,8 +21,11 @@ that follow it) and every normalised character remembers the original span of it
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+
+from ._unicode_tables import MARK_RANGES, NO_BOUNDARY_RANGES, SPECIAL_RANGES
 
 __all__ = [
     "Normalized",
@@ -41,21 +44,41 @@ __all__ = [
 _NFC = "NFC"
 _VARIATION_SELECTORS = {0xFE0E: None, 0xFE0F: None}
 
-# Characters with canonical combining class 0 before which a chunk must NOT be cut: they
-# compose with the preceding starter (Hangul medial vowels / final consonants, some Indic
-# two-part vowels) or decompose into non-starters (some Tibetan vowels). Computed from
-# unicodedata; tests/automation/test_normalize.py checks this list against the running Python.
-_NO_BOUNDARY_RANGES = (
-    (0x09BE, 0x09BE), (0x09D7, 0x09D7), (0x0B3E, 0x0B3E), (0x0B56, 0x0B57),
-    (0x0BBE, 0x0BBE), (0x0BD7, 0x0BD7), (0x0CC2, 0x0CC2), (0x0CD5, 0x0CD6),
-    (0x0D3E, 0x0D3E), (0x0D57, 0x0D57), (0x0DCF, 0x0DCF), (0x0DDF, 0x0DDF),
-    (0x0F73, 0x0F73), (0x0F75, 0x0F75), (0x0F81, 0x0F81), (0x0FB5, 0x0FB5),
-    (0x0FB7, 0x0FB7), (0x102E, 0x102E), (0x1161, 0x1175), (0x11A8, 0x11C2),
-    (0x1B35, 0x1B35), (0x11127, 0x11127), (0x1133E, 0x1133E), (0x11357, 0x11357),
-    (0x114B0, 0x114B0), (0x114BA, 0x114BA), (0x114BD, 0x114BD), (0x115AF, 0x115AF),
-    (0x11930, 0x11930),
-)  # fmt: skip
-_NO_BOUNDARY = frozenset(chr(cp) for lo, hi in _NO_BOUNDARY_RANGES for cp in range(lo, hi + 1))
+_NO_BOUNDARY = frozenset(chr(cp) for lo, hi in NO_BOUNDARY_RANGES for cp in range(lo, hi + 1))
+
+
+_MARK_SET = frozenset(chr(cp) for lo, hi in MARK_RANGES for cp in range(lo, hi + 1))
+_SPECIAL_SET = frozenset(chr(cp) for lo, hi in SPECIAL_RANGES for cp in range(lo, hi + 1))
+
+
+class _ClusterClasses(dict):
+    """``str.translate`` table: code point → one-letter class (memoised). m = mark (attaches
+    to the previous character), s = special (ß, İ, singletons), n = Thai/Lao NIKHAHIT,
+    a = Thai/Lao SARA AA, p = plain (case-folds to exactly one stable character)."""
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        if ch in _MARK_SET:
+            value = "m"
+        elif ch in _SPECIAL_SET:
+            value = "s"
+        elif ch in "\u0e4d\u0ecd":
+            value = "n"
+        elif ch in "\u0e32\u0eb2":
+            value = "a"
+        else:
+            value = "p"
+        self[cp] = value
+        return value
+
+
+_CLUSTER_CLASSES = _ClusterClasses()
+# A "cluster" is a piece of text that normalisation may change: a character followed by marks
+# (combining, composing, variation selectors), a lone special character, or NIKHAHIT + SARA
+# AA. Found on the one-letter class string; everything between clusters case-folds 1:1.
+_CLUSTER_RE = re.compile("na|[^m]?m+|s")
+_CLUSTER_CACHE: dict[str, str] = {}
+_CLUSTER_CACHE_SIZE = 8192
 
 # Scripts written without spaces between words: a WHOLE_WORD keyword in these scripts behaves
 # as CONTAINS, and their letters do not glue a neighbouring Latin/Cyrillic/… word.
@@ -162,8 +185,9 @@ def _normalize_slow(text: str) -> str:
     return s
 
 
-def _is_identity_normal(text: str) -> str | None:
-    """The normalised text if it is index-aligned with ``text`` (the common case), else None."""
+def _fold_aligned(text: str) -> str | None:
+    """``casefold(text)`` if it is NFC, index-aligned with ``text`` and NIKHAHIT-free (the
+    common case; variation selectors still to be removed), else None."""
     if text.isascii():
         return text.lower()
     if not unicodedata.is_normalized(_NFC, text):
@@ -171,9 +195,45 @@ def _is_identity_normal(text: str) -> str | None:
     folded = text.casefold()
     if len(folded) != len(text) or not unicodedata.is_normalized(_NFC, folded):
         return None
-    if "\ufe0e" in folded or "\ufe0f" in folded or "\u0e4d" in folded or "\u0ecd" in folded:
+    if "\u0e4d" in folded or "\u0ecd" in folded:
         return None
     return folded
+
+
+def _has_variation_selector(text: str) -> bool:
+    return "\ufe0f" in text or "\ufe0e" in text
+
+
+def _is_identity_normal(text: str) -> str | None:
+    """The normalised text if it is index-aligned with ``text``, else None."""
+    folded = _fold_aligned(text)
+    if folded is None or _has_variation_selector(folded):
+        return None
+    return folded
+
+
+_VS_RUN = re.compile("[\ufe0e\ufe0f]+")
+
+
+def _drop_variation_selectors(folded: str) -> Normalized:
+    """Remove variation selectors from an aligned text; each one joins the span of the
+    character before it (so a match of ``❤`` in ``❤️`` covers both code points)."""
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for run in _VS_RUN.finditer(folded):
+        lo, hi = run.span()
+        parts.append(folded[pos:lo])
+        starts.extend(range(pos, lo))
+        ends.extend(range(pos + 1, lo + 1))
+        if ends and ends[-1] == lo:
+            ends[-1] = hi
+        pos = hi
+    parts.append(folded[pos:])
+    starts.extend(range(pos, len(folded)))
+    ends.extend(range(pos + 1, len(folded) + 1))
+    return Normalized("".join(parts), starts, ends)
 
 
 def normalize(text: str) -> str:
@@ -190,6 +250,9 @@ class Normalized:
     text: str
     starts: list[int] | None = None
     ends: list[int] | None = None
+    # True when an original piece became several normalised characters (ß → ss): then two
+    # matches can map to the same original span, and the original order can differ.
+    expanded: bool = False
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` for the normalised slice ``[start, end)`` (non-empty)."""
@@ -227,12 +290,52 @@ def _merge_interacting(text: str, chunks: list[tuple[int, int]]) -> list[tuple[i
     return merged
 
 
+def _normalize_clusters(text: str) -> Normalized:
+    """Case-fold the runs between clusters (1:1) and normalise each cluster on its own."""
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cache = _CLUSTER_CACHE
+    pos = 0
+    expanded = False
+    for match in _CLUSTER_RE.finditer(text.translate(_CLUSTER_CLASSES)):
+        lo, hi = match.span()
+        if lo > pos:
+            parts.append(text[pos:lo].casefold())
+            starts.extend(range(pos, lo))
+            ends.extend(range(pos + 1, lo + 1))
+        cluster = text[lo:hi]
+        piece = cache.get(cluster)
+        if piece is None:
+            if len(cache) >= _CLUSTER_CACHE_SIZE:
+                cache.clear()
+            piece = cache[cluster] = _normalize_slow(cluster)
+        parts.append(piece)
+        if len(piece) > 1:
+            expanded = True
+        starts.extend([lo] * len(piece))
+        ends.extend([hi] * len(piece))
+        pos = hi
+    if pos < len(text):
+        parts.append(text[pos:].casefold())
+        starts.extend(range(pos, len(text)))
+        ends.extend(range(pos + 1, len(text) + 1))
+    return Normalized("".join(parts), starts, ends, expanded)
+
+
 def normalize_with_offsets(text: str) -> Normalized:
     """Normalise ``text`` and keep the way back to its offsets."""
-    fast = _is_identity_normal(text)
-    if fast is not None:
-        return Normalized(fast)
+    folded = _fold_aligned(text)
+    if folded is not None:
+        if not _has_variation_selector(folded):
+            return Normalized(folded)
+        return _drop_variation_selectors(folded)
     expected = _normalize_slow(text)
+    result = _normalize_clusters(text)
+    if result.text == expected:
+        return result
+    # Safety net (not expected to happen): cut at every boundary-safe starter and, if needed,
+    # merge neighbouring chunks whose normalisation interacts.
     for attempt in range(3):
         if attempt == 0:
             chunks = _chunks(text)
@@ -249,7 +352,7 @@ def normalize_with_offsets(text: str) -> Normalized:
             starts.extend([lo] * len(piece))
             ends.extend([hi] * len(piece))
         if "".join(parts) == expected:
-            return Normalized(expected, starts, ends)
+            return Normalized(expected, starts, ends, True)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -300,10 +403,23 @@ def _build_fold_table() -> dict[int, int | None]:
 
 _FOLD_TABLE = _build_fold_table()
 _DELETED = frozenset(chr(cp) for cp, v in _FOLD_TABLE.items() if v is None)
+_DELETED_RE = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _STRIPPED_MARK_RANGES) + "]"
+)
+# The same 1:1 replacements as a string indexed by code point: ``str.translate`` is ~2x faster
+# with it than with a dict (code points past its end are left unchanged).
+_FOLD_STR_LIMIT = 0xA800
+_FOLD_STR = "".join(
+    chr(_FOLD_TABLE.get(cp) or cp) if _FOLD_TABLE.get(cp, 0) is not None else chr(cp)
+    for cp in range(_FOLD_STR_LIMIT)
+)
+assert all(cp < _FOLD_STR_LIMIT for cp, v in _FOLD_TABLE.items() if v is not None)
 
 
 def fold_accents(normalized: str) -> str:
     """Strip Latin/Greek/Cyrillic diacritics from an already normalised text."""
+    if _DELETED_RE.search(normalized) is None:
+        return normalized.translate(_FOLD_STR)
     return normalized.translate(_FOLD_TABLE)
 
 
@@ -313,9 +429,9 @@ def normalize_folded(text: str) -> str:
 
 def fold_with_offsets(norm: Normalized) -> Normalized:
     """Accent-fold a ``Normalized``; offsets are composed with the existing ones."""
+    if _DELETED_RE.search(norm.text) is None:  # 1:1 replacement, no deletion
+        return Normalized(norm.text.translate(_FOLD_STR), norm.starts, norm.ends, norm.expanded)
     folded = norm.text.translate(_FOLD_TABLE)
-    if len(folded) == len(norm.text):  # 1:1 replacement, no deletion
-        return Normalized(folded, norm.starts, norm.ends)
     starts: list[int] = []
     ends: list[int] = []
     src_starts = norm.starts
@@ -329,4 +445,4 @@ def fold_with_offsets(norm: Normalized) -> Normalized:
         else:
             starts.append(src_starts[j])
             ends.append(src_ends[j])
-    return Normalized(folded, starts, ends)
+    return Normalized(folded, starts, ends, norm.expanded)

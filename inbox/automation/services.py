@@ -1,5 +1,844 @@
-"""Auto-reply rules. (Filled in by the automation work.)"""
+"""Writes of the automation app: running the rules on an inbound message, and the admin
+changes (rules, labels, business hours, holidays, canned responses), each audited."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from inbox.automation.engine import RuleData, Situation, render_text, rule_applies
+from inbox.automation.models import (
+    AutomationSettings,
+    AutoReplyRule,
+    BusinessHours,
+    CannedResponse,
+    Holiday,
+    Keyword,
+    MessageAutomation,
+    RuleRun,
+)
+from inbox.automation.selectors import (
+    automation_settings_get,
+    is_outside_business_hours,
+    rules_loaded,
+    tenant_matcher,
+)
+from inbox.models import Conversation, Label, Message
+from tenants.models import Membership
+from tenants.permissions import STAFF
+from tenants.services import audit_log_record
+
+log = logging.getLogger(__name__)
+
+AD_SOURCES = {Conversation.Source.TIKTOK_AD, Conversation.Source.META_AD}
 
 
-def automation_run_for_message(*, message_id: int) -> None:
-    """Evaluate the tenant's auto-reply rules for one stored inbound message."""
+# =========================================================================== running rules
+
+
+@dataclass
+class _Effects:
+    """Live updates sent once the transaction has committed."""
+
+    tenant_id: int
+    message_ids: list[int] = field(default_factory=list)
+    conversation_changed: bool = False
+    conversation_id: int | None = None
+
+    def fire(self) -> None:
+        from inbox.realtime import broadcast
+
+        try:
+            for message_id in self.message_ids:
+                broadcast(
+                    tenant_id=self.tenant_id,
+                    event="message.created",
+                    data={"conversation_id": self.conversation_id, "message_id": message_id},
+                )
+            if self.conversation_changed:
+                broadcast(
+                    tenant_id=self.tenant_id,
+                    event="conversation.updated",
+                    data={"conversation_id": self.conversation_id},
+                )
+        except Exception:  # live updates are best effort; the database is the truth
+            log.warning("automation broadcast failed", exc_info=True)
+
+
+def _message_send():
+    """The channels work's sending service (it checks provider reply windows and TikTok's
+    10-message rule, and queues the delivery)."""
+    from inbox.services.sending import MessageRejected, message_send
+
+    return message_send, MessageRejected
+
+
+def is_customer_message(message: Message) -> bool:
+    """Only inbound customer messages trigger rules: never outbound, bot, echo or notes."""
+    return (
+        message.kind == Message.Kind.MESSAGE
+        and message.direction == Message.Direction.IN
+        and message.author_kind == Message.AuthorKind.CUSTOMER
+    )
+
+
+def _is_first_message(message: Message) -> bool:
+    earlier = Message.objects.filter(
+        conversation_id=message.conversation_id,
+        kind=Message.Kind.MESSAGE,
+        direction=Message.Direction.IN,
+    ).filter(
+        Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
+    )
+    return not earlier.exists()
+
+
+def _from_ad(conversation: Conversation) -> bool:
+    return conversation.source in AD_SOURCES or bool(conversation.ad_id)
+
+
+def _in_cooldown(rule: AutoReplyRule, conversation: Conversation, now: datetime) -> bool:
+    if not rule.cooldown_minutes:
+        return False
+    return RuleRun.objects.filter(
+        rule=rule,
+        conversation=conversation,
+        outcome__in=[RuleRun.Outcome.FIRED, RuleRun.Outcome.CAPPED, RuleRun.Outcome.WINDOW],
+        created_at__gte=now - timedelta(minutes=rule.cooldown_minutes),
+    ).exists()
+
+
+def _agent_replied_recently(conversation: Conversation, now: datetime, minutes: int) -> bool:
+    if not minutes:
+        return False
+    return Message.objects.filter(
+        conversation=conversation,
+        kind=Message.Kind.MESSAGE,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.AGENT,
+        created_at__gte=now - timedelta(minutes=minutes),
+    ).exists()
+
+
+def _bot_replies_last_hour(conversation: Conversation, now: datetime) -> int:
+    return Message.objects.filter(
+        conversation=conversation,
+        kind=Message.Kind.MESSAGE,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.BOT,
+        created_at__gte=now - timedelta(hours=1),
+    ).count()
+
+
+def _bot_message(conversation, *, kind: str, rule: AutoReplyRule, text: str, now) -> Message:
+    return Message.objects.create(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        kind=kind,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.BOT,
+        rule_name=rule.name[:120],
+        text=text,
+        status=Message.Status.SENT,
+        created_at=now,
+    )
+
+
+def _staff_ids(tenant_id: int, user_ids: list[int]) -> list[int]:
+    members = Membership.objects.filter(
+        tenant_id=tenant_id, user_id__in=user_ids, role__in=[r.value for r in STAFF]
+    ).values_list("user_id", flat=True)
+    present = set(members)
+    return [uid for uid in user_ids if uid in present]
+
+
+def _pick_assignee(data: RuleData, tenant_id: int):
+    """The agent to assign: the first chosen agent, or the next one in round-robin order.
+    Only current members who may reply are considered."""
+    from django.contrib.auth import get_user_model
+
+    candidates = _staff_ids(tenant_id, data.agent_ids)
+    if not candidates:
+        return None
+    rule = data.rule
+    if rule.assign == AutoReplyRule.Assign.ROUND_ROBIN:
+        locked = AutoReplyRule.objects.select_for_update().get(pk=rule.pk)
+        last = locked.round_robin_last_user_id
+        later = [uid for uid in candidates if last is None or uid > last]
+        chosen = later[0] if later else candidates[0]
+        locked.round_robin_last_user_id = chosen
+        locked.save(update_fields=["round_robin_last_user_id"])
+    else:
+        chosen = candidates[0]
+    return get_user_model().objects.filter(pk=chosen).first()
+
+
+def _variables(conversation: Conversation) -> dict[str, str]:
+    contact = conversation.contact
+    agent = conversation.assignee
+    return {
+        "contact.first_name": contact.first_name,
+        "contact.name": contact.name,
+        "business.name": conversation.tenant.name,
+        "channel.name": conversation.channel.name,
+        "agent.first_name": (agent.first_name if agent else "") or "",
+        "agent.name": (agent.get_full_name() if agent else "") or "",
+    }
+
+
+def _fire(
+    data: RuleData,
+    *,
+    message: Message,
+    conversation: Conversation,
+    situation: Situation,
+    settings: AutomationSettings,
+    now: datetime,
+    effects: _Effects,
+) -> RuleRun:
+    rule = data.rule
+    done: list[str] = []
+    fields: list[str] = []
+    if data.add_label_ids:
+        labels = list(
+            Label.objects.for_tenant(conversation.tenant).filter(id__in=data.add_label_ids)
+        )
+        new = [label for label in labels if label.id not in situation.label_ids]
+        if new:
+            conversation.labels.add(*new)
+            situation.label_ids |= {label.id for label in new}
+            done.append(_("added label %s") % ", ".join(label.name for label in new))
+    if data.remove_label_ids:
+        labels = list(
+            Label.objects.for_tenant(conversation.tenant).filter(id__in=data.remove_label_ids)
+        )
+        gone = [label for label in labels if label.id in situation.label_ids]
+        if gone:
+            conversation.labels.remove(*gone)
+            situation.label_ids -= {label.id for label in gone}
+            done.append(_("removed label %s") % ", ".join(label.name for label in gone))
+    if rule.assign:
+        user = _pick_assignee(data, conversation.tenant_id)
+        if user is not None and conversation.assignee_id != user.id:
+            conversation.assignee = user
+            fields.append("assignee")
+            done.append(_("assigned to %s") % (user.get_full_name() or user.email))
+    if rule.set_status and conversation.status != rule.set_status:
+        conversation.status = rule.set_status
+        situation.status = rule.set_status
+        fields.append("status")
+        done.append(_("status set to %s") % conversation.get_status_display())
+    if rule.set_priority is not None and conversation.priority != rule.set_priority:
+        conversation.priority = rule.set_priority
+        fields.append("priority")
+        done.append(_("priority set to %s") % conversation.get_priority_display())
+    if fields:
+        conversation.save(update_fields=[*fields, "updated_at"])
+    if done:
+        effects.conversation_changed = True
+        activity = _bot_message(
+            conversation,
+            kind=Message.Kind.ACTIVITY,
+            rule=rule,
+            text=_("Rule “%(rule)s”: %(actions)s.")
+            % {"rule": rule.name, "actions": "; ".join(done)},
+            now=now,
+        )
+        effects.message_ids.append(activity.pk)
+    values = _variables(conversation)
+    if rule.note_text.strip():
+        note = _bot_message(
+            conversation,
+            kind=Message.Kind.NOTE,
+            rule=rule,
+            text=render_text(rule.note_text, values),
+            now=now,
+        )
+        effects.message_ids.append(note.pk)
+    outcome, detail = RuleRun.Outcome.FIRED, ""
+    if rule.reply_text.strip():
+        outcome, detail = _reply(rule, conversation, values, settings, now, effects)
+    return RuleRun.objects.create(
+        tenant_id=conversation.tenant_id,
+        rule=rule,
+        message=message,
+        conversation=conversation,
+        outcome=outcome,
+        detail=detail[:300],
+        created_at=now,
+    )
+
+
+def _reply(rule, conversation, values, settings, now, effects) -> tuple[str, str]:
+    if _bot_replies_last_hour(conversation, now) >= settings.max_replies_per_hour:
+        detail = _("Auto-reply of rule “%(rule)s” skipped: %(n)d replies in the last hour.") % {
+            "rule": rule.name,
+            "n": settings.max_replies_per_hour,
+        }
+        note = _bot_message(
+            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
+        )
+        effects.message_ids.append(note.pk)
+        return RuleRun.Outcome.CAPPED, detail
+    message_send, MessageRejected = _message_send()
+    text = render_text(rule.reply_text, values).strip()
+    if not text:
+        return RuleRun.Outcome.FIRED, _("the reply was empty once rendered")
+    try:
+        with transaction.atomic():
+            sent = message_send(
+                conversation=conversation,
+                text=text,
+                author_kind=Message.AuthorKind.BOT,
+                rule_name=rule.name[:120],
+                now=now,
+            )
+    except MessageRejected as exc:
+        detail = _("Auto-reply of rule “%(rule)s” not sent: %(reason)s") % {
+            "rule": rule.name,
+            "reason": exc.reason,
+        }
+        note = _bot_message(
+            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
+        )
+        effects.message_ids.append(note.pk)
+        return RuleRun.Outcome.WINDOW, detail
+    effects.message_ids.append(sent.pk)
+    return RuleRun.Outcome.FIRED, ""
+
+
+def automation_run_for_message(*, message_id: int, now: datetime | None = None) -> list[RuleRun]:
+    """Evaluate the tenant's auto-reply rules for one stored inbound message, in priority
+    order, and perform the actions of those that fire. Idempotent: a message is processed
+    once (``MessageAutomation`` claim, and a unique ``RuleRun`` per rule and message)."""
+    message = Message.objects.select_related("tenant", "conversation").filter(pk=message_id).first()
+    if message is None or not is_customer_message(message):
+        return []
+    tenant = message.tenant
+    rules = rules_loaded(tenant=tenant, enabled_only=True)
+    if not rules:
+        return []
+    now = now or timezone.now()
+    matcher = tenant_matcher(tenant=tenant)
+    keyword_ids = matcher.matched_keys(message.text) if message.text else set()
+    outside = is_outside_business_hours(tenant=tenant, at=message.created_at)
+    settings = automation_settings_get(tenant=tenant)
+    effects = _Effects(tenant_id=tenant.pk, conversation_id=message.conversation_id)
+    runs: list[RuleRun] = []
+    with translation.override(tenant.default_language or None), transaction.atomic():
+        try:
+            with transaction.atomic():
+                MessageAutomation.objects.create(tenant=tenant, message=message)
+        except IntegrityError:
+            return []  # already processed (a redelivery, a retried task)
+        # One automation run per conversation at a time: cooldowns and caps stay exact.
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("tenant", "channel", "contact", "assignee")
+            .get(pk=message.conversation_id)
+        )
+        situation = Situation(
+            channel_id=conversation.channel_id,
+            status=conversation.status,
+            label_ids=set(conversation.labels.values_list("id", flat=True)),
+            from_ad=_from_ad(conversation),
+            is_first_message=_is_first_message(message),
+            outside_hours=outside,
+            matched_keyword_ids=keyword_ids,
+        )
+        for data in rules:
+            applies, _reason = rule_applies(data, situation)
+            if not applies:
+                continue
+            rule = data.rule
+            skip = None
+            if _in_cooldown(rule, conversation, now):
+                skip = RuleRun.Outcome.COOLDOWN
+            elif rule.trigger == AutoReplyRule.Trigger.AWAY and _agent_replied_recently(
+                conversation, now, settings.away_agent_grace_minutes
+            ):
+                skip = RuleRun.Outcome.AGENT_ACTIVE
+            if skip:
+                runs.append(
+                    RuleRun.objects.create(
+                        tenant=tenant,
+                        rule=rule,
+                        message=message,
+                        conversation=conversation,
+                        outcome=skip,
+                        created_at=now,
+                    )
+                )
+                continue
+            runs.append(
+                _fire(
+                    data,
+                    message=message,
+                    conversation=conversation,
+                    situation=situation,
+                    settings=settings,
+                    now=now,
+                    effects=effects,
+                )
+            )
+            if rule.stop_after:
+                break
+        transaction.on_commit(effects.fire)
+    return runs
+
+
+# =========================================================================== admin: rules
+
+
+def _bump_keywords(tenant) -> None:
+    automation_settings_get(tenant=tenant)
+    AutomationSettings.objects.filter(tenant=tenant).update(
+        keywords_version=F("keywords_version") + 1
+    )
+
+
+RULE_FIELDS = (
+    "name",
+    "enabled",
+    "trigger",
+    "keyword_logic",
+    "stop_after",
+    "cooldown_minutes",
+    "statuses",
+    "from_ad",
+    "reply_text",
+    "assign",
+    "set_status",
+    "set_priority",
+    "note_text",
+)
+RULE_M2M = (
+    "channels",
+    "labels_required",
+    "labels_excluded",
+    "add_labels",
+    "remove_labels",
+    "assign_agents",
+)
+
+
+@transaction.atomic
+def rule_save(
+    *,
+    tenant,
+    actor,
+    rule: AutoReplyRule | None = None,
+    data: dict,
+    keywords: list[str] | None = None,
+    keyword_mode: str = "whole_word",
+    accent_insensitive: bool = False,
+) -> AutoReplyRule:
+    """Create (rule=None) or update a rule from cleaned form data; ``keywords`` (one text each)
+    replaces the rule's keywords when given."""
+    creating = rule is None
+    if creating:
+        last = AutoReplyRule.objects.for_tenant(tenant).aggregate(m=Max("position"))["m"]
+        rule = AutoReplyRule(tenant=tenant, position=(last + 1) if last is not None else 0)
+    changed = [name for name in RULE_FIELDS if name in data and getattr(rule, name) != data[name]]
+    for name in RULE_FIELDS:
+        if name in data:
+            setattr(rule, name, data[name])
+    rule.full_clean(exclude=["tenant"])
+    rule.save()
+    for name in RULE_M2M:
+        if name in data:
+            getattr(rule, name).set(data[name])
+    if keywords is not None:
+        old = [(k.text, k.mode, k.accent_insensitive) for k in rule.keywords.all()]
+        new = [(text, keyword_mode, accent_insensitive) for text in keywords]
+        if old != new:
+            rule.keywords.all().delete()
+            Keyword.objects.bulk_create(
+                Keyword(
+                    tenant=tenant,
+                    rule=rule,
+                    text=text,
+                    mode=keyword_mode,
+                    accent_insensitive=accent_insensitive,
+                )
+                for text in keywords
+            )
+            changed.append("keywords")
+            _bump_keywords(tenant)
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.created" if creating else "automation.rule.updated",
+        target=rule,
+        details={"name": rule.name, "changed": changed},
+    )
+    return rule
+
+
+def _renumber(tenant) -> list[AutoReplyRule]:
+    rules = list(
+        AutoReplyRule.objects.for_tenant(tenant).select_for_update().order_by("position", "id")
+    )
+    for index, rule in enumerate(rules):
+        if rule.position != index:
+            rule.position = index
+            rule.save(update_fields=["position"])
+    return rules
+
+
+@transaction.atomic
+def rule_move(*, tenant, actor, rule: AutoReplyRule, direction: str) -> None:
+    rules = _renumber(tenant)
+    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(rules):
+        return
+    a, b = rules[index], rules[other]
+    a.position, b.position = b.position, a.position
+    a.save(update_fields=["position"])
+    b.save(update_fields=["position"])
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.moved",
+        target=rule,
+        details={"name": rule.name, "direction": direction, "position": a.position + 1},
+    )
+
+
+@transaction.atomic
+def rule_reorder(*, tenant, actor, rule_ids: list[int]) -> None:
+    """Set the order of the tenant's rules (ids not listed keep their order, after)."""
+    rules = _renumber(tenant)
+    by_id = {r.pk: r for r in rules}
+    ordered = [by_id[i] for i in rule_ids if i in by_id]
+    ordered += [r for r in rules if r not in ordered]
+    for index, rule in enumerate(ordered):
+        if rule.position != index:
+            rule.position = index
+            rule.save(update_fields=["position"])
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.reordered",
+        details={"order": [r.name for r in ordered]},
+    )
+
+
+@transaction.atomic
+def rule_set_enabled(*, tenant, actor, rule: AutoReplyRule, enabled: bool) -> AutoReplyRule:
+    rule.enabled = enabled
+    rule.save(update_fields=["enabled", "updated_at"])
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.enabled" if enabled else "automation.rule.disabled",
+        target=rule,
+        details={"name": rule.name},
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_duplicate(*, tenant, actor, rule: AutoReplyRule) -> AutoReplyRule:
+    """A disabled copy right after the original (so it never answers twice by surprise)."""
+    _renumber(tenant)
+    rule.refresh_from_db()
+    AutoReplyRule.objects.for_tenant(tenant).filter(position__gt=rule.position).update(
+        position=F("position") + 1
+    )
+    copy = AutoReplyRule.objects.get(pk=rule.pk)
+    copy.pk = None
+    copy.id = None
+    copy.name = (_("Copy of %s") % rule.name)[:120]
+    copy.enabled = False
+    copy.position = rule.position + 1
+    copy.round_robin_last_user_id = None
+    copy.created_at = timezone.now()
+    copy.save()
+    for name in RULE_M2M:
+        getattr(copy, name).set(getattr(rule, name).all())
+    Keyword.objects.bulk_create(
+        Keyword(
+            tenant=tenant,
+            rule=copy,
+            text=k.text,
+            mode=k.mode,
+            accent_insensitive=k.accent_insensitive,
+        )
+        for k in rule.keywords.all()
+    )
+    _bump_keywords(tenant)
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.duplicated",
+        target=copy,
+        details={"name": copy.name, "from": rule.name, "from_id": rule.pk},
+    )
+    return copy
+
+
+@transaction.atomic
+def rule_delete(*, tenant, actor, rule: AutoReplyRule) -> None:
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.rule.deleted",
+        target=rule,
+        details={"name": rule.name},
+    )
+    rule.delete()
+    _bump_keywords(tenant)
+
+
+# =========================================================================== admin: labels
+
+
+def _label_name_taken(tenant, name: str, exclude_id: int | None = None) -> bool:
+    qs = Label.objects.for_tenant(tenant).filter(name__iexact=name)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+@transaction.atomic
+def label_create(*, tenant, actor, name: str, color: str, description: str = "") -> Label:
+    name = name.strip()
+    if _label_name_taken(tenant, name):
+        raise ValidationError(_("A label with this name already exists."))
+    label = Label.objects.create(tenant=tenant, name=name, color=color, description=description)
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="labels.created",
+        target=label,
+        details={"name": name, "color": color},
+    )
+    return label
+
+
+@transaction.atomic
+def label_update(*, tenant, actor, label: Label, name: str, color: str, description: str) -> Label:
+    name = name.strip()
+    if _label_name_taken(tenant, name, exclude_id=label.pk):
+        raise ValidationError(
+            _("A label with this name already exists: merge the two labels instead.")
+        )
+    before = {"name": label.name, "color": label.color, "description": label.description}
+    label.name, label.color, label.description = name, color, description
+    label.save(update_fields=["name", "color", "description"])
+    after = {"name": label.name, "color": label.color, "description": label.description}
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="labels.renamed" if before["name"] != name else "labels.updated",
+        target=label,
+        details={"before": before, "after": after},
+    )
+    return label
+
+
+@transaction.atomic
+def label_merge(*, tenant, actor, source: Label, target: Label) -> Label:
+    """Merge ``source`` into ``target``: every conversation labelled ``source`` gets
+    ``target`` (nothing loses its label), rules that used ``source`` use ``target``, then
+    ``source`` is deleted."""
+    if source.pk == target.pk:
+        raise ValidationError(_("Choose a different label to merge into."))
+    if source.tenant_id != tenant.pk or target.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown label."))
+    through = Conversation.labels.through
+    conversation_ids = list(
+        through.objects.filter(label_id=source.pk).values_list("conversation_id", flat=True)
+    )
+    already = set(
+        through.objects.filter(
+            label_id=target.pk, conversation_id__in=conversation_ids
+        ).values_list("conversation_id", flat=True)
+    )
+    through.objects.bulk_create(
+        through(conversation_id=cid, label_id=target.pk)
+        for cid in conversation_ids
+        if cid not in already
+    )
+    for name in ("labels_required", "labels_excluded", "add_labels", "remove_labels"):
+        rel = getattr(AutoReplyRule, name).through
+        rule_ids = list(
+            rel.objects.filter(label_id=source.pk).values_list("autoreplyrule_id", flat=True)
+        )
+        have = set(
+            rel.objects.filter(label_id=target.pk, autoreplyrule_id__in=rule_ids).values_list(
+                "autoreplyrule_id", flat=True
+            )
+        )
+        rel.objects.bulk_create(
+            rel(autoreplyrule_id=rid, label_id=target.pk) for rid in rule_ids if rid not in have
+        )
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="labels.merged",
+        target=target,
+        details={
+            "source": source.name,
+            "source_id": source.pk,
+            "target": target.name,
+            "conversations": len(conversation_ids),
+        },
+    )
+    source.delete()
+    return target
+
+
+@transaction.atomic
+def label_delete(*, tenant, actor, label: Label) -> None:
+    count = label.conversations.count()
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="labels.deleted",
+        target=label,
+        details={"name": label.name, "conversations": count},
+    )
+    label.delete()
+
+
+# =========================================================================== admin: hours
+
+
+@transaction.atomic
+def business_hours_set(*, tenant, actor, intervals: list[tuple[int, object, object]]) -> None:
+    """Replace the weekly schedule: (weekday, opens_at, closes_at) in the tenant's time."""
+    for weekday, opens, closes in intervals:
+        if not 0 <= weekday <= 6:
+            raise ValidationError(_("Unknown weekday."))
+        if closes != closes.replace(hour=0, minute=0, second=0) and closes <= opens:
+            raise ValidationError(_("A closing time must be after the opening time."))
+    BusinessHours.objects.for_tenant(tenant).delete()
+    BusinessHours.objects.bulk_create(
+        BusinessHours(tenant=tenant, weekday=w, opens_at=o, closes_at=c) for w, o, c in intervals
+    )
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.hours.updated",
+        details={
+            "intervals": [
+                [w, o.strftime("%H:%M"), c.strftime("%H:%M")] for w, o, c in sorted(intervals)
+            ]
+        },
+    )
+
+
+@transaction.atomic
+def automation_settings_update(
+    *, tenant, actor, max_replies_per_hour: int, away_agent_grace_minutes: int
+) -> AutomationSettings:
+    settings = automation_settings_get(tenant=tenant)
+    settings.max_replies_per_hour = max_replies_per_hour
+    settings.away_agent_grace_minutes = away_agent_grace_minutes
+    settings.save(update_fields=["max_replies_per_hour", "away_agent_grace_minutes"])
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.settings.updated",
+        details={
+            "max_replies_per_hour": max_replies_per_hour,
+            "away_agent_grace_minutes": away_agent_grace_minutes,
+        },
+    )
+    return settings
+
+
+@transaction.atomic
+def holiday_add(*, tenant, actor, date, name: str = "") -> Holiday:
+    if Holiday.objects.for_tenant(tenant).filter(date=date).exists():
+        raise ValidationError(_("This day is already a holiday."))
+    holiday = Holiday.objects.create(tenant=tenant, date=date, name=name)
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.holiday.added",
+        target=holiday,
+        details={"date": date.isoformat(), "name": name},
+    )
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, tenant, actor, holiday: Holiday) -> None:
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.holiday.deleted",
+        target=holiday,
+        details={"date": holiday.date.isoformat(), "name": holiday.name},
+    )
+    holiday.delete()
+
+
+# =========================================================================== canned responses
+
+
+def _shortcut_taken(tenant, shortcut: str, exclude_id: int | None = None) -> bool:
+    qs = CannedResponse.objects.for_tenant(tenant).filter(shortcut__iexact=shortcut)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+@transaction.atomic
+def canned_response_create(*, tenant, actor, shortcut: str, text: str) -> CannedResponse:
+    shortcut = shortcut.strip().lstrip("/")
+    if _shortcut_taken(tenant, shortcut):
+        raise ValidationError(_("This shortcut is already used."))
+    canned = CannedResponse.objects.create(tenant=tenant, shortcut=shortcut, text=text)
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.canned.created",
+        target=canned,
+        details={"shortcut": shortcut},
+    )
+    return canned
+
+
+@transaction.atomic
+def canned_response_update(
+    *, tenant, actor, canned: CannedResponse, shortcut: str, text: str
+) -> CannedResponse:
+    shortcut = shortcut.strip().lstrip("/")
+    if _shortcut_taken(tenant, shortcut, exclude_id=canned.pk):
+        raise ValidationError(_("This shortcut is already used."))
+    before = canned.shortcut
+    canned.shortcut, canned.text = shortcut, text
+    canned.save(update_fields=["shortcut", "text", "updated_at"])
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.canned.updated",
+        target=canned,
+        details={"shortcut": shortcut, "before": before},
+    )
+    return canned
+
+
+@transaction.atomic
+def canned_response_delete(*, tenant, actor, canned: CannedResponse) -> None:
+    audit_log_record(
+        tenant=tenant,
+        actor=actor,
+        action="automation.canned.deleted",
+        target=canned,
+        details={"shortcut": canned.shortcut},
+    )
+    canned.delete()

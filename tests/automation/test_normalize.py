@@ -197,7 +197,7 @@ def test_offset_map_is_consistent(text):
     assert "".join(rebuilt) == result.text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=ALPHABET, max_size=25))
 def test_fold_with_offsets_agrees_with_fold_accents(text):
     result = fold_with_offsets(normalize_with_offsets(text))
@@ -206,3 +206,20 @@ def test_fold_with_offsets_agrees_with_fold_accents(text):
         assert len(result.starts) == len(result.text)
         for start, end in zip(result.starts, result.ends, strict=True):
             assert 0 <= start < end <= len(text)
+
+
+def test_fast_fold_string_table_agrees_with_the_fold_dict():
+    for cp, target in nz._FOLD_TABLE.items():
+        if target is not None:
+            assert fold_accents(chr(cp)) == chr(target)
+        else:
+            assert fold_accents("a" + chr(cp)) == "a"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=25))
+def test_only_expanding_normalisations_set_the_expanded_flag(text):
+    result = normalize_with_offsets(text)
+    if result.starts is not None and not result.expanded:
+        spans = list(zip(result.starts, result.ends, strict=True))
+        assert len(set(spans)) == len(spans), "a non-expanded map is injective"

@@ -1,0 +1,182 @@
+"""Webhook ingest benchmark: signed TikTok webhooks vs a trivial Django view, both served by
+the production server (uvicorn, several worker processes) in the same run.
+
+    DATABASE_URL=... REDIS_URL=... python bench/webhook_ingest.py [--workers 2] [--seconds 8]
+
+Prints a markdown table; raw numbers go to bench/results/webhook_ingest.json. Every loop is
+bounded in time; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import closed_loop, open_loop  # noqa: E402
+from inbox.providers import tiktok  # noqa: E402
+
+SECRET = "bench-tiktok-client-secret"
+BUSINESS = "-000benchBusiness0001"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tiktok_request() -> tuple[str, bytes, dict]:
+    msg_id = secrets.token_hex(10)
+    content = {
+        "conversation_id": "0:1:bench:" + msg_id[:6],
+        "message_id": msg_id,
+        "timestamp": int(time.time() * 1000),
+        "type": "text",
+        "text": {"body": "Xin chào! Áo này còn size M không?"},
+        "from": "bench.customer",
+        "from_user": {"id": "-000cust" + msg_id[:8], "role": "personal_account"},
+        "to": "bench.shop",
+        "to_user": {"id": BUSINESS, "role": "business_account"},
+    }
+    body = json.dumps(
+        {
+            "client_key": "bench",
+            "event": "im_receive_msg",
+            "create_time": int(time.time()),
+            "user_openid": BUSINESS,
+            "content": json.dumps(content, separators=(",", ":")),
+        },
+        separators=(",", ":"),
+    ).encode()
+    headers = {"Content-Type": "application/json", **tiktok.sign(body, SECRET)}
+    return "/webhooks/tiktok/", body, headers
+
+
+def trivial_request() -> tuple[str, bytes, dict]:
+    path, body, headers = tiktok_request()  # same body size and signing cost on the client
+    return "/bench/trivial/", body, headers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--rate", type=float, default=200)
+    args = parser.parse_args()
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        SECRET_KEY="bench-" + "x" * 60,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        TIKTOK_CLIENT_SECRET=SECRET,
+        CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+    )
+    if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
+        sys.exit("set DATABASE_URL and REDIS_URL (the production shape: a real broker)")
+    py = sys.executable
+    subprocess.run([py, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            py,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("server did not start")
+        results = asyncio.run(run(port, args))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "webhook_ingest.json").write_text(json.dumps(results, indent=2))
+    report(results, args)
+
+
+async def run(port: int, args) -> dict:
+    host = "127.0.0.1"
+    # warm up both paths (connections, imports, DB connections)
+    await closed_loop(host, port, trivial_request, 4, 1.5)
+    await closed_loop(host, port, tiktok_request, 4, 1.5)
+    results = {}
+    results["trivial_max"] = await closed_loop(
+        host, port, trivial_request, args.connections, args.seconds
+    )
+    results["webhook_max"] = await closed_loop(
+        host, port, tiktok_request, args.connections, args.seconds
+    )
+    results["trivial_at_rate"] = await open_loop(
+        host, port, trivial_request, args.rate, args.seconds
+    )
+    results["webhook_at_rate"] = await open_loop(
+        host, port, tiktok_request, args.rate, args.seconds
+    )
+    return results
+
+
+def report(r: dict, args) -> None:
+    ratio = r["webhook_max"]["rps"] / r["trivial_max"]["rps"]
+    print(
+        f"\nuvicorn config.asgi, {args.workers} worker processes, loopback, "
+        f"{args.connections} keep-alive connections, {args.seconds:.0f} s per run\n"
+    )
+    print("| run | requests/s | p50 ms | p99 ms | max ms | statuses |")
+    print("|---|---|---|---|---|---|")
+    for key, label in [
+        ("trivial_max", "trivial view, max throughput"),
+        ("webhook_max", "TikTok webhook ingest, max throughput"),
+        ("trivial_at_rate", f"trivial view at {args.rate:.0f} req/s"),
+        ("webhook_at_rate", f"TikTok webhook at {args.rate:.0f} req/s"),
+    ]:
+        x = r[key]
+        print(
+            f"| {label} | {x['rps']:.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
+            f"{x['max_ms']:.1f} | {x['statuses']} |"
+        )
+    print(f"\nwebhook / trivial throughput ratio: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

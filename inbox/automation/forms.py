@@ -1,0 +1,225 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from inbox.automation.engine import VARIABLES, unknown_variables
+from inbox.automation.keywords import MatchMode
+from inbox.automation.models import AutoReplyRule, BusinessHours
+from inbox.models import Channel, Conversation, Label
+from tenants.permissions import STAFF
+
+MODE_CHOICES = [
+    (MatchMode.WHOLE_WORD.value, _("Whole word (Thai, Lao, Khmer, Burmese, CJK: anywhere)")),
+    (MatchMode.CONTAINS.value, _("Anywhere in the message")),
+    (MatchMode.STARTS_WITH.value, _("Message starts with")),
+    (MatchMode.EXACT.value, _("Whole message is exactly")),
+]
+
+
+class RuleForm(forms.ModelForm):
+    keywords = forms.CharField(
+        label=_("Keywords (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    keyword_mode = forms.ChoiceField(label=_("Match"), choices=MODE_CHOICES)
+    accent_insensitive = forms.BooleanField(
+        label=_("Ignore accents (thanh toan = thanh toán)"), required=False
+    )
+    statuses = forms.MultipleChoiceField(
+        label=_("Only when the conversation is"),
+        choices=Conversation.Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = AutoReplyRule
+        fields = [
+            "name",
+            "enabled",
+            "trigger",
+            "keyword_logic",
+            "stop_after",
+            "cooldown_minutes",
+            "channels",
+            "statuses",
+            "labels_required",
+            "labels_excluded",
+            "from_ad",
+            "reply_text",
+            "add_labels",
+            "remove_labels",
+            "assign",
+            "assign_agents",
+            "set_status",
+            "set_priority",
+            "note_text",
+        ]
+        labels = {
+            "channels": _("Only on these channels (none = all)"),
+            "labels_required": _("Only when it has the labels"),
+            "labels_excluded": _("Not when it has the labels"),
+            "from_ad": _("Origin"),
+            "add_labels": _("Add labels"),
+            "remove_labels": _("Remove labels"),
+            "assign": _("Assign"),
+            "assign_agents": _("Agents"),
+            "set_status": _("Set status"),
+            "set_priority": _("Set priority"),
+        }
+        widgets = {
+            "reply_text": forms.Textarea(attrs={"rows": 3}),
+            "note_text": forms.Textarea(attrs={"rows": 2}),
+            "channels": forms.CheckboxSelectMultiple,
+            "labels_required": forms.CheckboxSelectMultiple,
+            "labels_excluded": forms.CheckboxSelectMultiple,
+            "add_labels": forms.CheckboxSelectMultiple,
+            "remove_labels": forms.CheckboxSelectMultiple,
+            "assign_agents": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "reply_text": _('Variables: %(vars)s, e.g. {{ contact.first_name|default:"there" }}')
+            % {"vars": ", ".join("{{ " + v + " }}" for v in VARIABLES)},
+            "stop_after": _("When this rule fires, later rules are not evaluated."),
+            "cooldown_minutes": _("The rule fires at most once per conversation in this time."),
+        }
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        labels = Label.objects.for_tenant(tenant)
+        for name in ("labels_required", "labels_excluded", "add_labels", "remove_labels"):
+            self.fields[name].queryset = labels
+        self.fields["channels"].queryset = Channel.objects.for_tenant(tenant)
+        self.fields["assign_agents"].queryset = get_user_model().objects.filter(
+            memberships__tenant=tenant, memberships__role__in=[r.value for r in STAFF]
+        )
+        self.fields["assign_agents"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["set_status"].choices = [("", _("Keep"))] + list(Conversation.Status.choices)
+        if self.instance.pk and not self.is_bound:
+            keywords = list(self.instance.keywords.all())
+            self.initial["keywords"] = "\n".join(k.text for k in keywords)
+            if keywords:
+                self.initial["keyword_mode"] = keywords[0].mode
+                self.initial["accent_insensitive"] = keywords[0].accent_insensitive
+        elif not self.is_bound:
+            self.initial.setdefault("keyword_mode", MatchMode.WHOLE_WORD.value)
+
+    def clean_keywords(self):
+        lines = [line.strip() for line in self.cleaned_data["keywords"].splitlines()]
+        seen, out = set(), []
+        for line in lines:
+            if line and line.casefold() not in seen:
+                seen.add(line.casefold())
+                out.append(line[:200])
+        return out
+
+    def clean(self):
+        data = super().clean()
+        if data.get("trigger") == AutoReplyRule.Trigger.KEYWORDS and not data.get("keywords"):
+            self.add_error("keywords", _("Add at least one keyword."))
+        for name in ("reply_text", "note_text"):
+            unknown = unknown_variables(data.get(name) or "")
+            if unknown:
+                self.add_error(name, _("Unknown variable: %s") % ", ".join(unknown))
+        if data.get("assign") and not data.get("assign_agents"):
+            self.add_error("assign_agents", _("Choose at least one agent."))
+        if not any(
+            [
+                (data.get("reply_text") or "").strip(),
+                (data.get("note_text") or "").strip(),
+                data.get("add_labels"),
+                data.get("remove_labels"),
+                data.get("assign"),
+                data.get("set_status"),
+                data.get("set_priority") is not None,
+            ]
+        ):
+            raise forms.ValidationError(_("Choose at least one action."))
+        return data
+
+
+class TryForm(forms.Form):
+    text = forms.CharField(label=_("Sample message"), widget=forms.Textarea(attrs={"rows": 2}))
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), required=False
+    )
+    at = forms.DateTimeField(
+        label=_("Time (business timezone)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    first_message = forms.BooleanField(
+        label=_("First message of a new conversation"), required=False, initial=True
+    )
+    from_ad = forms.BooleanField(label=_("Came from an ad"), required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.for_tenant(tenant)
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    color = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#6b7280",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+
+class LabelMergeForm(forms.Form):
+    target = forms.ModelChoiceField(label=_("Merge into"), queryset=Label.objects.none())
+
+    def __init__(self, *args, tenant, source, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Label.objects.for_tenant(tenant).exclude(pk=source.pk)
+
+
+class CannedResponseForm(forms.Form):
+    shortcut = forms.SlugField(label=_("Shortcut"), max_length=40, allow_unicode=True)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+
+
+class SafetyForm(forms.Form):
+    max_replies_per_hour = forms.IntegerField(
+        label=_("Automatic replies per conversation per hour, at most"), min_value=0, max_value=100
+    )
+    away_agent_grace_minutes = forms.IntegerField(
+        label=_("Skip the away reply when an agent replied within (minutes)"),
+        min_value=0,
+        max_value=1440,
+    )
+
+
+WEEKDAYS = BusinessHours.Weekday.choices
+
+
+def parse_hours(post) -> tuple[list, list[str]]:
+    """The weekly schedule from the hours form: for each weekday ``open_<d>`` (checkbox),
+    ``opens_<d>`` and ``closes_<d>`` (HH:MM)."""
+    field = forms.TimeField()
+    intervals, errors = [], []
+    for day, label in WEEKDAYS:
+        if not post.get(f"open_{day}"):
+            continue
+        try:
+            opens = field.clean(post.get(f"opens_{day}"))
+            closes = field.clean(post.get(f"closes_{day}"))
+        except forms.ValidationError:
+            errors.append(str(_("%s: enter opening and closing times.") % label))
+            continue
+        if (closes.hour or closes.minute) and closes <= opens:
+            errors.append(str(_("%s: closing must be after opening.") % label))
+            continue
+        intervals.append((day, opens, closes))
+    return intervals, errors

@@ -1,0 +1,45 @@
+from django.urls import path
+
+from inbox import channel_views as views
+from inbox import webhooks
+
+urlpatterns = [
+    path("webhooks/tiktok/", webhooks.tiktok_webhook, name="webhook_tiktok"),
+    path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook_whatsapp"),
+    path("webhooks/messenger/", webhooks.messenger_webhook, name="webhook_messenger"),
+    path("t/<slug:tenant_slug>/settings/channels/", views.channel_list, name="channel_list"),
+    path(
+        "t/<slug:tenant_slug>/settings/channels/whatsapp/",
+        views.channel_connect_whatsapp,
+        name="channel_connect_whatsapp",
+    ),
+    path(
+        "t/<slug:tenant_slug>/settings/channels/messenger/",
+        views.channel_connect_messenger,
+        name="channel_connect_messenger",
+    ),
+    path(
+        "t/<slug:tenant_slug>/settings/channels/tiktok/",
+        views.channel_connect_tiktok_start,
+        name="channel_connect_tiktok",
+    ),
+    path(
+        "channels/tiktok/callback/", views.channel_tiktok_callback, name="channel_tiktok_callback"
+    ),
+    path(
+        "t/<slug:tenant_slug>/settings/channels/<int:channel_id>/disconnect/",
+        views.channel_disconnect_view,
+        name="channel_disconnect",
+    ),
+    path(
+        "t/<slug:tenant_slug>/attachments/<int:attachment_id>/",
+        views.attachment_media,
+        name="attachment_media",
+    ),
+    path("ops/webhook-events/", views.webhook_event_list, name="webhook_event_list"),
+    path(
+        "ops/webhook-events/<int:webhook_event_id>/reprocess/",
+        views.webhook_event_reprocess_view,
+        name="webhook_event_reprocess",
+    ),
+]

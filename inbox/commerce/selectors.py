@@ -1,0 +1,97 @@
+"""Reads of orders and bookings."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+
+from inbox.commerce.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentStatus,
+)
+
+
+def orders_with_details(queryset):
+    return queryset.select_related("contact", "conversation").prefetch_related(
+        "lines",
+        Prefetch("history", queryset=OrderEvent.objects.select_related("actor")),
+    )
+
+
+def bookings_with_details(queryset):
+    return queryset.select_related("contact", "conversation").prefetch_related(
+        Prefetch("history", queryset=BookingEvent.objects.select_related("actor"))
+    )
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
+    contact = django_filters.NumberFilter(field_name="contact_id")
+    conversation = django_filters.NumberFilter(field_name="conversation_id")
+    number = django_filters.NumberFilter()
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Order
+        fields = []
+
+
+class BookingFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
+    contact = django_filters.NumberFilter(field_name="contact_id")
+    conversation = django_filters.NumberFilter(field_name="conversation_id")
+    resource = django_filters.CharFilter(field_name="resource", lookup_expr="iexact")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Booking
+        fields = []
+
+
+def order_list(*, tenant, filters: dict | None = None, limit: int | None = None):
+    queryset = Order.objects.for_tenant(tenant).select_related("contact").order_by("-id")
+    if filters:
+        queryset = OrderFilter(filters, queryset=queryset).qs
+    return queryset[:limit] if limit else queryset
+
+
+def booking_list(*, tenant, filters: dict | None = None, limit: int | None = None):
+    queryset = Booking.objects.for_tenant(tenant).select_related("contact").order_by("starts_at")
+    if filters:
+        queryset = BookingFilter(filters, queryset=queryset).qs
+    return queryset[:limit] if limit else queryset
+
+
+def contact_orders(*, tenant, contact, limit: int = 10):
+    return list(
+        Order.objects.for_tenant(tenant)
+        .filter(contact=contact)
+        .prefetch_related("lines")
+        .order_by("-id")[:limit]
+    )
+
+
+def contact_bookings(*, tenant, contact, limit: int = 10):
+    return list(
+        Booking.objects.for_tenant(tenant).filter(contact=contact).order_by("-starts_at")[:limit]
+    )
+
+
+def booking_resources(*, tenant, limit: int = 50) -> list[str]:
+    """Names of staff/resources already booked, for the booking form's suggestions."""
+    return list(
+        Booking.objects.for_tenant(tenant)
+        .order_by("resource")
+        .values_list("resource", flat=True)
+        .distinct()[:limit]
+    )

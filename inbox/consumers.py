@@ -1,0 +1,80 @@
+"""The inbox websocket: session-authenticated, tenant-scoped, visibility-scoped hints."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from inbox.realtime import tenant_group
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """Forwards the tenant's change hints to one open inbox page.
+
+    When agents see only their own conversations, a hint about a conversation the agent may
+    not see is dropped — unless the page was shown that conversation before (so it can
+    notice that it left the agent's view); the page then re-fetches through the normal,
+    visibility-checked endpoints.
+    """
+
+    async def connect(self):
+        user = self.scope.get("user")
+        slug = self.scope["url_route"]["kwargs"].get("tenant_slug", "")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        access = await self._access(user, slug)
+        if access is None:
+            await self.close(code=4404)
+            return
+        self.tenant_id, self.restricted = access
+        self.user_id = user.pk
+        self.seen: set[int] = set()
+        self.group = tenant_group(self.tenant_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"event": "hello"})
+
+    async def disconnect(self, code):
+        group = getattr(self, "group", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"event": "pong"})
+
+    async def inbox_hint(self, event):
+        conversation_id = event.get("conversation_id")
+        if self.restricted and conversation_id is not None:
+            visible = await self._visible(conversation_id)
+            if not visible and conversation_id not in self.seen:
+                return
+            if visible:
+                self.seen.add(conversation_id)
+        payload = {k: v for k, v in event.items() if k != "type"}
+        await self.send_json(payload)
+
+    @database_sync_to_async
+    def _access(self, user, slug):
+        from inbox.selectors.conversations import agent_restricted
+        from tenants.access import membership_for
+        from tenants.permissions import has_perm
+
+        membership = membership_for(user, slug)
+        if membership is None or not has_perm(membership, "inbox.view"):
+            return None
+        tenant = membership.tenant
+        return tenant.pk, agent_restricted(tenant=tenant, membership=membership)
+
+    @database_sync_to_async
+    def _visible(self, conversation_id: int) -> bool:
+        from django.db.models import Q
+
+        from inbox.models import Conversation
+
+        return (
+            Conversation.objects.filter(tenant_id=self.tenant_id, pk=conversation_id)
+            .filter(Q(assignee_id=self.user_id) | Q(assignee__isnull=True))
+            .exists()
+        )

@@ -1,0 +1,128 @@
+"""Demo data for the channels: ``seed_channels(tenant)`` (called by the lead's ``seed_demo``).
+
+Connects one channel of each provider to the built-in simulator and fills the inbox with a few
+realistic conversations in several languages, through the real webhook path (signed events →
+stored → processed) and the real send path for the agent replies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from django.utils import timezone
+
+from inbox.models import Channel, Conversation
+from inbox.services.receiving import webhook_event_process
+from inbox.services.sending import MessageRejected, message_send
+from inbox.simulator.payloads import simulate_inbound
+
+CONVERSATIONS = [
+    # provider, customer, messages, TikTok/Meta ad id, agent reply
+    (
+        "tiktok",
+        "Linh Nguyễn",
+        ["Chào shop! Áo khoác trong video còn size M không ạ?", "Mình ở Hà Nội, ship mấy ngày ạ?"],
+        "1785000000000001",
+        "Dạ còn size M ạ! Giao Hà Nội 1–2 ngày, phí ship 20k.",
+    ),
+    ("tiktok", "Ploy Srisuk", ["สวัสดีค่ะ กระเป๋าใบนี้มีสีดำไหมคะ"], "", ""),
+    (
+        "whatsapp",
+        "Somchai Jaidee",
+        ["สวัสดีครับ สั่งของเมื่อวาน ส่งวันนี้ได้ไหมครับ"],
+        "",
+        "สวัสดีครับ คุณสมชาย ของจะส่งออกวันนี้ครับ 🙏",
+    ),
+    (
+        "whatsapp",
+        "Nguyễn Văn An",
+        ["Shop ơi, đơn #1042 của mình tới đâu rồi?"],
+        "120212345678900123",
+        "",
+    ),
+    (
+        "messenger",
+        "Camille Martin",
+        ["Bonjour, vous livrez à Lyon ?"],
+        "",
+        "Bonjour Camille, oui : livraison à Lyon en 48 h.",
+    ),
+    ("messenger", "Alex Chen", ["Hi! Do you have the denim jacket in blue?"], "", ""),
+]
+
+
+def _channel(tenant, provider: str, account_id: str, name: str, credentials: dict) -> Channel:
+    channel, _created = Channel.objects.update_or_create(
+        provider=provider,
+        account_id=account_id,
+        defaults={
+            "tenant": tenant,
+            "name": name,
+            "credentials": credentials,
+            "status": Channel.Status.ACTIVE,
+            "last_error": "",
+            "settings": {"simulator": True},
+            "token_expires_at": timezone.now() + timedelta(days=1)
+            if provider == "tiktok"
+            else None,
+        },
+    )
+    return channel
+
+
+def seed_channels(tenant) -> dict[str, Channel]:
+    suffix = f"{tenant.pk:06d}"
+    open_id = f"simbiz{suffix}"
+    page_id = f"10485736{suffix}"
+    channels = {
+        "tiktok": _channel(
+            tenant,
+            "tiktok",
+            open_id,
+            "TikTok · @demo.shop",
+            {
+                "open_id": open_id,
+                "access_token": f"act.{open_id}.demo",
+                "refresh_token": f"rft.{open_id}.demo",
+                "scopes": [
+                    "user.info.basic",
+                    "message.list.read",
+                    "message.list.send",
+                    "message.list.manage",
+                ],
+            },
+        ),
+        "whatsapp": _channel(
+            tenant,
+            "whatsapp",
+            f"10654035{suffix}",
+            "WhatsApp · +66 2 123 4567",
+            {"access_token": f"EAA.sim.{suffix}"},
+        ),
+        "messenger": _channel(
+            tenant,
+            "messenger",
+            page_id,
+            "Messenger · Demo Shop",
+            {"access_token": f"EAA.{page_id}.demo"},
+        ),
+    }
+    for provider, name, texts, ad_id, reply in CONVERSATIONS:
+        channel = channels[provider]
+        for i, text in enumerate(texts):
+            for result in simulate_inbound(
+                channel=channel, name=name, text=text, ad_id=ad_id if i == 0 else ""
+            ):
+                if result.event_id:
+                    webhook_event_process(event_id=result.event_id)
+        if reply:
+            conversation = (
+                Conversation.objects.for_tenant(tenant)
+                .filter(channel=channel, contact__name=name)
+                .first()
+            )
+            if conversation is not None:
+                with contextlib.suppress(MessageRejected):
+                    message_send(conversation=conversation, text=reply, author_kind="agent")
+    return channels

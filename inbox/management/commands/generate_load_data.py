@@ -1,0 +1,291 @@
+"""Realistic inbox volume for benchmarks, fast: COPY straight into PostgreSQL.
+
+    python manage.py generate_load_data --conversations 100000 --messages 1000000
+
+One tenant (`--tenant`, created if missing) gets agents, channels of the three providers,
+labels, contacts and conversations (statuses, assignees, ad attribution, labels, read
+markers) and messages in Thai, Vietnamese, English and Indonesian spread over two years.
+Ids are reserved from the sequences and rows streamed with COPY; the trigram search index
+is dropped during the load and rebuilt after (much faster than maintaining it row by row).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from inbox.models import Channel, Label
+from tenants.models import Membership, Tenant
+
+THAI = [
+    "สวัสดีครับ ขอราคาเสื้อสีแดงไซส์ใหญ่หน่อยครับ",
+    "สินค้ามีพร้อมส่งไหมคะ",
+    "อยากได้ผ้าไหมสีฟ้าค่ะ ส่งกรุงเทพกี่วัน",
+    "โอนเงินแล้วนะคะ รบกวนเช็คให้ด้วย",
+    "รองเท้ารุ่นนี้มีเบอร์ 42 ไหมครับ",
+    "ขอบคุณมากค่ะ ได้รับของแล้ว",
+    "จองคิวตัดผมวันเสาร์ได้ไหมคะ",
+]
+VIETNAMESE = [
+    "Cho tôi hỏi giá áo màu đỏ được không?",
+    "Shop ơi áo dài này còn size M không ạ",
+    "Mình muốn đặt lịch làm móng chiều thứ bảy",
+    "Đã chuyển khoản rồi nhé, kiểm tra giúp mình",
+    "Giao hàng đến Hà Nội mất mấy ngày vậy shop?",
+    "Cảm ơn shop, hàng đẹp lắm",
+    "Có giảm giá cho đơn hàng thứ hai không?",
+]
+ENGLISH = [
+    "Hi, is this still available?",
+    "Do you ship to Chiang Mai?",
+    "How much is the blue dress in size S?",
+    "I would like a refund for order {n}",
+    "Can I book a table for four tonight?",
+    "Thanks, received it today!",
+    "What are your opening hours on Sunday?",
+]
+INDONESIAN = [
+    "Kak, ready stok warna hitam?",
+    "Ongkir ke Surabaya berapa ya kak",
+    "Sudah transfer ya kak, mohon dicek",
+    "Bisa COD tidak?",
+]
+AGENT_REPLIES = [
+    "Yes, it is available! Would you like to order?",
+    "มีค่ะ ส่งได้ภายใน 2 วันค่ะ",
+    "Dạ còn ạ, bạn cho mình xin địa chỉ nhé",
+    "Ready kak, silakan diorder",
+    "We have sent your tracking number by email.",
+]
+FIRST = ["Somchai", "Nguyễn", "Ayu", "Malee", "Trần", "Budi", "Anna", "Lê", "Siti", "John"]
+LAST = ["Sukjai", "Văn An", "Lestari", "Wong", "Thị Hoa", "Santoso", "Smith", "Minh", "Rahma"]
+LABELS = ["vip", "new lead", "complaint", "wholesale", "follow up", "paid", "booking", "spam"]
+STATUSES = ["open"] * 6 + ["pending", "resolved", "resolved", "snoozed"]
+EPOCH = datetime.now(UTC)
+
+
+def _reserve_ids(cursor, table: str, count: int) -> int:
+    """Reserve `count` ids from the table's sequence; return the first."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    seq = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s)", [seq])
+    first = cursor.fetchone()[0]
+    cursor.execute("SELECT setval(%s, %s)", [seq, first + count])
+    return first
+
+
+class Command(BaseCommand):
+    help = "Generate a large realistic inbox (COPY-based) for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--conversations", type=int, default=10_000)
+        parser.add_argument("--messages", type=int, default=100_000)
+        parser.add_argument("--tenant", default="load-test", help="tenant slug")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--keep-search-index",
+            action="store_true",
+            help="do not drop/rebuild the trigram index around the load",
+        )
+
+    def handle(self, *args, **options):
+        rng = random.Random(options["seed"])
+        n_conv, n_msg = options["conversations"], options["messages"]
+        started = time.monotonic()
+        tenant, _created = Tenant.objects.get_or_create(
+            slug=options["tenant"], defaults={"name": f"Load test {options['tenant']}"}
+        )
+        agents = self._agents(tenant)
+        channels = self._channels(tenant)
+        labels = [Label.objects.get_or_create(tenant=tenant, name=name)[0].pk for name in LABELS]
+        drop = not options["keep_search_index"]
+        with connection.cursor() as cursor:
+            if drop:
+                cursor.execute("DROP INDEX IF EXISTS msg_text_search_trgm")
+            with transaction.atomic():
+                self._load(cursor, rng, tenant, agents, channels, labels, n_conv, n_msg)
+            if drop:
+                t = time.monotonic()
+                cursor.execute(
+                    "CREATE INDEX IF NOT EXISTS msg_text_search_trgm ON inbox_message "
+                    "USING gin (parley_search_norm(text) gin_trgm_ops)"
+                )
+                self.stdout.write(f"search index rebuilt in {time.monotonic() - t:.1f}s")
+            cursor.execute("ANALYZE inbox_conversation")
+            cursor.execute("ANALYZE inbox_message")
+            cursor.execute("ANALYZE inbox_contact")
+            cursor.execute("ANALYZE inbox_conversation_labels")
+            cursor.execute("ANALYZE inbox_conversationread")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"tenant {tenant.slug}: {n_conv} conversations, {n_msg} messages "
+                f"in {time.monotonic() - started:.1f}s"
+            )
+        )
+
+    def _agents(self, tenant):
+        from django.contrib.auth import get_user_model
+
+        user_model = get_user_model()
+        users = []
+        for i in range(10):
+            email = f"agent{i}@{tenant.slug}.example.com"
+            user, _created = user_model.objects.get_or_create(
+                username=email, defaults={"email": email, "first_name": f"Agent {i}"}
+            )
+            Membership.objects.get_or_create(
+                user=user, tenant=tenant, defaults={"role": "owner" if i == 0 else "agent"}
+            )
+            users.append(user.pk)
+        return users
+
+    def _channels(self, tenant):
+        channels = []
+        for provider in ("tiktok", "whatsapp", "messenger"):
+            channel, _created = Channel.objects.get_or_create(
+                tenant=tenant,
+                provider=provider,
+                account_id=f"{tenant.slug}-{provider}",
+                defaults={"name": f"{provider.title()} shop"},
+            )
+            channels.append((channel.pk, provider))
+        return channels
+
+    def _load(self, cursor, rng, tenant, agents, channels, labels, n_conv, n_msg):
+        t = time.monotonic()
+        contact_first = _reserve_ids(cursor, "inbox_contact", n_conv)
+        conv_first = _reserve_ids(cursor, "inbox_conversation", n_conv)
+        msg_first = _reserve_ids(cursor, "inbox_message", n_msg)
+        tid = tenant.pk
+        # Messages per conversation: a skewed split of n_msg (some very long threads).
+        weights = [rng.paretovariate(1.5) for _ in range(n_conv)]
+        total = sum(weights)
+        per_conv = [max(1, int(w / total * n_msg)) for w in weights]
+        diff = n_msg - sum(per_conv)
+        i = 0
+        while diff != 0:
+            j = i % n_conv
+            if diff > 0:
+                per_conv[j] += 1
+                diff -= 1
+            elif per_conv[j] > 1:
+                per_conv[j] -= 1
+                diff += 1
+            i += 1
+
+        contact_cols = (
+            "id, tenant_id, name, avatar_url, phone, email, notes, custom_attributes, "
+            "created_at, updated_at"
+        )
+        with cursor.copy(f"COPY inbox_contact ({contact_cols}) FROM STDIN") as copy:
+            for k in range(n_conv):
+                name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {k}"
+                phone = f"+66 8{rng.randint(10000000, 99999999)}" if rng.random() < 0.4 else ""
+                email = f"customer{k}@example.com" if rng.random() < 0.2 else ""
+                copy.write_row(
+                    (contact_first + k, tid, name, "", phone, email, "", "{}", EPOCH, EPOCH)
+                )
+        self.stdout.write(f"contacts {time.monotonic() - t:.1f}s")
+
+        conv_cols = (
+            "id, tenant_id, channel_id, contact_id, provider_conversation_id, status, "
+            "snoozed_until, priority, assignee_id, last_message_at, last_message_preview, "
+            "last_customer_message_at, business_messages_since_customer, source, ad_id, "
+            "campaign_id, campaign_name, tracking_id, attribution, created_at, updated_at"
+        )
+        msg_cols = (
+            "id, tenant_id, conversation_id, channel_id, kind, direction, author_kind, "
+            "author_user_id, rule_name, text, provider_message_id, status, error_code, "
+            "error_message, attempts, metadata, created_at, updated_at"
+        )
+        span = 730 * 86400  # two years
+        conv_rows, label_rows, read_rows = [], [], []
+        msg_id = msg_first
+        t = time.monotonic()
+        with cursor.copy(f"COPY inbox_message ({msg_cols}) FROM STDIN") as copy:
+            for k in range(n_conv):
+                conv_id = conv_first + k
+                channel_id, provider = channels[k % len(channels)]
+                count = per_conv[k]
+                start = EPOCH - timedelta(seconds=rng.randint(3600, span))
+                moment = start
+                lang = rng.choice((THAI, VIETNAMESE, ENGLISH, INDONESIAN))
+                assignee = rng.choice(agents) if rng.random() < 0.6 else None
+                last_customer = None
+                last_text = ""
+                for m in range(count):
+                    moment = moment + timedelta(seconds=rng.randint(5, 3600))
+                    if moment > EPOCH:
+                        moment = EPOCH - timedelta(seconds=count - m)
+                    inbound = m == 0 or rng.random() < 0.55
+                    if inbound:
+                        text = rng.choice(lang).replace("{n}", str(rng.randint(1000, 9999)))
+                        row = (
+                            msg_id, tid, conv_id, channel_id, "message", "in", "customer", None,
+                            "", text, f"lm-{msg_id}", "received", "", "", 0, "{}", moment, moment,
+                        )  # fmt: skip
+                        last_customer = moment
+                    elif rng.random() < 0.08:
+                        text = "Customer asked for a discount, check with the manager."
+                        row = (
+                            msg_id, tid, conv_id, channel_id, "note", "out", "agent", assignee,
+                            "", text, None, "sent", "", "", 0, "{}", moment, moment,
+                        )  # fmt: skip
+                    else:
+                        bot = rng.random() < 0.15
+                        text = rng.choice(AGENT_REPLIES)
+                        status = rng.choice(("sent", "delivered", "read", "read", "failed"))
+                        row = (
+                            msg_id, tid, conv_id, channel_id, "message", "out",
+                            "bot" if bot else "agent", None if bot else assignee,
+                            "price keywords" if bot else "", text, f"lm-{msg_id}", status,
+                            "131047" if status == "failed" else "",
+                            "Re-engagement message" if status == "failed" else "",
+                            1, "{}", moment, moment,
+                        )  # fmt: skip
+                    copy.write_row(row)
+                    if row[4] == "message":
+                        last_text = text
+                    msg_id += 1
+                status = rng.choice(STATUSES)
+                from_ad = rng.random() < 0.3
+                campaign = f"cmp-{rng.randint(1, 40)}" if from_ad else ""
+                conv_rows.append(
+                    (
+                        conv_id, tid, channel_id, contact_first + k, f"pc-{conv_id}", status,
+                        EPOCH + timedelta(days=1) if status == "snoozed" else None,
+                        rng.choice((0, 0, 0, 1, 2, 3, 4)), assignee, moment, last_text[:200],
+                        last_customer, 0,
+                        ("tiktok_ad" if provider == "tiktok" else "meta_ad") if from_ad
+                        else "organic",
+                        f"ad-{rng.randint(1, 400)}" if from_ad else "", campaign,
+                        f"Campaign {campaign}" if from_ad else "", "",
+                        json.dumps({"campaign_id": campaign} if from_ad else {}), start, moment,
+                    )
+                )  # fmt: skip
+                for label in rng.sample(labels, k=rng.choice((0, 0, 1, 1, 2, 3))):
+                    label_rows.append((conv_id, label))
+                if rng.random() < 0.5:
+                    read_rows.append((tid, conv_id, rng.choice(agents), moment))
+        self.stdout.write(f"messages {time.monotonic() - t:.1f}s")
+        t = time.monotonic()
+        with cursor.copy(f"COPY inbox_conversation ({conv_cols}) FROM STDIN") as copy:
+            for row in conv_rows:
+                copy.write_row(row)
+        with cursor.copy(
+            "COPY inbox_conversation_labels (conversation_id, label_id) FROM STDIN"
+        ) as copy:
+            for row in label_rows:
+                copy.write_row(row)
+        with cursor.copy(
+            "COPY inbox_conversationread (tenant_id, conversation_id, user_id, last_read_at) "
+            "FROM STDIN"
+        ) as copy:
+            for row in read_rows:
+                copy.write_row(row)
+        self.stdout.write(f"conversations, labels, reads {time.monotonic() - t:.1f}s")

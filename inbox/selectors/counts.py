@@ -1,0 +1,76 @@
+"""Counts beside the pre-filters, cheap at 100,000 open conversations.
+
+Every count is capped: `SELECT count(*) FROM (SELECT 1 ... LIMIT cap)` stops after `cap`
+index entries, so a count costs at most `cap` index reads whatever the size of the inbox,
+and shows "999+" beyond. All counts of the sidebar come back in ONE query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from inbox.selectors.conversations import (
+    ConversationFilters,
+    apply_filters,
+    visible_conversations,
+)
+
+COUNT_CAP = 999
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    value: int
+    cap: int = COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.value > self.cap
+
+    def __str__(self) -> str:
+        return f"{self.cap}+" if self.capped else str(self.value)
+
+
+def capped_counts(
+    querysets: dict, cap: int = COUNT_CAP, *, ordered: bool = True
+) -> dict[str, CappedCount]:
+    """{name: queryset} → {name: CappedCount}, in a single SQL statement.
+
+    `ordered`: order each capped subquery like the list (newest first). Measured at 100k
+    conversations: with it the planner walks the tenant-first (tenant, status, time)
+    indexes and stops after `cap` rows (unread: 36 → 6 ms, no global pkey scan across
+    tenants); with a label filter the unordered semi-join from the label index is faster
+    (10 vs 30 ms), so label counts run unordered."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for qs in querysets.values():
+        # Ordered like the list, so the planner walks the same tenant-first indexes and
+        # stops after cap + 1 rows instead of scanning a global index.
+        qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
+        limited = qs.values("pk")[: cap + 1]
+        sql, qparams = limited.query.sql_with_params()
+        # `sql` is Django-compiled with placeholders; values travel in params.
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS c)")  # noqa: S608
+        params.extend(qparams)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        values = cursor.fetchone()
+    return {name: CappedCount(value, cap) for name, value in zip(querysets, values, strict=True)}
+
+
+def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters) -> dict:
+    """Counts for each status (with the current other filters) and each assignee choice
+    (with the current status), plus unread — the numbers beside the filter links."""
+    base = visible_conversations(tenant=tenant, user=user, membership=membership)
+
+    def count_for(**changes):
+        return apply_filters(base, tenant=tenant, user=user, filters=filters.replace(**changes))
+
+    querysets = {f"status:{s}": count_for(status=s) for s in ("open", "pending", "snoozed")}
+    for assignee in ("me", "unassigned", "all"):
+        querysets[f"assignee:{assignee}"] = count_for(assignee=assignee)
+    querysets["unread"] = count_for(unread_only=True)
+    return capped_counts(querysets, ordered=not filters.label_ids)

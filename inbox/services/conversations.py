@@ -1,0 +1,343 @@
+"""Writes on conversations: assignment, status and snooze, priority, labels, read state, notes.
+
+Each service is atomic, saves with update_fields, records an activity line in the thread
+where a person would want to see it, and on commit tells the agents' browsers
+(`inbox.realtime.broadcast`) and the CRM webhooks (`crm_event_emit`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.models import Conversation, ConversationRead, Label, Message
+
+log = logging.getLogger(__name__)
+
+
+class ConversationActionError(ValueError):
+    """A request the service refuses (for example a snooze time in the past)."""
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return _("nobody")
+    return user.get_full_name() or user.first_name or user.email or str(user)
+
+
+def conversation_event_data(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk,
+        "conversation_id": conversation.pk,
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "priority": conversation.priority,
+        "snoozed_until": conversation.snoozed_until.isoformat()
+        if conversation.snoozed_until
+        else None,
+        "label_ids": sorted(conversation.labels.values_list("pk", flat=True)),
+        "last_message_at": conversation.last_message_at.isoformat(),
+    }
+
+
+def _notify(conversation: Conversation, *, event: str = "conversation.updated") -> None:
+    """After commit: a live-update hint to browsers and a CRM webhook event."""
+    tenant = conversation.tenant
+    conversation_id = conversation.pk
+
+    def send():
+        from inbox.crm.services import crm_event_emit
+        from inbox.realtime import broadcast
+
+        fresh = Conversation.objects.for_tenant(tenant).filter(pk=conversation_id).first()
+        if fresh is None:
+            return
+        data = conversation_event_data(fresh)
+        try:
+            broadcast(tenant_id=tenant.pk, event=event, data=data)
+        except Exception:  # live updates are hints; the page catches up from the database
+            log.warning("broadcast %s failed", event, exc_info=True)
+        crm_event_emit(tenant=tenant, event_type="conversation.updated", data=data)
+
+    transaction.on_commit(send)
+
+
+def _activity(conversation: Conversation, *, actor, text: str) -> Message:
+    return Message.objects.create(
+        tenant=conversation.tenant,
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        kind=Message.Kind.ACTIVITY,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.SYSTEM if actor is None else Message.AuthorKind.AGENT,
+        author_user=actor,
+        text=text,
+        status=Message.Status.SENT,
+    )
+
+
+def _touch(conversation: Conversation, *fields: str) -> None:
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, assignee, actor) -> Conversation:
+    """Assign to a member of the tenant (or None to unassign)."""
+    if (
+        assignee is not None
+        and not assignee.memberships.filter(tenant_id=conversation.tenant_id).exists()
+    ):
+        raise ConversationActionError(_("That person is not a member of this business."))
+    if conversation.assignee_id == (assignee.pk if assignee else None):
+        return conversation
+    conversation.assignee = assignee
+    _touch(conversation, "assignee")
+    if assignee is None:
+        text = _("%(actor)s unassigned the conversation") % {"actor": _user_name(actor)}
+    elif actor is not None and assignee.pk == actor.pk:
+        text = _("%(actor)s took the conversation") % {"actor": _user_name(actor)}
+    else:
+        text = _("%(actor)s assigned the conversation to %(assignee)s") % {
+            "actor": _user_name(actor),
+            "assignee": _user_name(assignee),
+        }
+    _activity(conversation, actor=actor, text=text)
+    _notify(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, conversation: Conversation, status: str, actor, snoozed_until: datetime | None = None
+) -> Conversation:
+    if status not in Conversation.Status.values:
+        raise ConversationActionError(_("Unknown status."))
+    if status == Conversation.Status.SNOOZED:
+        if snoozed_until is None or snoozed_until <= timezone.now():
+            raise ConversationActionError(_("Choose a snooze time in the future."))
+    else:
+        snoozed_until = None
+    if conversation.status == status and conversation.snoozed_until == snoozed_until:
+        return conversation
+    conversation.status = status
+    conversation.snoozed_until = snoozed_until
+    _touch(conversation, "status", "snoozed_until")
+    who = _user_name(actor) if actor is not None else _("Parley")
+    texts = {
+        "open": _("%(actor)s reopened the conversation"),
+        "pending": _("%(actor)s marked the conversation pending"),
+        "resolved": _("%(actor)s resolved the conversation"),
+        "snoozed": _("%(actor)s snoozed the conversation until %(until)s"),
+    }
+    until = timezone.localtime(snoozed_until).strftime("%Y-%m-%d %H:%M") if snoozed_until else ""
+    _activity(conversation, actor=actor, text=texts[status] % {"actor": who, "until": until})
+    _notify(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_priority(*, conversation: Conversation, priority: int, actor) -> Conversation:
+    priority = int(priority)
+    if priority not in Conversation.Priority.values:
+        raise ConversationActionError(_("Unknown priority."))
+    if conversation.priority == priority:
+        return conversation
+    conversation.priority = priority
+    _touch(conversation, "priority")
+    _activity(
+        conversation,
+        actor=actor,
+        text=_("%(actor)s set the priority to %(priority)s")
+        % {"actor": _user_name(actor), "priority": conversation.get_priority_display()},
+    )
+    _notify(conversation)
+    return conversation
+
+
+def _check_label(conversation: Conversation, label: Label) -> None:
+    if label.tenant_id != conversation.tenant_id:
+        raise ConversationActionError(_("Unknown label."))
+
+
+@transaction.atomic
+def conversation_add_label(*, conversation: Conversation, label: Label, actor) -> Conversation:
+    _check_label(conversation, label)
+    through = Conversation.labels.through
+    _link, created = through.objects.get_or_create(
+        conversation_id=conversation.pk, label_id=label.pk
+    )
+    if created:
+        _touch(conversation)
+        _activity(
+            conversation,
+            actor=actor,
+            text=_("%(actor)s added the label %(label)s")
+            % {"actor": _user_name(actor), "label": label.name},
+        )
+        _notify(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_remove_label(*, conversation: Conversation, label: Label, actor) -> Conversation:
+    _check_label(conversation, label)
+    through = Conversation.labels.through
+    deleted, _count = through.objects.filter(
+        conversation_id=conversation.pk, label_id=label.pk
+    ).delete()
+    if deleted:
+        _touch(conversation)
+        _activity(
+            conversation,
+            actor=actor,
+            text=_("%(actor)s removed the label %(label)s")
+            % {"actor": _user_name(actor), "label": label.name},
+        )
+        _notify(conversation)
+    return conversation
+
+
+def conversation_mark_read(*, conversation: Conversation, user) -> None:
+    """This user has read the conversation up to now (no broadcast: it is personal)."""
+    ConversationRead.objects.update_or_create(
+        conversation=conversation,
+        user=user,
+        defaults={"tenant_id": conversation.tenant_id, "last_read_at": timezone.now()},
+    )
+
+
+def conversation_mark_unread(*, conversation: Conversation, user) -> None:
+    ConversationRead.objects.filter(conversation=conversation, user=user).delete()
+
+
+@transaction.atomic
+def note_create(*, conversation: Conversation, author, text: str) -> Message:
+    """A private note: seen by the team, never sent to the customer."""
+    text = (text or "").strip()
+    if not text:
+        raise ConversationActionError(_("A note cannot be empty."))
+    note = Message.objects.create(
+        tenant=conversation.tenant,
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        kind=Message.Kind.NOTE,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.AGENT,
+        author_user=author,
+        text=text,
+        status=Message.Status.SENT,
+    )
+    _touch(conversation)
+    tenant = conversation.tenant
+    conversation_id, note_id = conversation.pk, note.pk
+
+    def send():
+        from inbox.realtime import broadcast
+
+        try:
+            broadcast(
+                tenant_id=tenant.pk,
+                event="message.created",
+                data={"conversation_id": conversation_id, "message_id": note_id},
+            )
+        except Exception:
+            log.warning("broadcast note failed", exc_info=True)
+
+    transaction.on_commit(send)
+    return note
+
+
+# --- bulk ----------------------------------------------------------------------------------
+
+
+def _each(conversations: Iterable[Conversation], action, **kwargs) -> int:
+    done = 0
+    for conversation in conversations:
+        try:
+            action(conversation=conversation, **kwargs)
+            done += 1
+        except ConversationActionError:
+            continue
+    return done
+
+
+@transaction.atomic
+def conversations_bulk_assign(*, conversations, assignee, actor) -> int:
+    return _each(conversations, conversation_assign, assignee=assignee, actor=actor)
+
+
+@transaction.atomic
+def conversations_bulk_set_status(
+    *, conversations, status, actor, snoozed_until: datetime | None = None
+) -> int:
+    return _each(
+        conversations,
+        conversation_set_status,
+        status=status,
+        actor=actor,
+        snoozed_until=snoozed_until,
+    )
+
+
+@transaction.atomic
+def conversations_bulk_set_priority(*, conversations, priority, actor) -> int:
+    return _each(conversations, conversation_set_priority, priority=priority, actor=actor)
+
+
+@transaction.atomic
+def conversations_bulk_add_label(*, conversations, label, actor) -> int:
+    return _each(conversations, conversation_add_label, label=label, actor=actor)
+
+
+@transaction.atomic
+def conversations_bulk_remove_label(*, conversations, label, actor) -> int:
+    return _each(conversations, conversation_remove_label, label=label, actor=actor)
+
+
+def conversations_bulk_mark_unread(*, conversations, user) -> int:
+    count = 0
+    for conversation in conversations:
+        conversation_mark_unread(conversation=conversation, user=user)
+        count += 1
+    return count
+
+
+def conversations_bulk_mark_read(*, conversations, user) -> int:
+    count = 0
+    for conversation in conversations:
+        conversation_mark_read(conversation=conversation, user=user)
+        count += 1
+    return count
+
+
+# --- snooze --------------------------------------------------------------------------------
+
+
+def conversations_wake_snoozed(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Reopen snoozed conversations whose time has come (the periodic task calls this)."""
+    now = now or timezone.now()
+    ids = list(
+        Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=now)
+        .order_by("snoozed_until")
+        .values_list("pk", flat=True)[:limit]
+    )
+    woken = 0
+    for pk in ids:
+        with transaction.atomic():
+            conversation = (
+                Conversation.objects.select_for_update(skip_locked=True)
+                .select_related("tenant")
+                .filter(pk=pk, status=Conversation.Status.SNOOZED, snoozed_until__lte=now)
+                .first()
+            )
+            if conversation is None:
+                continue
+            conversation_set_status(conversation=conversation, status="open", actor=None)
+            woken += 1
+    return woken

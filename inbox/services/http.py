@@ -1,0 +1,53 @@
+"""Outbound HTTP to the providers: one place that builds clients and base URLs.
+
+A channel marked ``settings["simulator"] = True`` talks to the built-in fake providers
+(in-process transport, requests recorded in the database) — demos and tests; every other
+channel talks to the base URLs from settings (the real APIs in production).
+"""
+
+from __future__ import annotations
+
+import httpx
+from django.conf import settings
+
+SIMULATOR_HOST = "http://simulator.parley.invalid"
+SIMULATOR_PREFIX = "/simulator/api"
+
+
+def is_simulated(channel) -> bool:
+    return bool((channel.settings or {}).get("simulator")) and settings.SIMULATOR_ENABLED
+
+
+def fake_providers():
+    from inbox.simulator.fake_providers import FakeProviders
+    from inbox.simulator.store import DatabaseStore
+
+    return FakeProviders(DatabaseStore(), public_base_url=SIMULATOR_HOST, prefix=SIMULATOR_PREFIX)
+
+
+def http_client(*, simulated: bool = False) -> httpx.Client:
+    timeout = httpx.Timeout(settings.PROVIDER_HTTP_TIMEOUT, connect=5.0)
+    if simulated:
+        return httpx.Client(transport=fake_providers().mock_transport(), timeout=timeout)
+    return httpx.Client(timeout=timeout)
+
+
+def client_for(channel) -> httpx.Client:
+    return http_client(simulated=is_simulated(channel))
+
+
+def base_url(provider: str, *, simulated: bool) -> str:
+    if simulated:
+        root = SIMULATOR_HOST + SIMULATOR_PREFIX
+        return f"{root}/tiktok" if provider == "tiktok" else f"{root}/graph"
+    if provider == "tiktok":
+        return settings.TIKTOK_BUSINESS_API_URL
+    return settings.META_GRAPH_API_URL
+
+
+def base_url_for(channel) -> str:
+    return base_url(channel.provider, simulated=is_simulated(channel))
+
+
+def provider_opts(provider: str) -> dict:
+    return {} if provider == "tiktok" else {"version": settings.META_GRAPH_API_VERSION}

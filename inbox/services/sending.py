@@ -1,0 +1,322 @@
+"""Sending: ``message_send`` (UI, API, automation) → queued row → ``message_deliver`` (task)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.crm.services import crm_event_emit
+from inbox.models import Channel, ContactIdentity, Conversation, Message
+from inbox.providers import messenger, registry
+from inbox.providers.base import ProviderError
+
+from . import events, http
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_CAP_SECONDS = 600
+
+
+class MessageRejected(Exception):
+    """The message cannot be sent; ``reason`` is for the person who tried."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ReplyWindowClosed(MessageRejected):
+    pass
+
+
+def backoff_seconds(attempt: int) -> float:
+    """10 s, 20 s, 40 s, … capped at 10 min, with ±20 % jitter."""
+    base = min(BACKOFF_BASE_SECONDS * (2 ** max(attempt - 1, 0)), BACKOFF_CAP_SECONDS)
+    return base * random.uniform(0.8, 1.2)
+
+
+def messenger_tag(conversation: Conversation, author_kind: str, now: datetime) -> str:
+    """Human agents may reply on Messenger for 7 days with HUMAN_AGENT; bots may not."""
+    if conversation.channel.provider != "messenger" or author_kind != "agent":
+        return ""
+    return messenger.tag_for_reply(
+        last_customer_message_at=conversation.last_customer_message_at, now=now
+    )
+
+
+def reply_window_problem(
+    *, conversation: Conversation, author_kind: str = "agent", now: datetime | None = None
+) -> str | None:
+    now = now or timezone.now()
+    module = registry.get(conversation.channel.provider)
+    return module.reply_window_problem(
+        last_customer_message_at=conversation.last_customer_message_at,
+        business_messages_since_customer=conversation.business_messages_since_customer,
+        now=now,
+        tag=messenger_tag(conversation, author_kind, now),
+    )
+
+
+def message_send(
+    *,
+    conversation: Conversation,
+    text: str,
+    author_user=None,
+    author_kind: str = "agent",
+    rule_name: str = "",
+    reply_to: Message | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """Queue a reply. Raises ``ReplyWindowClosed`` / ``MessageRejected`` with the reason
+    before anything is stored when the provider would refuse it."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise MessageRejected(_("The message is empty."))
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("channel")
+            .get(pk=conversation.pk, tenant=conversation.tenant_id)
+        )
+        channel = conversation.channel
+        module = registry.get(channel.provider)
+        if len(text) > module.MAX_TEXT_LENGTH:
+            raise MessageRejected(
+                _("The message is too long for %(provider)s (%(n)d characters; at most %(max)d).")
+                % {"provider": module.LABEL, "n": len(text), "max": module.MAX_TEXT_LENGTH}
+            )
+        if channel.status == Channel.Status.DISCONNECTED:
+            raise MessageRejected(_("This channel is disconnected; reconnect it to reply."))
+        problem = reply_window_problem(conversation=conversation, author_kind=author_kind, now=now)
+        if problem:
+            raise ReplyWindowClosed(problem)
+        tag = messenger_tag(conversation, author_kind, now)
+        message = Message.objects.create(
+            tenant=conversation.tenant,
+            conversation=conversation,
+            channel=channel,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.OUT,
+            author_kind=author_kind,
+            author_user=author_user,
+            rule_name=rule_name,
+            text=text,
+            reply_to=reply_to,
+            status=Message.Status.QUEUED,
+            metadata={"tag": tag} if tag else {},
+            created_at=now,
+        )
+        conversation.business_messages_since_customer += 1
+        conversation.last_message_at = max(conversation.last_message_at, now)
+        conversation.last_message_preview = text[:200]
+        conversation.save(
+            update_fields=[
+                "business_messages_since_customer",
+                "last_message_at",
+                "last_message_preview",
+                "updated_at",
+            ]
+        )
+        crm_event_emit(
+            tenant=conversation.tenant,
+            event_type="message.created",
+            data=events.message_data(message),
+        )
+        _after_commit(message, "message.created")
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    return message
+
+
+def message_retry(*, message: Message, actor=None) -> Message:
+    """The agent's "retry" on a failed message: re-check the window, queue it again."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("conversation__channel")
+            .get(pk=message.pk, tenant=message.tenant_id)
+        )
+        if message.status != Message.Status.FAILED or message.direction != Message.Direction.OUT:
+            raise MessageRejected(_("Only a failed outgoing message can be retried."))
+        problem = reply_window_problem(
+            conversation=message.conversation, author_kind=message.author_kind
+        )
+        if problem:
+            raise ReplyWindowClosed(problem)
+        message.status = Message.Status.QUEUED
+        message.attempts = 0
+        message.next_attempt_at = None
+        message.error_code = ""
+        message.error_message = ""
+        message.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "error_code",
+                "error_message",
+                "updated_at",
+            ]
+        )
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            business_messages_since_customer=F("business_messages_since_customer") + 1
+        )
+        _after_commit(message, "message.updated")
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    return message
+
+
+def _enqueue_delivery(message_id: int, countdown: float | None = None) -> None:
+    from inbox.tasks import message_deliver_task
+
+    events.enqueue(message_deliver_task, message_id, countdown=countdown)
+
+
+def _after_commit(message: Message, event: str) -> None:
+    tenant_id, conversation_id, message_id = message.tenant_id, message.conversation_id, message.pk
+    transaction.on_commit(
+        lambda: events.broadcast_safely(
+            tenant_id=tenant_id,
+            event=event,
+            data={"conversation_id": conversation_id, "message_id": message_id},
+        )
+    )
+
+
+def _recipient(message: Message) -> str:
+    conversation = message.conversation
+    if message.channel.provider == "tiktok" and conversation.provider_conversation_id:
+        return conversation.provider_conversation_id
+    identity = (
+        ContactIdentity.objects.for_tenant(message.tenant_id)
+        .filter(channel=message.channel, contact=conversation.contact_id)
+        .first()
+    )
+    if identity is None:
+        raise ProviderError(
+            _("This contact has no identity on the channel."), code="no_recipient", permanent=True
+        )
+    return identity.external_id
+
+
+def message_deliver(*, message_id: int, now: datetime | None = None) -> str | None:
+    """Claim a queued message (conditional UPDATE), call the provider, record the outcome.
+    Returns the resulting status, or None when the claim failed (not due, or taken)."""
+    from .channels import channel_credentials_fresh
+
+    now = now or timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    )
+    if not claimed:
+        return None
+    message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
+    channel = message.channel
+    module = registry.get(channel.provider)
+    try:
+        recipient = _recipient(message)
+        with http.client_for(channel) as client:
+            credentials = channel_credentials_fresh(channel=channel, client=client, now=now)
+            result = module.send_text(
+                client,
+                base_url=http.base_url_for(channel),
+                credentials=credentials,
+                account_id=channel.account_id,
+                recipient=recipient,
+                text=message.text,
+                tag=(message.metadata or {}).get("tag", ""),
+                **http.provider_opts(channel.provider),
+            )
+    except ProviderError as exc:
+        return _delivery_failed(message, exc, now)
+    return _delivery_succeeded(message, result.provider_message_id, now)
+
+
+def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
+    values = {
+        "provider_message_id": provider_message_id,
+        "status": Message.Status.SENT,
+        "sent_at": now,
+        "next_attempt_at": None,
+        "error_code": "",
+        "error_message": "",
+        "updated_at": timezone.now(),
+    }
+    mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING)
+    try:
+        with transaction.atomic():
+            mine.update(**values)
+    except IntegrityError:
+        # The webhook echo of this very send arrived first and was stored on its own: drop
+        # that copy, keep ours (the one the agent sees, with its author).
+        with transaction.atomic():
+            Message.objects.filter(
+                channel=message.channel_id, provider_message_id=provider_message_id
+            ).exclude(pk=message.pk).delete()
+            mine.update(**values)
+    message.refresh_from_db()
+    crm_event_emit(
+        tenant=message.tenant, event_type="message.updated", data=events.message_data(message)
+    )
+    _broadcast_now(message)
+    return message.status
+
+
+def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
+    from .channels import TOKEN_ERROR_CODES, channel_mark_error
+
+    if not exc.permanent and message.attempts < MAX_ATTEMPTS:
+        delay = backoff_seconds(message.attempts)
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.QUEUED,
+            next_attempt_at=now + timedelta(seconds=delay),
+            error_code=(exc.code or "")[:40],
+            error_message=exc.message,
+            updated_at=timezone.now(),
+        )
+        log.info("message %s: transient error %s, retry in %.0fs", message.pk, exc.code, delay)
+        _enqueue_delivery(message.pk, countdown=delay)
+        return Message.Status.QUEUED
+    human = exc.message
+    if not exc.permanent:
+        human = _("Gave up after %(n)d attempts: %(error)s") % {
+            "n": message.attempts,
+            "error": exc.message,
+        }
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.FAILED,
+        error_code=(exc.code or "")[:40],
+        error_message=human,
+        next_attempt_at=None,
+        updated_at=timezone.now(),
+    )
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        business_messages_since_customer=Greatest(F("business_messages_since_customer") - 1, 0)
+    )
+    if exc.code in TOKEN_ERROR_CODES:
+        channel_mark_error(channel=message.channel, error=exc.message)
+    message.refresh_from_db()
+    crm_event_emit(
+        tenant=message.tenant, event_type="message.updated", data=events.message_data(message)
+    )
+    _broadcast_now(message)
+    return message.status
+
+
+def _broadcast_now(message: Message) -> None:
+    events.broadcast_safely(
+        tenant_id=message.tenant_id,
+        event="message.updated",
+        data={"conversation_id": message.conversation_id, "message_id": message.pk},
+    )

@@ -1,0 +1,144 @@
+"""The simulator, served by Parley when DEBUG or SIMULATOR_ENABLED: the fake provider APIs,
+a fake TikTok consent screen, and a page to send inbound messages as a customer."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+
+from inbox.models import Channel
+from tenants.access import tenant_view
+
+from .fake_providers import FakeProviders, SimulatedTimeout
+from .models import SimulatorFailure, SimulatorRequest
+from .payloads import simulate_inbound
+from .store import DatabaseStore
+
+PREFIX = "/simulator/api"
+
+
+def _enabled() -> None:
+    if not settings.SIMULATOR_ENABLED:
+        raise Http404
+
+
+@csrf_exempt
+def fake_api(request, rest: str):
+    """``/simulator/api/<tiktok|graph>/...``: the fake providers over real HTTP."""
+    _enabled()
+    fake = FakeProviders(
+        DatabaseStore(), public_base_url=request.build_absolute_uri("/")[:-1], prefix=PREFIX
+    )
+    target = request.get_full_path()
+    headers = {k: v for k, v in request.headers.items()}
+    try:
+        status, out_headers, body = fake(request.method, target, headers, request.body)
+    except SimulatedTimeout:
+        time.sleep(getattr(settings, "SIMULATOR_TIMEOUT_SECONDS", 2))
+        return HttpResponse("simulated timeout", status=504, content_type="text/plain")
+    response = HttpResponse(body, status=status)
+    for key, value in out_headers.items():
+        response[key] = value
+    return response
+
+
+@login_required
+def tiktok_authorize(request):
+    """A stand-in for TikTok's consent screen (simulated channels only)."""
+    _enabled()
+    redirect_uri = request.GET.get("redirect_uri", "")
+    state = request.GET.get("state", "")
+    if not redirect_uri.startswith(request.build_absolute_uri("/")):
+        return HttpResponse(_("The redirect URI must point at this Parley."), status=400)
+    if request.GET.get("decision") == "allow":
+        open_id = request.GET.get("open_id") or f"simbiz{int(time.time())}"
+        return redirect(redirect_uri + "?" + urlencode({"code": f"sim.{open_id}", "state": state}))
+    if request.GET.get("decision") == "deny":
+        query = {
+            "error": "access_denied",
+            "error_description": "The user denied the authorization.",
+            "state": state,
+        }
+        return redirect(redirect_uri + "?" + urlencode(query))
+    return render(
+        request,
+        "inbox/simulator/tiktok_authorize.html",
+        {"params": request.GET, "scopes": request.GET.get("scope", "").split(",")},
+    )
+
+
+class InboundForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), label=gettext_lazy("Channel"))
+    name = forms.CharField(label=gettext_lazy("Customer name"), max_length=80)
+    text = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+    ad_id = forms.RegexField(
+        regex=r"^[0-9A-Za-z_-]{1,40}$",
+        required=False,
+        label=gettext_lazy("Arrived from ad (ad id, optional)"),
+    )
+
+
+class FailureForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("http_500", "HTTP 500"), ("timeout", "Timeout"), ("error", "Provider error")]
+    )
+    code = forms.CharField(required=False, max_length=20, label=gettext_lazy("Error code"))
+    provider = forms.ChoiceField(
+        choices=[("", "Any"), ("tiktok", "TikTok"), ("graph", "Meta Graph")], required=False
+    )
+    count = forms.IntegerField(min_value=1, max_value=50, initial=1)
+
+
+@tenant_view("inbox.reply")
+def simulator_page(request):
+    _enabled()
+    form = InboundForm(request.POST or None, prefix="in")
+    form.fields["channel"].queryset = Channel.objects.for_tenant(request.tenant).order_by("name")
+    failure_form = FailureForm(prefix="f")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        results = simulate_inbound(
+            channel=data["channel"], name=data["name"], text=data["text"], ad_id=data["ad_id"]
+        )
+        codes = ", ".join(str(r.status) for r in results)
+        messages.success(request, _("Webhook sent (answered %(codes)s).") % {"codes": codes})
+        return redirect("simulator_page", request.tenant.slug)
+    recent = SimulatorRequest.objects.order_by("-id")[:30]
+    return render(
+        request,
+        "inbox/simulator/page.html",
+        {
+            "form": form,
+            "failure_form": failure_form,
+            "recent": recent,
+            "pending_failures": SimulatorFailure.objects.count(),
+        },
+    )
+
+
+@tenant_view("channels.manage")
+def simulator_failures(request):
+    _enabled()
+    form = FailureForm(request.POST or None, prefix="f")
+    if request.method == "POST" and form.is_valid():
+        from .fake_providers import FakeProviders as _Fake
+
+        data = form.cleaned_data
+        _Fake(DatabaseStore()).inject(
+            data["kind"],
+            data["count"],
+            code=data["code"] or None,
+            provider=data["provider"] or None,
+        )
+        messages.success(request, _("Failures queued."))
+    return redirect("simulator_page", request.tenant.slug)

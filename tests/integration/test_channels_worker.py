@@ -1,0 +1,73 @@
+"""Channels end to end with a real Celery worker on the real Redis: a signed webhook becomes a
+stored message; an agent reply reaches the fake provider."""
+
+import json
+import time
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from inbox.models import Channel, Message, WebhookEvent
+from inbox.providers import whatsapp
+from inbox.simulator.models import SimulatorRequest
+from tests.providers.helpers import WHATSAPP_PHONE_ID, load
+
+
+def _wait_for(check, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail("timed out waiting for the worker")
+
+
+@pytest.fixture
+def _close_ingest_pool():
+    yield
+    from inbox.services import _ingest_db
+
+    _ingest_db.close_all()  # so the test database can be dropped
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_webhook_to_message_and_reply_to_fake_provider(
+    celery_worker_process, tenant_a, client, _close_ingest_pool
+):
+    channel = Channel.objects.create(
+        tenant=tenant_a,
+        provider="whatsapp",
+        name="WA",
+        account_id=WHATSAPP_PHONE_ID,
+        credentials={"access_token": "EAA.integration.t"},
+        settings={"simulator": True},
+    )
+    payload = load("whatsapp", "message_text")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["timestamp"] = str(int(time.time()))
+    raw = json.dumps(payload).encode()
+    headers = whatsapp.sign(raw, settings.META_APP_SECRET)
+    response = client.post(
+        "/webhooks/whatsapp/",
+        data=raw,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"],
+    )
+    assert response.status_code == 200
+
+    inbound = _wait_for(lambda: Message.objects.filter(channel=channel, direction="in").first())
+    assert inbound.text.startswith("สวัสดี")
+    assert WebhookEvent.objects.get().status == "processed"
+
+    from inbox.services.sending import message_send
+
+    reply = message_send(conversation=inbound.conversation, text="ส่งวันนี้ครับ")
+    sent = _wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").first(), seconds=30)
+    assert sent.provider_message_id.startswith("wamid.")
+    request = SimulatorRequest.objects.get(path__endswith="/messages")
+    body = json.loads(request.body)
+    assert body["to"] == "66812345678" and body["text"]["body"] == "ส่งวันนี้ครับ"
+    assert sent.sent_at <= timezone.now()
