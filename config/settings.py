@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "tenants.api_schema.add_error_responses",
 ]
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["tenants.api_filters.SafeFilterBackend"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ConversationStatusEnum": "inbox.models.Conversation.Status",
     "MessageStatusEnum": "inbox.models.Message.Status",

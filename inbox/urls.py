@@ -20,11 +20,6 @@ urlpatterns = [
         views_actions.saved_view_delete,
         name="inbox_view_delete",
     ),
-    path(
-        T + "inbox/attachments/<int:attachment_id>/",
-        views.attachment_file,
-        name="inbox_attachment",
-    ),
     path(C, views.conversation_detail, name="inbox_conversation"),
     path(C + "messages/", views.thread_messages, name="inbox_thread_messages"),
     path(C + "changes/", views_live.thread_since, name="inbox_thread_changes"),

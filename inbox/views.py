@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inbox.models import Attachment, Channel, Label, Message
+from inbox.models import Channel, Label, Message
 from inbox.saved_views import SavedView
 from inbox.selectors.conversations import (
     ConversationFilters,
@@ -260,27 +260,6 @@ def search(request):
     return render(
         request, "inbox/_search.html", {"query": query, "hits": hits, "contacts": contacts}
     )
-
-
-@tenant_view("inbox.view")
-def attachment_file(request, attachment_id):
-    """An attachment's stored file, served through Parley (never hot-linked)."""
-    attachment = (
-        Attachment.objects.for_tenant(request.tenant)
-        .select_related("message")
-        .filter(pk=attachment_id)
-        .first()
-    )
-    if attachment is None or not attachment.file:
-        raise Http404
-    member_conversation(request, attachment.message.conversation_id)
-    response = FileResponse(attachment.file.open("rb"))
-    response["Content-Type"] = attachment.mime_type or "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if attachment.kind != Attachment.Kind.IMAGE:
-        response["Content-Disposition"] = "attachment"
-    return response
 
 
 def message_for_conversation(conversation, message_id):
