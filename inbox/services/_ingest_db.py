@@ -91,7 +91,7 @@ class _Pool:
 
 
 def pool_enabled() -> bool:
-    if getattr(settings, "WEBHOOK_INGEST_POOL_SIZE", 4) <= 0:
+    if settings.WEBHOOK_INGEST_POOL_SIZE <= 0:
         return False
     # Without creating a DatabaseWrapper for this (fresh) thread: if the thread has no Django
     # connection yet, it cannot be inside a transaction.
@@ -118,7 +118,7 @@ def pool() -> _Pool:
     with _lock:
         found = _pools.get(key)
         if found is None:
-            size = getattr(settings, "WEBHOOK_INGEST_POOL_SIZE", 4)
+            size = settings.WEBHOOK_INGEST_POOL_SIZE
             found = _pools[key] = _Pool(params, size)
         return found
 
