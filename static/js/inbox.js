@@ -247,6 +247,7 @@
       event.preventDefault();
       const [action, value] = bulkBar.elements.action.value.split(":");
       const body = new URLSearchParams({ action, value: value || "" });
+      if (bulkBar.elements.snoozed_until.value) body.set("snoozed_until", bulkBar.elements.snoozed_until.value);
       selected().forEach((id) => body.append("ids", id));
       post(bulkBar.dataset.url, body.toString()).then((r) => r.json()).then((data) => {
         list.querySelectorAll(".bulk-select:checked").forEach((c) => { c.checked = false; });
@@ -378,12 +379,14 @@
   let again = false;
   function catchUp() {
     if (catching) { again = true; return catching; }
-    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}`, { credentials: "same-origin" })
+    const openParam = openId ? `&open=${openId}` : "";
+    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}${openParam}`, { credentials: "same-origin" })
       .then((r) => r.json())
       .then((data) => {
         const ids = data.conversation_ids || [];
         const work = [refreshRows(ids.map(String))];
         if (openId && ids.includes(openId)) { work.push(refreshThread()); refreshThreadHead(); }
+        else if (data.thread_changed) work.push(refreshThread());
         return Promise.all(work).then(() => {
           since = data.now;
           if (ids.length) {

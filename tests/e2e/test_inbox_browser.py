@@ -280,3 +280,19 @@ def test_older_history_loads_on_scroll_up(new_page, tenant_a, agent_a, shop):
     expect(oldest).to_have_count(1)
     # Nothing twice.
     assert page.get_by_text("history line 150", exact=True).count() == 1
+
+
+def test_bulk_resolve_selected_conversations(new_page, tenant_a, agent_a, shop):
+    page = new_page(agent_a, _inbox(tenant_a))
+    for key in ("lan", "somchai"):
+        page.locator(f"#conv-{shop[key].pk} input.bulk-select").check()
+    expect(page.locator("#bulk-bar")).to_be_visible()
+    expect(page.locator("#bulk-count")).to_have_text("2")
+    page.select_option("#bulk-bar select[name=action]", "status:resolved")
+    page.locator("#bulk-bar button[type=submit]").click()
+    expect(page.locator("li.conv-row")).to_have_count(0)
+    assert set(
+        Conversation.objects.filter(pk__in=[shop["lan"].pk, shop["somchai"].pk]).values_list(
+            "status", flat=True
+        )
+    ) == {"resolved"}
