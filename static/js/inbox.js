@@ -301,7 +301,13 @@
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
     const key = parseFloat(row.dataset.sort);
     const existing = document.getElementById(row.id);
-    if (existing) existing.remove();
+    if (existing) {
+      // Keep the agent's selection for bulk actions.
+      const was = existing.querySelector(".bulk-select");
+      const now = row.querySelector(".bulk-select");
+      if (was && now) now.checked = was.checked;
+      existing.remove();
+    }
     const after = Array.from(list.querySelectorAll("li.conv-row")).find((r) => parseFloat(r.dataset.sort) < key);
     if (after) list.insertBefore(row, after);
     else {
