@@ -42,12 +42,24 @@
       if (badge) badge.remove();
     }
   }
+  // Panes load with fetch so that only the latest choice lands (fast j/k presses).
+  function loadPane(url, target, id, after) {
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        if (id !== openId) return;
+        target.innerHTML = html;
+        htmx.process(target);
+        if (after) after();
+      })
+      .catch(() => {});
+  }
   function openConversation(id, { push = true } = {}) {
     openId = Number(id);
     root.dataset.open = String(openId);
     root.dataset.pane = "thread";
-    htmx.ajax("GET", `${base}c/${openId}/`, { target: "#thread-pane", swap: "innerHTML" });
-    htmx.ajax("GET", `${base}c/${openId}/contact/`, { target: "#contact-pane", swap: "innerHTML" });
+    loadPane(`${base}c/${openId}/`, threadPane, openId, afterThreadSwap);
+    loadPane(`${base}c/${openId}/contact/`, contactPane, openId);
     if (push) {
       const params = new URLSearchParams(filtersQs());
       params.set("c", String(openId));
@@ -97,14 +109,14 @@
       olderHeight = scroller ? scroller.scrollHeight - scroller.scrollTop : null;
     }
   });
+  function afterThreadSwap() {
+    scrollThreadToEnd();
+    setupComposer();
+    updateWindow();
+    markActive();
+  }
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (target === threadPane) {
-      scrollThreadToEnd();
-      setupComposer();
-      updateWindow();
-      markActive();
-    }
+    if (event.detail.target === threadPane) afterThreadSwap();
   });
   document.body.addEventListener("htmx:afterSettle", () => {
     if (olderHeight !== null) {
