@@ -506,3 +506,20 @@ def test_changes_notice_a_delivery_status_in_the_open_thread(tenant_a, owner_a, 
         f"/t/{tenant_a.slug}/inbox/c/{conv.pk}/changes/", {"since": since}
     ).content.decode()
     assert f'id="msg-{message.pk}"' in html and "Delivered" in html
+
+
+def test_counts_with_a_label_filter_match_the_lists(world, tenant_a, owner_a, agent_a):
+    membership = Membership.objects.get(tenant=tenant_a, user=agent_a)
+    for extra in ({}, {"assignee": "me"}, {"status": "all"}, {"unread": "1"}):
+        filters = ConversationFilters.from_querydict({"label": [world["vip"].pk], **extra})
+        counts = sidebar_counts(
+            tenant=tenant_a, user=agent_a, membership=membership, filters=filters
+        )
+        for key, count in counts.items():
+            kind, _sep, value = key.partition(":")
+            changes = {"unread_only": True} if kind == "unread" else {kind: value}
+            expected = conversation_queryset(
+                tenant=tenant_a, user=agent_a, membership=membership,
+                filters=filters.replace(**changes),
+            ).count()  # fmt: skip
+            assert count.value == expected, (extra, key)
