@@ -158,7 +158,10 @@ def render(main: dict, other: dict | None, runs: int) -> str:
         f"Data: `generate_load_data` — tenant `{main['tenant']}`: {main['conversations']:,} "
         f"conversations ({main['open']:,} open), {main['messages']:,} messages "
         f"(longest thread {main['longest_thread']:,} messages); Thai, Vietnamese, English, "
-        "Indonesian text over two years, labels, assignees, ad attribution, read markers.",
+        "Indonesian text over two years, labels, assignees, ad attribution, read markers. "
+        "Both tenants live in the same database (1.1M rows in `inbox_message`). Generating "
+        "100k conversations + 1M messages with COPY took about 2 minutes here (the trigram "
+        "index is dropped during the load and rebuilt after).",
         "",
         f"Baseline: the same list view on an empty tenant, p95 {base_p95:.1f} ms in this run; "
         "`× baseline` = p95 / that baseline (comparable across machines).",
