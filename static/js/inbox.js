@@ -42,12 +42,24 @@
       if (badge) badge.remove();
     }
   }
+  // Panes load with fetch so that only the latest choice lands (fast j/k presses).
+  function loadPane(url, target, id, after) {
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        if (id !== openId) return;
+        target.innerHTML = html;
+        htmx.process(target);
+        if (after) after();
+      })
+      .catch(() => {});
+  }
   function openConversation(id, { push = true } = {}) {
     openId = Number(id);
     root.dataset.open = String(openId);
     root.dataset.pane = "thread";
-    htmx.ajax("GET", `${base}c/${openId}/`, { target: "#thread-pane", swap: "innerHTML" });
-    htmx.ajax("GET", `${base}c/${openId}/contact/`, { target: "#contact-pane", swap: "innerHTML" });
+    loadPane(`${base}c/${openId}/`, threadPane, openId, afterThreadSwap);
+    loadPane(`${base}c/${openId}/contact/`, contactPane, openId);
     if (push) {
       const params = new URLSearchParams(filtersQs());
       params.set("c", String(openId));
@@ -97,14 +109,14 @@
       olderHeight = scroller ? scroller.scrollHeight - scroller.scrollTop : null;
     }
   });
+  function afterThreadSwap() {
+    scrollThreadToEnd();
+    setupComposer();
+    updateWindow();
+    markActive();
+  }
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (target === threadPane) {
-      scrollThreadToEnd();
-      setupComposer();
-      updateWindow();
-      markActive();
-    }
+    if (event.detail.target === threadPane) afterThreadSwap();
   });
   document.body.addEventListener("htmx:afterSettle", () => {
     if (olderHeight !== null) {
@@ -247,6 +259,7 @@
       event.preventDefault();
       const [action, value] = bulkBar.elements.action.value.split(":");
       const body = new URLSearchParams({ action, value: value || "" });
+      if (bulkBar.elements.snoozed_until.value) body.set("snoozed_until", bulkBar.elements.snoozed_until.value);
       selected().forEach((id) => body.append("ids", id));
       post(bulkBar.dataset.url, body.toString()).then((r) => r.json()).then((data) => {
         list.querySelectorAll(".bulk-select:checked").forEach((c) => { c.checked = false; });
@@ -300,7 +313,13 @@
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
     const key = parseFloat(row.dataset.sort);
     const existing = document.getElementById(row.id);
-    if (existing) existing.remove();
+    if (existing) {
+      // Keep the agent's selection for bulk actions.
+      const was = existing.querySelector(".bulk-select");
+      const now = row.querySelector(".bulk-select");
+      if (was && now) now.checked = was.checked;
+      existing.remove();
+    }
     const after = Array.from(list.querySelectorAll("li.conv-row")).find((r) => parseFloat(r.dataset.sort) < key);
     if (after) list.insertBefore(row, after);
     else {
@@ -378,12 +397,14 @@
   let again = false;
   function catchUp() {
     if (catching) { again = true; return catching; }
-    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}`, { credentials: "same-origin" })
+    const openParam = openId ? `&open=${openId}` : "";
+    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}${openParam}`, { credentials: "same-origin" })
       .then((r) => r.json())
       .then((data) => {
         const ids = data.conversation_ids || [];
         const work = [refreshRows(ids.map(String))];
         if (openId && ids.includes(openId)) { work.push(refreshThread()); refreshThreadHead(); }
+        else if (data.thread_changed) work.push(refreshThread());
         return Promise.all(work).then(() => {
           since = data.now;
           if (ids.length) {
