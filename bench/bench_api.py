@@ -193,6 +193,9 @@ def render(main: dict, other: dict | None, runs: int) -> str:
         f"unless stated; {runs} timed rounds after a warm-up, each round timing every variant "
         "of both tenants once (interleaved, so the machine's load hits them alike).",
         "",
+        f"Machine load average (1 min) before / after the run: {main['load'][0]:.1f} / "
+        f"{main['load'][1]:.1f} (other sessions share the 2 cores; p95 moves with it).",
+        "",
         f"Data (`generate_load_data`): tenant `{main['tenant']}` with "
         f"{main['conversations']:,} conversations, {main['messages']:,} messages, "
         f"{main['contacts']:,} contacts.",
@@ -249,7 +252,9 @@ def main():
     parser.add_argument("--write", default="")
     args = parser.parse_args()
     slugs = [args.tenant, args.compare] if args.compare else [args.tenant]
+    load_before = os.getloadavg()[0]
     results = bench(slugs, args.runs)
+    results[0]["load"] = (load_before, os.getloadavg()[0])
     main_results, other = results[0], (results[1] if args.compare else None)
     section = render(main_results, other, args.runs)
     print(section)
