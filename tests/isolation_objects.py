@@ -93,6 +93,19 @@ def _webhook_event(tenant):
     )
 
 
+def _signal_report(tenant):
+    from signals_app.models import SignalReport
+
+    conversation = factories.ConversationFactory(tenant=tenant)
+    return SignalReport.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        signal="payment",
+        event_name="Purchase",
+        event_id=f"walker-{conversation.pk}",
+    )
+
+
 def _order(tenant):
     from tests.commerce.factories import make_order
 
@@ -119,6 +132,7 @@ KWARG_FACTORIES = {
     ),
     "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
     "signal_keyword_id": _signal_keyword,
+    "signalreport_id": _signal_report,
     "webhooksubscription_id": _webhook_subscription,
     "webhookdelivery_id": _webhook_delivery,
     "webhook_event_id": _webhook_event,

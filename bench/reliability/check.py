@@ -141,7 +141,13 @@ def check(conn, loadgen: dict) -> dict:
     not_received = [r[0] for r in sent_rows if sends[(str(r[5]), r[3])] == 0]
     agent_texts = Counter((str(r[5]), r[3]) for r in outbound)
     duplicated = [k for k, n in sends.items() if n > agent_texts.get(k, 0) and agent_texts.get(k)]
+    injected = dict(
+        conn.execute(
+            "SELECT injected, count(*) FROM inbox_simulatorrequest WHERE injected <> '' GROUP BY 1"
+        ).fetchall()
+    )
     result["outbound"] = {
+        "injected_failures_hit": injected,
         "messages": len(outbound),
         "by_author": dict(Counter(r[1] for r in outbound)),
         "by_status": dict(statuses),

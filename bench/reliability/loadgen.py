@@ -339,6 +339,13 @@ class Generator:
             stats.expected_messages[provider].append(message_id)
             stats.keyword_messages.append([provider, message_id])
             return Delivery(provider, _dump(payload), "keyword", message_id)
+        roll -= keyword
+        if roll < signal:
+            customer = self._fresh_customer(provider)
+            payload, message_id = self.text(provider, customer, self.rng.choice(SIGNAL_TEXTS))
+            stats.expected_messages[provider].append(message_id)
+            stats.signal_messages.append([provider, message_id])
+            return Delivery(provider, _dump(payload), "signal", message_id)
         customer = self.rng.choice(self.customers[provider])
         payload, message_id = self.text(provider, customer, self.rng.choice(LANGUAGES))
         stats.expected_messages[provider].append(message_id)

@@ -90,6 +90,8 @@ class Stack:
         self.pg_server = None
         self.pg_data = RESULTS / "pgdata"
         LOGS.mkdir(parents=True, exist_ok=True)
+        for old in LOGS.glob("*.log"):  # one run's logs at a time
+            old.unlink()
 
     # --- environment ------------------------------------------------------------------------
 

@@ -87,8 +87,8 @@ def rule_edit(request, rule_id):
     rule = access_object(request, AutoReplyRule, rule_id)
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        try:
-            _rule_form_save(request, form, rule)
+        try:  # the form changed ``rule`` in memory: the service gets the stored one
+            _rule_form_save(request, form, AutoReplyRule.objects.get(pk=rule.pk))
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -268,6 +268,15 @@ def canned_list(request):
     )
 
 
+@tenant_view("inbox.reply")
+def canned_search(request):
+    """For the composer (anyone who may reply): canned responses whose shortcut or text
+    contains ``q``, as an htmx partial of options carrying the text to insert."""
+    query = request.GET.get("q", "").strip().lstrip("/")[:40]
+    responses = selectors.canned_response_list(tenant=request.tenant, query=query)[:20]
+    return render(request, "automation/_canned_options.html", {"responses": responses})
+
+
 @tenant_view(MANAGE)
 def canned_edit(request, canned_response_id):
     canned = access_object(request, CannedResponse, canned_response_id)
@@ -373,7 +382,12 @@ def label_delete(request, label_id):
     return _render(
         request,
         "automation/label_delete.html",
-        {"section": "labels", "label": label, "count": label.conversations.count()},
+        {
+            "section": "labels",
+            "label": label,
+            "count": label.conversations.count(),
+            "rules": services.rules_requiring_label(tenant=request.tenant, label=label),
+        },
     )
 
 

@@ -74,7 +74,7 @@ def test_no_view_outside_the_documented_list_is_csrf_exempt():
     for route, pattern in all_routes():
         callback = pattern.callback
         if getattr(callback, "csrf_exempt", False) and not any(
-            route.startswith(prefix) for prefix in CSRF_EXEMPT_PREFIXES
+            route.lstrip("^").startswith(prefix) for prefix in CSRF_EXEMPT_PREFIXES
         ):
             offenders.append(route)
     assert not offenders, f"CSRF-exempt views outside {sorted(CSRF_EXEMPT_PREFIXES)}: {offenders}"
@@ -97,7 +97,7 @@ def test_the_api_with_a_session_refuses_writes_without_a_csrf_token(tenant_a, ow
     before = db_fingerprint()
     refused = 0
     for route, _pattern in all_routes():
-        if not route.startswith("api/v1/") or "<" in route or "(?P<" in route:
+        if not route.startswith("api/v1/") or any(c in route for c in "<(*\\"):
             continue
         path = "/" + route.replace("^", "").replace("$", "")
         response = client.post(

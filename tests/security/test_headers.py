@@ -34,7 +34,11 @@ def assert_security_headers(response, path: str) -> None:
     assert scripts, f"{path}: CSP without script-src/default-src"
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, (path, csp)
     assert not any(s in ("*", "data:", "http:", "https:") for s in scripts), (path, csp)
-    assert directives.get("frame-ancestors") == ["'none'"], (path, csp)
+    # Framing is denied by frame-ancestors, or the response is sandboxed user content (an
+    # attachment: default-src 'none'; sandbox) and X-Frame-Options DENY covers framing.
+    assert directives.get("frame-ancestors") == ["'none'"] or (
+        "sandbox" in directives and directives.get("default-src") == ["'none'"]
+    ), (path, csp)
     assert "object-src" in directives or "default-src" in directives, (path, csp)
     assert response.get("X-Frame-Options") == "DENY", path
     assert response.get("X-Content-Type-Options") == "nosniff", path

@@ -13,6 +13,8 @@ import re
 import pytest
 from django.apps import apps
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast, Concat
 
 from tests import factories
 
@@ -52,13 +54,14 @@ def poison_tenant(tenant) -> dict[str, list[str]]:
                 continue
             if isinstance(field, models.URLField):
                 value = JS_URL
-            elif field.max_length is None or field.max_length >= len(SCRIPT):
+            elif field.max_length is None or field.max_length >= len(SCRIPT) + 12:
                 value = SCRIPT
-            elif field.max_length >= len(SHORT):
+            elif field.max_length >= len(SHORT) + 12:
                 value = SHORT
             else:
                 continue
-            updates[field.name] = value
+            # a per-row suffix keeps (case-insensitive) unique names unique
+            updates[field.name] = Concat(Value(value + " #"), Cast("pk", models.CharField()))
         if updates and qs.exists():
             qs.update(**updates)
             poisoned[model._meta.label] = sorted(updates)

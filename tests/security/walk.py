@@ -19,6 +19,8 @@ CSRF_EXEMPT_PREFIXES = {
     "api/": "DRF: APIView.as_view() is exempt; SessionAuthentication enforces CSRF itself and "
     "API-key requests carry no ambient credentials (checked by the API test below)",
     "simulator/api/": "the simulator's fake provider APIs (machine-to-machine, off in production)",
+    "simulator/tiktok-ads/": "the simulator's fake TikTok Ads / Events API (machine-to-machine, "
+    "off in production)",
 }
 
 
