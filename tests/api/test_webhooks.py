@@ -334,3 +334,25 @@ def test_another_tenants_subscription_is_404(b_key_api, subscription):
     assert b_key_api.patch(base, {"is_active": False}).status_code == 404
     assert b_key_api.post(base + "rotate-secret/").status_code == 404
     assert b_key_api.delete(base).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "agent", "viewer", "key", "ro_key"])
+def test_every_subscription_endpoint_by_role(role_api, role, subscription):
+    api = role_api(role)
+    base = f"/api/v1/webhook-subscriptions/{subscription.pk}/"
+    manager = role in ("owner", "admin", "key")
+    reads = [api.get(base), api.get(base + "deliveries/")]
+    writes = [
+        api.patch(base, {"description": "x"}),
+        api.put(base, {"url": "https://crm.example.com/h", "event_types": ["order.created"]}),
+        api.post(base + "rotate-secret/"),
+    ]
+    assert [r.status_code for r in reads] == (
+        [200, 200] if role != "agent" and role != "viewer" else [403, 403]
+    )
+    if manager:
+        assert [w.status_code for w in writes] == [200, 200, 200]
+        assert api.delete(base).status_code == 204
+    else:
+        assert {w.status_code for w in writes} == {403}
+        assert api.delete(base).status_code == 403
