@@ -13,6 +13,7 @@ docs/benchmarks.md.
 """
 
 import json
+import os
 import platform
 import statistics
 import time
@@ -153,7 +154,8 @@ def test_bench_autoreply_end_to_end(celery_worker_process, client, _close_ingest
             f"`bench/bench_autoreply_e2e.py` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
             f", Python {platform.python_version()}; one Celery worker (`-P solo`) on Redis, the "
             "test client posting signed WhatsApp webhooks, the built-in fake provider recording "
-            "the send request (`SimulatorRequest.at`). Shared 2-core machine.",
+            "the send request (`SimulatorRequest.at`). Shared 2-core machine (load average "
+            f"{os.getloadavg()[0]:.1f} at the end).",
             "",
             "| | messages | p50 | p95 | max |",
             "|---|---:|---:|---:|---:|",

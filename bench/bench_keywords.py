@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import platform
 import random
 import re
@@ -258,7 +259,8 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
         "",
         f"`python bench/bench_keywords.py` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"Python {platform.python_version()}, pyahocorasick, {platform.machine()}, shared "
-        f"2-core machine (figures are noisy: other jobs ran at the same time). Runtime "
+        f"2-core machine shared with other jobs (load average {os.getloadavg()[0]:.1f} at the "
+        f"end; absolute times are noisy, the ratios are measured interleaved). Runtime "
         f"{elapsed:.0f} s.",
         "",
         f"Messages: {N_MESSAGES} × {MESSAGE_LEN} characters mixing English, Vietnamese, Thai, "

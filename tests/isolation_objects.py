@@ -130,7 +130,12 @@ KWARG_FACTORIES = {
     "message_id": lambda tenant: factories.MessageFactory(
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
-    "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    # Reuse the tenant's label if it has one: label names are unique per tenant, and the
+    # stored-XSS walker writes the same name into every label.
+    "label_id": lambda tenant: (
+        factories.LabelFactory._meta.model.objects.for_tenant(tenant).first()
+        or factories.LabelFactory(tenant=tenant)
+    ),
     "signal_keyword_id": _signal_keyword,
     "signalreport_id": _signal_report,
     "webhooksubscription_id": _webhook_subscription,

@@ -47,7 +47,7 @@ def _render(request, template, context):
 
 
 def _rules_context(request):
-    return {"section": "rules", "rules": selectors.rule_list(tenant=request.tenant)}
+    return {"section": "rules", "rules": selectors.rule_list_with_activity(tenant=request.tenant)}
 
 
 @tenant_view(MANAGE)
@@ -95,7 +95,14 @@ def rule_edit(request, rule_id):
             messages.success(request, _("Rule “%s” saved.") % rule.name)
             return redirect("automation_rules", tenant_slug=request.tenant.slug)
     return _render(
-        request, "automation/rule_form.html", {"section": "rules", "form": form, "rule": rule}
+        request,
+        "automation/rule_form.html",
+        {
+            "section": "rules",
+            "form": form,
+            "rule": rule,
+            "runs": selectors.rule_run_list(tenant=request.tenant, rule=rule),
+        },
     )
 
 

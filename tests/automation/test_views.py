@@ -447,3 +447,19 @@ def test_sweep_reenqueues_messages_automation_never_saw(tenant_a):
     assert queued == [missed.pk]
     services.automation_run_for_message(message_id=missed.pk, now=now)
     assert services.automation_sweep(enqueue=queued.append, now=now) == 0
+
+
+def test_rules_show_how_often_they_fired_and_their_recent_runs(tenant_a, owner_a, client_for):
+    from tests.factories import ContactFactory, MessageFactory
+
+    rule = a_rule(tenant_a, "Price", cooldown_minutes=0)
+    conversation = ConversationFactory(
+        tenant=tenant_a, contact=ContactFactory(tenant=tenant_a, name="Mai <b>")
+    )
+    message = MessageFactory(conversation=conversation, text="price?")
+    services.automation_run_for_message(message_id=message.pk)
+    client = client_for(owner_a)
+    html = client.get(url("automation_rules", tenant_a)).content.decode()
+    assert "<td>1</td>" in html
+    page = client.get(url("automation_rule_edit", tenant_a, rule.pk)).content.decode()
+    assert "Mai &lt;b&gt;" in page and "Fired" in page

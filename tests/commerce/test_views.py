@@ -355,3 +355,21 @@ def test_every_page_and_action_for_every_role(
         assert (Order.objects.count(), Booking.objects.count(), len(sent)) == (2, 2, 2)
         order.refresh_from_db()
         assert order.status == "confirmed"
+
+
+def test_an_agent_limited_to_their_own_conversations_cannot_attach_orders_to_others(
+    client_for, agent_a, admin_a, tenant_a, conversation
+):
+    tenant_a.agents_see_all = False
+    tenant_a.save()
+    conversation.assignee = admin_a
+    conversation.save()
+    client = client_for(agent_a)
+    page = client.get(panel_url(tenant_a, conversation), **HTMX)
+    assert page.status_code == 200 and page.context["conversation"] is None
+    client.post(
+        f"/t/{tenant_a.slug}/contacts/{conversation.contact_id}/commerce/orders/",
+        order_post(conversation),
+        **HTMX,
+    )
+    assert not Order.objects.filter(conversation=conversation).exists()
