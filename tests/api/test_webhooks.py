@@ -165,8 +165,9 @@ def test_a_day_of_failures_disables_the_subscription_and_tells_the_admins(
     # No more deliveries are made for it.
     _emit(tenant_a)
     assert WebhookDelivery.objects.count() == 2
-    page = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/webhooks/")
-    assert b'data-testid="webhook-disabled-banner"' in page.content
+    for page in ("webhooks/", "members/", ""):
+        response = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/{page}")
+        assert b'data-testid="webhook-disabled-banner"' in response.content, page
     # Enabling it again starts afresh.
     services.webhook_subscription_update(subscription=subscription, actor=admin_a, is_active=True)
     subscription.refresh_from_db()
@@ -213,6 +214,8 @@ def test_the_webhook_pages_are_for_owners_and_admins(
     client_for, tenant_a, owner_a, admin_a, agent_a, viewer_a
 ):
     url = f"/t/{tenant_a.slug}/settings/webhooks/"
+    settings_page = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/").content.decode()
+    assert f'href="{url}"' in settings_page
     assert client_for(owner_a).get(url).status_code == 200
     assert client_for(admin_a).get(url).status_code == 200
     assert client_for(agent_a).get(url).status_code == 403
