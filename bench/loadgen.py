@@ -87,7 +87,9 @@ async def closed_loop(
     return {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
+        "seconds": elapsed,
         "statuses": statuses,
+        "latencies": latencies,
         **percentiles(latencies),
     }
 
@@ -124,7 +126,9 @@ async def open_loop(
     return {
         "requests": total,
         "rps": total / elapsed,
+        "seconds": elapsed,
         "statuses": statuses,
+        "latencies": latencies,
         **percentiles(latencies),
     }
 

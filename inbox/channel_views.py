@@ -10,11 +10,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,13 +20,13 @@ from django.views.decorators.http import require_POST
 from inbox.models import Attachment, Channel, WebhookEvent
 from inbox.providers import registry, tiktok
 from inbox.providers.base import ProviderError
-from inbox.services import http
 from inbox.services.channels import (
     ChannelConnectError,
     channel_connect_meta,
     channel_connect_tiktok,
     channel_disconnect,
 )
+from inbox.services.media import attachment_fetch
 from inbox.services.webhooks import webhook_event_reprocess
 from inbox.views import member_conversation
 from tenants.access import access_object, membership_for, tenant_view
@@ -190,39 +188,22 @@ def channel_disconnect_view(request, channel_id: int):
 @tenant_view("inbox.view")
 def attachment_media(request, attachment_id: int):
     """Serve an attachment's bytes, fetching them from the provider on first use (never
-    hot-linked: the customer's browser only talks to Parley)."""
+    hot-linked: the browser only talks to Parley). Received media is also prefetched in the
+    background right after the message arrives."""
     attachment = access_object(
-        request, Attachment.objects.select_related("message__channel"), attachment_id
+        request,
+        Attachment.objects.select_related("message__channel", "message__conversation"),
+        attachment_id,
     )
     # Agents who see only their own conversations see only those conversations' files.
     member_conversation(request, attachment.message.conversation_id)
+    try:
+        attachment = attachment_fetch(attachment=attachment)
+    except ProviderError as exc:
+        log.info("attachment %s: %s", attachment.pk, exc.code)
+        return HttpResponse(exc.message, status=502, content_type="text/plain")
     if not attachment.file:
-        message = attachment.message
-        channel = message.channel
-        module = registry.get(channel.provider)
-        try:
-            with http.client_for(channel) as client:
-                media = module.fetch_media(
-                    client,
-                    base_url=http.base_url_for(channel),
-                    credentials=channel.credentials,
-                    account_id=channel.account_id,
-                    media_id=attachment.provider_media_id,
-                    url=attachment.url,
-                    conversation_id=message.conversation.provider_conversation_id,
-                    message_id=message.provider_message_id or "",
-                    media_type=attachment.kind,
-                    **http.provider_opts(channel.provider),
-                )
-        except ProviderError as exc:
-            log.info("attachment %s: %s", attachment.pk, exc.code)
-            return HttpResponse(exc.message, status=502, content_type="text/plain")
-        ext = media.mime_type.split("/")[-1].split("+")[0][:8] or "bin"
-        attachment.file.save(f"{attachment.pk}.{ext}", ContentFile(media.content), save=False)
-        attachment.mime_type = attachment.mime_type or media.mime_type
-        attachment.size = len(media.content)
-        attachment.fetched_at = timezone.now()
-        attachment.save(update_fields=["file", "mime_type", "size", "fetched_at"])
+        raise Http404
     response = FileResponse(
         attachment.file.open("rb"), content_type=attachment.mime_type or "application/octet-stream"
     )

@@ -7,6 +7,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from inbox.realtime import tenant_group
 
+MAX_WATCH = 500
+
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the tenant's change hints to one open inbox page.
@@ -41,8 +43,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"event": "pong"})
+        elif kind == "watch" and self.restricted:
+            # The conversations the page shows: it must hear when one leaves the agent's
+            # view. Only ids the agent may see now are remembered.
+            ids = [i for i in content.get("ids", [])[:MAX_WATCH] if isinstance(i, int)]
+            self.seen |= await self._visible_ids(ids)
 
     async def inbox_hint(self, event):
         conversation_id = event.get("conversation_id")
@@ -66,6 +74,20 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return None
         tenant = membership.tenant
         return tenant.pk, agent_restricted(tenant=tenant, membership=membership)
+
+    @database_sync_to_async
+    def _visible_ids(self, ids) -> set[int]:
+        from django.db.models import Q
+
+        from inbox.models import Conversation
+
+        if not ids:
+            return set()
+        return set(
+            Conversation.objects.filter(tenant_id=self.tenant_id, pk__in=ids)
+            .filter(Q(assignee_id=self.user_id) | Q(assignee__isnull=True))
+            .values_list("pk", flat=True)
+        )
 
     @database_sync_to_async
     def _visible(self, conversation_id: int) -> bool:

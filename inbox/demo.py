@@ -62,7 +62,7 @@ def _channel(tenant, provider: str, account_id: str, name: str, credentials: dic
             "credentials": credentials,
             "status": Channel.Status.ACTIVE,
             "last_error": "",
-            "settings": {"simulator": True},
+            "settings": {"simulator": True, "simulate_statuses": True},
             "token_expires_at": timezone.now() + timedelta(days=1)
             if provider == "tiktok"
             else None,

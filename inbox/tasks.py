@@ -44,6 +44,25 @@ def message_deliver_task(message_id: int) -> str | None:
     return message_deliver(message_id=message_id)
 
 
+@shared_task(name="inbox.simulator_statuses")
+def simulator_statuses_task(message_id: int) -> int:
+    """Simulated channels only: the fake customer receives and reads our message."""
+    from inbox.models import Message
+    from inbox.simulator.payloads import simulate_statuses
+
+    message = (
+        Message.objects.select_related("channel", "conversation").filter(pk=message_id).first()
+    )
+    return len(simulate_statuses(message=message)) if message else 0
+
+
+@shared_task(name="inbox.attachments_prefetch")
+def attachments_prefetch_task(message_id: int) -> int:
+    from inbox.services.media import attachments_prefetch
+
+    return attachments_prefetch(message_id=message_id)
+
+
 @shared_task(name="inbox.sweep_pending")
 def sweep_pending_task() -> dict:
     from inbox.services.webhooks import sweep_pending

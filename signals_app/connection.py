@@ -4,6 +4,7 @@ a test event before it is saved), the signal → event mapping, and disconnectin
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -144,6 +145,15 @@ def oauth_complete(
             details={"account_id": connection.account_id, "scopes": connection.scopes},
         )
     return connection
+
+
+def _revoke_replaced(connection: TikTokAdsConnection) -> None:
+    """Best effort: an OAuth token about to be replaced by a new connection is revoked."""
+    token = (connection.credentials or {}).get("access_token")
+    if connection.method != TikTokAdsConnection.Method.OAUTH or not token:
+        return
+    with contextlib.suppress(client.TikTokApiError):  # it is overwritten (deleted) anyway
+        client.oauth_revoke(access_token=token, simulated=connection.simulated)
 
 
 def connection_refresh(*, connection: TikTokAdsConnection, force: bool = False):
@@ -329,6 +339,8 @@ def token_connect(
         token=access_token,
         simulated=simulated,
     )
+    if existing is not None:
+        _revoke_replaced(existing)
     with transaction.atomic():
         connection = TikTokAdsConnection.objects.select_for_update().filter(
             tenant=tenant

@@ -50,6 +50,7 @@ def dashboard(request):
     bars, peak = selectors.signals_per_day(tenant, period)
     context = {
         "nav": "signals",
+        "section": "dashboard",
         "connection": connection,
         "period": period,
         "period_form": PeriodForm(initial={"start": period.start, "end": period.end}),
@@ -156,6 +157,7 @@ def connection_page(request):
     )
     context = {
         "nav": "signals",
+        "section": "connection",
         "connection": connection,
         "scopes": conn_services.scope_explanations(),
         "token_form": TokenConnectForm(),
@@ -359,6 +361,7 @@ def keywords(request):
         qs = qs.filter(signal=signal)
     context = {
         "nav": "signals",
+        "section": "keywords",
         "keywords": qs.order_by("signal", "language", "text")[:1000],
         "total": qs.count(),
         "counts": selectors.keyword_counts(request.tenant),

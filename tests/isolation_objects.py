@@ -93,6 +93,19 @@ def _webhook_event(tenant):
     )
 
 
+def _signal_report(tenant):
+    from signals_app.models import SignalReport
+
+    conversation = factories.ConversationFactory(tenant=tenant)
+    return SignalReport.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        signal="payment",
+        event_name="Purchase",
+        event_id=f"walker-{conversation.pk}",
+    )
+
+
 def _order(tenant):
     from tests.commerce.factories import make_order
 
@@ -117,8 +130,14 @@ KWARG_FACTORIES = {
     "message_id": lambda tenant: factories.MessageFactory(
         conversation=factories.ConversationFactory(tenant=tenant)
     ),
-    "label_id": lambda tenant: factories.LabelFactory(tenant=tenant),
+    # Reuse the tenant's label if it has one: label names are unique per tenant, and the
+    # stored-XSS walker writes the same name into every label.
+    "label_id": lambda tenant: (
+        factories.LabelFactory._meta.model.objects.for_tenant(tenant).first()
+        or factories.LabelFactory(tenant=tenant)
+    ),
     "signal_keyword_id": _signal_keyword,
+    "signalreport_id": _signal_report,
     "webhooksubscription_id": _webhook_subscription,
     "webhookdelivery_id": _webhook_delivery,
     "webhook_event_id": _webhook_event,

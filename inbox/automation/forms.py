@@ -96,7 +96,12 @@ class RuleForm(forms.ModelForm):
             memberships__tenant=tenant, memberships__role__in=[r.value for r in STAFF]
         )
         self.fields["assign_agents"].label_from_instance = lambda u: u.get_full_name() or u.email
-        self.fields["set_status"].choices = [("", _("Keep"))] + list(Conversation.Status.choices)
+        self.fields["set_status"].choices = [("", _("Keep"))] + [
+            choice for choice in Conversation.Status.choices if choice[0] != "snoozed"
+        ]  # snoozing needs a time
+        self.fields["set_priority"].choices = [("", _("Keep"))] + list(
+            Conversation.Priority.choices
+        )
         if self.instance.pk and not self.is_bound:
             keywords = list(self.instance.keywords.all())
             self.initial["keywords"] = "\n".join(k.text for k in keywords)

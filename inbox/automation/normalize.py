@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import compress
 
 from ._unicode_tables import MARK_RANGES, NO_BOUNDARY_RANGES, SPECIAL_RANGES
 
@@ -290,6 +291,24 @@ def _merge_interacting(text: str, chunks: list[tuple[int, int]]) -> list[tuple[i
     return merged
 
 
+_STARTER_FLAGS = bytes(0 if b == ord("m") else 1 for b in range(256))
+
+
+def _normalize_starters(text: str, expected: str) -> Normalized | None:
+    """The common NFD case without a Python loop: when every cluster (a starter and its
+    marks) normalises to exactly one character — the normalised length equals the number of
+    starters — the j-th normalised character is the j-th cluster."""
+    classes = text.translate(_CLUSTER_CLASSES)
+    if classes[0] == "m" or "s" in classes or "n" in classes:
+        return None
+    starts = list(compress(range(len(text)), classes.encode("ascii").translate(_STARTER_FLAGS)))
+    if len(starts) != len(expected):
+        return None
+    ends = starts[1:]
+    ends.append(len(text))
+    return Normalized(expected, starts, ends, False)
+
+
 def _normalize_clusters(text: str) -> Normalized:
     """Case-fold the runs between clusters (1:1) and normalise each cluster on its own."""
     parts: list[str] = []
@@ -331,6 +350,9 @@ def normalize_with_offsets(text: str) -> Normalized:
             return Normalized(folded)
         return _drop_variation_selectors(folded)
     expected = _normalize_slow(text)
+    result = _normalize_starters(text, expected)
+    if result is not None:
+        return result
     result = _normalize_clusters(text)
     if result.text == expected:
         return result

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.automation.engine import (
@@ -25,6 +26,7 @@ from inbox.automation.models import (
     CannedResponse,
     Holiday,
     Keyword,
+    RuleRun,
 )
 from inbox.models import Label
 from tenants.models import AuditLog
@@ -40,6 +42,25 @@ def rule_list(*, tenant):
         AutoReplyRule.objects.for_tenant(tenant)
         .prefetch_related(*RULE_PREFETCH)
         .order_by("position", "id")
+    )
+
+
+def rule_list_with_activity(*, tenant, days: int = 7):
+    """The rules with how often each fired in the last ``days`` days (one query, no N+1)."""
+    since = timezone.now() - timedelta(days=days)
+    return rule_list(tenant=tenant).annotate(
+        fired_recently=Count(
+            "runs", filter=Q(runs__outcome=RuleRun.Outcome.FIRED, runs__created_at__gte=since)
+        )
+    )
+
+
+def rule_run_list(*, tenant, rule: AutoReplyRule, limit: int = 20):
+    return (
+        RuleRun.objects.for_tenant(tenant)
+        .filter(rule=rule)
+        .select_related("conversation__contact")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -38,6 +38,9 @@ from tenants.services import audit_log_record
 log = logging.getLogger(__name__)
 
 AD_SOURCES = {Conversation.Source.TIKTOK_AD, Conversation.Source.META_AD}
+# A message processed this late (a backlog after an outage) gets no automatic action: the
+# customer has likely been answered by then, and a bot "welcome" hours later looks broken.
+STALE_AFTER = timedelta(hours=6)
 
 
 # =========================================================================== running rules
@@ -62,14 +65,30 @@ class _Effects:
                     event="message.created",
                     data={"conversation_id": self.conversation_id, "message_id": message_id},
                 )
-            if self.conversation_changed:
-                broadcast(
-                    tenant_id=self.tenant_id,
-                    event="conversation.updated",
-                    data={"conversation_id": self.conversation_id},
-                )
         except Exception:  # live updates are best effort; the database is the truth
             log.warning("automation broadcast failed", exc_info=True)
+        if self.conversation_changed:
+            self._conversation_updated()
+
+    def _conversation_updated(self) -> None:
+        """The same hint and CRM event as the inbox's own conversation services."""
+        from inbox.crm.services import crm_event_emit
+        from inbox.realtime import broadcast
+        from inbox.services.conversations import conversation_event_data
+
+        conversation = (
+            Conversation.objects.filter(pk=self.conversation_id, tenant_id=self.tenant_id)
+            .select_related("tenant")
+            .first()
+        )
+        if conversation is None:
+            return
+        data = conversation_event_data(conversation)
+        try:
+            broadcast(tenant_id=self.tenant_id, event="conversation.updated", data=data)
+        except Exception:
+            log.warning("automation broadcast failed", exc_info=True)
+        crm_event_emit(tenant=conversation.tenant, event_type="conversation.updated", data=data)
 
 
 def _message_send():
@@ -339,6 +358,9 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
                 MessageAutomation.objects.create(tenant=tenant, message=message)
         except IntegrityError:
             return []  # already processed (a redelivery, a retried task)
+        if now - message.created_at > STALE_AFTER:
+            log.info("automation skipped a stale message %s", message.pk)
+            return []
         # One automation run per conversation at a time: cooldowns and caps stay exact.
         conversation = (
             Conversation.objects.select_for_update(of=("self",))
@@ -393,6 +415,41 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
                 break
         transaction.on_commit(effects.fire)
     return runs
+
+
+def automation_sweep(
+    *,
+    enqueue,
+    now: datetime | None = None,
+    older_than=timedelta(minutes=2),
+    window=timedelta(minutes=30),
+) -> int:
+    """Inbound customer messages of tenants with enabled rules, stored between ``window`` and
+    ``older_than`` ago, that automation never claimed: enqueue them again. The database, not
+    the broker, is the source of truth; the run itself is idempotent."""
+    now = now or timezone.now()
+    tenants = AutoReplyRule.objects.filter(enabled=True).values("tenant_id")
+    pending = (
+        Message.objects.filter(
+            tenant_id__in=tenants,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.IN,
+            author_kind=Message.AuthorKind.CUSTOMER,
+            created_at__gte=now - window,
+            created_at__lte=now - older_than,
+        )
+        .exclude(pk__in=MessageAutomation.objects.values("message_id"))
+        .values_list("pk", flat=True)[:500]
+    )
+    count = 0
+    for message_id in pending:
+        try:
+            enqueue(message_id)
+            count += 1
+        except Exception:  # the broker is still down: the next sweep retries
+            log.warning("automation sweep could not enqueue", exc_info=True)
+            break
+    return count
 
 
 # =========================================================================== admin: rules
@@ -455,7 +512,10 @@ def rule_save(
     rule.save()
     for name in RULE_M2M:
         if name in data:
+            before = set() if creating else set(getattr(rule, name).values_list("pk", flat=True))
             getattr(rule, name).set(data[name])
+            if before != {obj.pk for obj in data[name]}:
+                changed.append(name)
     if keywords is not None:
         old = [(k.text, k.mode, k.accent_insensitive) for k in rule.keywords.all()]
         new = [(text, keyword_mode, accent_insensitive) for text in keywords]
@@ -699,15 +759,25 @@ def label_merge(*, tenant, actor, source: Label, target: Label) -> Label:
     return target
 
 
+def rules_requiring_label(*, tenant, label: Label):
+    return AutoReplyRule.objects.for_tenant(tenant).filter(labels_required=label)
+
+
 @transaction.atomic
 def label_delete(*, tenant, actor, label: Label) -> None:
+    """Delete a label. Rules that required it are disabled first: without the label their
+    condition would vanish and they would suddenly fire for every conversation."""
     count = label.conversations.count()
+    disabled = []
+    for rule in rules_requiring_label(tenant=tenant, label=label).filter(enabled=True):
+        rule_set_enabled(tenant=tenant, actor=actor, rule=rule, enabled=False)
+        disabled.append(rule.name)
     audit_log_record(
         tenant=tenant,
         actor=actor,
         action="labels.deleted",
         target=label,
-        details={"name": label.name, "conversations": count},
+        details={"name": label.name, "conversations": count, "rules_disabled": disabled},
     )
     label.delete()
 

@@ -1,8 +1,22 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from inbox.automation.services import automation_run_for_message
+from inbox.automation.services import automation_run_for_message, automation_sweep
 
 
-@shared_task(name="automation.run_for_message")
+@shared_task(
+    name="automation.run_for_message",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
 def automation_run_for_message_task(message_id: int) -> None:
+    """Thin: the service is idempotent per message, so a retry never answers twice."""
     automation_run_for_message(message_id=message_id)
+
+
+@shared_task(name="automation.sweep")
+def automation_sweep_task() -> int:
+    """Re-enqueue inbound messages that automation has not seen (e.g. Redis was down)."""
+    return automation_sweep(enqueue=automation_run_for_message_task.delay)

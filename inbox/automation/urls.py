@@ -25,6 +25,7 @@ urlpatterns = [
         name="automation_holiday_delete",
     ),
     path(P + "canned/", views.canned_list, name="automation_canned"),
+    path(P + "canned/search/", views.canned_search, name="automation_canned_search"),
     path(P + "canned/<int:canned_response_id>/", views.canned_edit, name="automation_canned_edit"),
     path(
         P + "canned/<int:canned_response_id>/delete/",

@@ -47,7 +47,7 @@ def _render(request, template, context):
 
 
 def _rules_context(request):
-    return {"section": "rules", "rules": selectors.rule_list(tenant=request.tenant)}
+    return {"section": "rules", "rules": selectors.rule_list_with_activity(tenant=request.tenant)}
 
 
 @tenant_view(MANAGE)
@@ -87,15 +87,22 @@ def rule_edit(request, rule_id):
     rule = access_object(request, AutoReplyRule, rule_id)
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        try:
-            _rule_form_save(request, form, rule)
+        try:  # the form changed ``rule`` in memory: the service gets the stored one
+            _rule_form_save(request, form, AutoReplyRule.objects.get(pk=rule.pk))
         except ValidationError as exc:
             _errors(request, exc)
         else:
             messages.success(request, _("Rule “%s” saved.") % rule.name)
             return redirect("automation_rules", tenant_slug=request.tenant.slug)
     return _render(
-        request, "automation/rule_form.html", {"section": "rules", "form": form, "rule": rule}
+        request,
+        "automation/rule_form.html",
+        {
+            "section": "rules",
+            "form": form,
+            "rule": rule,
+            "runs": selectors.rule_run_list(tenant=request.tenant, rule=rule),
+        },
     )
 
 
@@ -268,6 +275,15 @@ def canned_list(request):
     )
 
 
+@tenant_view("inbox.reply")
+def canned_search(request):
+    """For the composer (anyone who may reply): canned responses whose shortcut or text
+    contains ``q``, as an htmx partial of options carrying the text to insert."""
+    query = request.GET.get("q", "").strip().lstrip("/")[:40]
+    responses = selectors.canned_response_list(tenant=request.tenant, query=query)[:20]
+    return render(request, "automation/_canned_options.html", {"responses": responses})
+
+
 @tenant_view(MANAGE)
 def canned_edit(request, canned_response_id):
     canned = access_object(request, CannedResponse, canned_response_id)
@@ -373,7 +389,12 @@ def label_delete(request, label_id):
     return _render(
         request,
         "automation/label_delete.html",
-        {"section": "labels", "label": label, "count": label.conversations.count()},
+        {
+            "section": "labels",
+            "label": label,
+            "count": label.conversations.count(),
+            "rules": services.rules_requiring_label(tenant=request.tenant, label=label),
+        },
     )
 
 

@@ -214,7 +214,7 @@ class Booking(TenantOwnedModel):
                         RangeOperators.OVERLAPS,
                     ),
                 ],
-                condition=~Q(status__in=list(BOOKING_INACTIVE)),
+                condition=~Q(status__in=sorted(BOOKING_INACTIVE)),
             ),
         ]
         indexes = [

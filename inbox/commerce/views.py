@@ -18,6 +18,7 @@ from inbox.commerce.forms import BookingForm, OrderAdjustmentsForm, OrderHeaderF
 from inbox.commerce.models import Booking, BookingStatus, LineKind, Order, OrderStatus
 from inbox.commerce.money import COMMON_CURRENCIES
 from inbox.models import Contact, Conversation, Message
+from inbox.selectors.conversations import conversation_for_member
 from tenants.access import access_object, require_perm, tenant_view
 
 EMPTY_ITEM_ROWS = 3
@@ -38,12 +39,16 @@ def _panel_conversation(request, contact) -> Conversation | None:
     raw = request.GET.get("conversation") or request.POST.get("conversation")
     if not raw or not str(raw).isdigit():
         return None
-    return (
-        Conversation.objects.for_tenant(request.tenant)
-        .filter(pk=int(raw), contact=contact)
-        .select_related("channel")
-        .first()
+    # Only a conversation this member may see (agents may be limited to their own).
+    conversation = conversation_for_member(
+        tenant=request.tenant,
+        user=request.user,
+        membership=request.membership,
+        conversation_id=int(raw),
     )
+    if conversation is None or conversation.contact_id != contact.pk:
+        return None
+    return conversation
 
 
 def _suggestions(tenant, contact) -> dict:

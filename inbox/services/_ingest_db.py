@@ -136,7 +136,7 @@ def insert_event(*, provider, received_at, headers, body, dedup_key, status, err
 class _Dispatcher:
     """Collects event ids for a few milliseconds and enqueues them as one task."""
 
-    WINDOW = 0.005
+    WINDOW = 0.02
     MAX_BATCH = 100
 
     def __init__(self):

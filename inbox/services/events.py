@@ -35,6 +35,12 @@ def enqueue_automation(message_id: int) -> None:
     enqueue(automation_run_for_message_task, message_id)
 
 
+def enqueue_media_prefetch(message_id: int) -> None:
+    from inbox.tasks import attachments_prefetch_task
+
+    enqueue(attachments_prefetch_task, message_id)
+
+
 def message_data(message) -> dict:
     return {
         "id": message.pk,

@@ -66,6 +66,7 @@ class _Effects:
     """Side effects collected during processing, fired once the transaction commits."""
 
     automation_message_ids: list[int] = field(default_factory=list)
+    media_message_ids: list[int] = field(default_factory=list)
     broadcasts: list[tuple[int, str, dict]] = field(default_factory=list)
 
     def broadcast(self, tenant_id: int, event: str, data: dict) -> None:
@@ -76,6 +77,8 @@ class _Effects:
             events.broadcast_safely(tenant_id=tenant_id, event=event, data=data)
         for message_id in self.automation_message_ids:
             events.enqueue_automation(message_id)
+        for message_id in self.media_message_ids:
+            events.enqueue_media_prefetch(message_id)
 
 
 # --- the event ------------------------------------------------------------------------------
@@ -333,6 +336,8 @@ def message_receive(
     )
     if not inbound.content_stripped:
         effects.automation_message_ids.append(message.pk)
+    if any(a.kind != "share_post" for a in inbound.attachments):
+        effects.media_message_ids.append(message.pk)
     return message
 
 

@@ -270,6 +270,10 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
         tenant=message.tenant, event_type="message.updated", data=events.message_data(message)
     )
     _broadcast_now(message)
+    if http.is_simulated(message.channel) and message.channel.settings.get("simulate_statuses"):
+        from inbox.tasks import simulator_statuses_task
+
+        events.enqueue(simulator_statuses_task, message.pk, countdown=2)
     return message.status
 
 

@@ -8,6 +8,8 @@ import json
 import secrets
 import time
 
+from django.db import transaction
+
 from inbox.providers import registry
 from inbox.services.webhooks import IngestResult, webhook_ingest, webhook_secrets
 
@@ -152,7 +154,10 @@ def post_signed(*, provider: str, payload: dict) -> IngestResult:
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Parley-Simulator"}
     headers.update(registry.get(provider).sign(raw, webhook_secrets(provider)[0]))
-    return webhook_ingest(provider=provider, headers=headers, raw_body=raw)
+    # In a transaction: the event is enqueued on commit, synchronously (a management command
+    # may exit right after; the request hot path's dispatcher thread would not get to run).
+    with transaction.atomic():
+        return webhook_ingest(provider=provider, headers=headers, raw_body=raw)
 
 
 def simulate_inbound(*, channel, name: str, text: str, ad_id: str = "") -> list[IngestResult]:
@@ -169,5 +174,97 @@ def simulate_inbound(*, channel, name: str, text: str, ad_id: str = "") -> list[
             name=name,
             text=text,
             ad_id=ad_id,
+        )
+    ]
+
+
+def build_statuses(
+    *, provider: str, account_id: str, customer_id: str, conversation_id: str, message_id: str
+) -> list[dict]:
+    """What the provider would send after delivering our message: delivered, then read."""
+    now_ms = int(time.time() * 1000)
+    if provider == "whatsapp":
+        return [
+            {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "id": "sim-waba",
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "messaging_product": "whatsapp",
+                                    "metadata": {
+                                        "display_phone_number": "15550100000",
+                                        "phone_number_id": account_id,
+                                    },
+                                    "statuses": [
+                                        {
+                                            "id": message_id,
+                                            "status": status,
+                                            "timestamp": str(now_ms // 1000 + i),
+                                            "recipient_id": customer_id,
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+            for i, status in enumerate(("delivered", "read"))
+        ]
+    if provider == "messenger":
+        base = {"sender": {"id": customer_id}, "recipient": {"id": account_id}}
+        return [
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": account_id,
+                        "time": now_ms,
+                        "messaging": [
+                            {
+                                **base,
+                                "timestamp": now_ms,
+                                "delivery": {"mids": [message_id], "watermark": now_ms},
+                            },
+                            {**base, "timestamp": now_ms + 1, "read": {"watermark": now_ms + 1}},
+                        ],
+                    }
+                ],
+            }
+        ]
+    content = {
+        "conversation_id": conversation_id,
+        "timestamp": now_ms,
+        "from_user": {"id": customer_id, "role": "personal_account"},
+        "to_user": {"id": account_id, "role": "business_account"},
+        "read": {"last_read_timestamp": now_ms},
+    }
+    return [_tiktok_event("im_mark_read_msg", account_id, content)]
+
+
+def simulate_statuses(*, message) -> list[IngestResult]:
+    """For a message sent to a simulated channel: the customer's phone receives and reads it."""
+    from inbox.models import ContactIdentity
+
+    channel = message.channel
+    identity = (
+        ContactIdentity.objects.for_tenant(message.tenant_id)
+        .filter(channel=channel, contact=message.conversation.contact_id)
+        .first()
+    )
+    if identity is None or not message.provider_message_id:
+        return []
+    return [
+        post_signed(provider=channel.provider, payload=p)
+        for p in build_statuses(
+            provider=channel.provider,
+            account_id=channel.account_id,
+            customer_id=identity.external_id,
+            conversation_id=message.conversation.provider_conversation_id,
+            message_id=message.provider_message_id,
         )
     ]

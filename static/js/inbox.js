@@ -337,6 +337,7 @@
         });
         if (hidden && newActivity) newActivity.hidden = false;
         markActive();
+        if (rows.length) sendWatch();
       });
   }
   function refreshThread() {
@@ -406,12 +407,23 @@
 
   let socket = null;
   let retry = 0;
+  function sendWatch() {
+    // Tell the server which conversations this page shows (so it hears when one leaves
+    // the agent's view in "agents see only their own" mode).
+    if (!socket || socket.readyState !== 1) return;
+    const ids = Array.from(list.querySelectorAll("li.conv-row")).slice(0, 500).map((r) => Number(r.dataset.id));
+    socket.send(JSON.stringify({ type: "watch", ids }));
+  }
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target && event.detail.target.classList && event.detail.target.classList.contains("list-more")) sendWatch();
+  });
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}/ws/t/${slug}/inbox/`);
     socket.addEventListener("open", () => {
       retry = 0;
       root.dataset.live = "on";
+      sendWatch();
       catchUp(); // whatever happened while we were away
     });
     socket.addEventListener("message", (event) => {

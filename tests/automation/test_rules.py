@@ -218,7 +218,8 @@ def test_provider_window_and_tiktok_ten_message_rule_are_respected(tenant_a):
     assert any("not sent" in text for text in activities(conversation))
 
 
-def test_whatsapp_window_closed_after_24_hours(tenant_a):
+def test_whatsapp_window_closed_after_24_hours(tenant_a, monkeypatch):
+    monkeypatch.setattr(services, "STALE_AFTER", timedelta(days=3))
     conversation = ConversationFactory(
         tenant=tenant_a, last_customer_message_at=NOW - timedelta(days=2)
     )
@@ -483,3 +484,28 @@ def test_rule_ordering_model_default(tenant_a):
     make_rule(tenant_a, name="a")
     make_rule(tenant_a, name="b")
     assert [r.name for r in AutoReplyRule.objects.for_tenant(tenant_a)] == ["a", "b"]
+
+
+def test_a_message_processed_hours_late_gets_no_automatic_action(tenant_a, conversation):
+    make_rule(tenant_a)
+    message = inbound(conversation, "price", at=NOW - timedelta(hours=7))
+    assert run(message) == []
+    assert bot_replies(conversation) == []
+    assert run(message, NOW + timedelta(hours=1)) == []  # claimed: the sweep won't retry it
+
+
+def test_conversation_changes_are_announced_after_commit(
+    tenant_a, conversation, monkeypatch, django_capture_on_commit_callbacks
+):
+    events = []
+    monkeypatch.setattr("inbox.realtime.broadcast", lambda **kw: events.append(kw["event"]))
+    crm = []
+    monkeypatch.setattr(
+        "inbox.crm.services.crm_event_emit", lambda **kw: crm.append(kw["event_type"])
+    )
+    hot = LabelFactory(tenant=tenant_a, name="Hot")
+    make_rule(tenant_a, add_labels=[hot])
+    with django_capture_on_commit_callbacks(execute=True):
+        run(inbound(conversation, "price"))
+    assert "conversation.updated" in events and "message.created" in events
+    assert "conversation.updated" in crm

@@ -152,6 +152,8 @@ def test_edit_toggle_reorder_duplicate_delete(tenant_a, admin_a, client_for):
     assert response.status_code == 302
     first.refresh_from_db()
     assert first.name == "Renamed"
+    changed = AuditLog.objects.get(action="automation.rule.updated").details["changed"]
+    assert {"name", "keywords", "cooldown_minutes"} <= set(changed)
 
     response = client.post(
         url("automation_rule_toggle", tenant_a, first.pk), HTTP_HX_REQUEST="true"
@@ -356,16 +358,24 @@ def test_cannot_merge_into_another_tenants_label(tenant_a, tenant_b, owner_a, cl
     assert Label.objects.filter(pk=mine.pk).exists() and Label.objects.filter(pk=theirs.pk).exists()
 
 
-def test_deleting_a_label_asks_for_confirmation(tenant_a, owner_a, client_for):
+def test_deleting_a_label_asks_for_confirmation_and_disables_rules_needing_it(
+    tenant_a, owner_a, client_for
+):
     label = LabelFactory(tenant=tenant_a, name="Old")
     ConversationFactory(tenant=tenant_a).labels.add(label)
+    rule = a_rule(tenant_a, "VIP only")
+    rule.labels_required.set([label])
     client = client_for(owner_a)
     page = client.get(url("automation_label_delete", tenant_a, label.pk))
-    assert page.status_code == 200 and "1 conversation" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "1 conversation" in html and "VIP only" in html
     assert Label.objects.filter(pk=label.pk).exists()
     client.post(url("automation_label_delete", tenant_a, label.pk))
     assert not Label.objects.filter(pk=label.pk).exists()
-    assert AuditLog.objects.filter(action="labels.deleted").exists()
+    rule.refresh_from_db()
+    assert not rule.enabled  # it would otherwise fire for every conversation
+    entry = AuditLog.objects.get(action="labels.deleted")
+    assert entry.details["rules_disabled"] == ["VIP only"]
 
 
 # --------------------------------------------------------------------------- audit log page
@@ -404,3 +414,52 @@ def test_seed_automation_is_idempotent(tenant_a):
     assert AutoReplyRule.objects.for_tenant(tenant_a).count() == 4
     assert CannedResponse.objects.for_tenant(tenant_a).count() == 3
     assert BusinessHours.objects.for_tenant(tenant_a).count() == 6
+
+
+def test_composer_can_search_canned_responses(tenant_a, agent_a, viewer_a, owner_b, client_for):
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="bank", text="KBank <123>")
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="hours", text="9-18")
+    response = client_for(agent_a).get(url("automation_canned_search", tenant_a) + "?q=/ba")
+    html = response.content.decode()
+    assert response.status_code == 200 and "/bank" in html and "/hours" not in html
+    assert "KBank &lt;123&gt;" in html
+    assert client_for(viewer_a).get(url("automation_canned_search", tenant_a)).status_code == 403
+    assert client_for(owner_b).get(url("automation_canned_search", tenant_a)).status_code == 404
+
+
+def test_sweep_reenqueues_messages_automation_never_saw(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import MessageFactory
+
+    a_rule(tenant_a)
+    conversation = ConversationFactory(tenant=tenant_a)
+    now = timezone.now()
+    missed = MessageFactory(
+        conversation=conversation, text="price", created_at=now - timedelta(minutes=5)
+    )
+    MessageFactory(conversation=conversation, text="too new", created_at=now)
+    MessageFactory(conversation=conversation, text="too old", created_at=now - timedelta(hours=2))
+    queued = []
+    assert services.automation_sweep(enqueue=queued.append, now=now) == 1
+    assert queued == [missed.pk]
+    services.automation_run_for_message(message_id=missed.pk, now=now)
+    assert services.automation_sweep(enqueue=queued.append, now=now) == 0
+
+
+def test_rules_show_how_often_they_fired_and_their_recent_runs(tenant_a, owner_a, client_for):
+    from tests.factories import ContactFactory, MessageFactory
+
+    rule = a_rule(tenant_a, "Price", cooldown_minutes=0)
+    conversation = ConversationFactory(
+        tenant=tenant_a, contact=ContactFactory(tenant=tenant_a, name="Mai <b>")
+    )
+    message = MessageFactory(conversation=conversation, text="price?")
+    services.automation_run_for_message(message_id=message.pk)
+    client = client_for(owner_a)
+    html = client.get(url("automation_rules", tenant_a)).content.decode()
+    assert "<td>1</td>" in html
+    page = client.get(url("automation_rule_edit", tenant_a, rule.pk)).content.decode()
+    assert "Mai &lt;b&gt;" in page and "Fired" in page

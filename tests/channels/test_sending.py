@@ -283,3 +283,18 @@ def test_the_sweeper_picks_up_events_and_sends_left_behind(
     assert sweep_pending(now=timezone.now() + timedelta(minutes=5))["messages"] == 1
     stuck_claim.refresh_from_db()
     assert stuck_claim.status == "sent"
+
+
+@pytest.mark.parametrize("provider", ["tiktok", "whatsapp", "messenger"])
+def test_a_simulated_customer_receives_and_reads_our_message(
+    all_channels, conversation_for, provider, django_capture_on_commit_callbacks
+):
+    channel = all_channels[provider]
+    channel.settings = {"simulator": True, "simulate_statuses": True}
+    channel.save()
+    conversation = conversation_for(provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(conversation=conversation, text="Hello there")
+    message.refresh_from_db()
+    assert message.status == "read"
+    assert message.read_at is not None

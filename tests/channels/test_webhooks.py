@@ -405,3 +405,41 @@ def test_a_new_messenger_contact_gets_its_name_from_the_profile_api(
     from tests.channels.conftest import fake_requests
 
     assert len(fake_requests("/7012345678901234")) == 1  # asked once, for the new contact
+
+
+def test_the_database_down_answers_503_so_the_provider_retries(
+    tiktok_channel, post_webhook, monkeypatch
+):
+    from django.db import OperationalError
+
+    from inbox import webhooks
+
+    def down(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(webhooks, "webhook_ingest", down)
+    assert post_webhook("tiktok", "im_receive_msg_text").status_code == 503
+
+
+def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_up(
+    tiktok_channel, post_webhook, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox.services.webhooks import sweep_pending
+    from inbox.tasks import webhook_event_process_task
+
+    real_delay = webhook_event_process_task.delay
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(webhook_event_process_task, "delay", broker_down)
+    assert post_webhook("tiktok", "im_receive_msg_text").status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.status == "pending" and Message.objects.count() == 0
+    monkeypatch.setattr(webhook_event_process_task, "delay", real_delay)
+    assert sweep_pending(now=timezone.now() + timedelta(minutes=2))["events"] == 1
+    assert Message.objects.count() == 1

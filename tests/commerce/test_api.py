@@ -515,3 +515,14 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_one_order(tenant_a
         HTTP_IDEMPOTENCY_KEY="k-1",
     )
     assert other.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0351-08-25T20:16:52.5742-23:16", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"],
+)
+def test_odd_dates_in_filters_are_400_or_200_never_500(tenant_a, value):
+    client = key_client(tenant_a)
+    for path in ("/api/v1/orders/", "/api/v1/bookings/"):
+        response = client.get(path, {"created_after": value, "created_before": value})
+        assert response.status_code in (200, 400)

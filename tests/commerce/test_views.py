@@ -305,3 +305,71 @@ def test_the_panel_links_to_all_orders_of_a_busy_contact(
     page = client.get(link).context["page"]
     assert page.paginator.count == 10
     assert "→ Confirmed" in html  # status buttons show translated labels
+
+
+@pytest.mark.parametrize("role", ["owner_a", "admin_a", "agent_a", "viewer_a"])
+def test_every_page_and_action_for_every_role(
+    request, role, client_for, tenant_a, conversation, sent
+):
+    user = request.getfixturevalue(role)
+    client = client_for(user)
+    order = make_order(tenant=tenant_a, conversation=conversation)
+    booking = make_booking(tenant=tenant_a, conversation=conversation)
+    slug = tenant_a.slug
+    for url in (
+        panel_url(tenant_a, conversation),
+        f"/t/{slug}/orders/",
+        f"/t/{slug}/orders/{order.pk}/",
+        f"/t/{slug}/bookings/",
+    ):
+        assert client.get(url).status_code == 200, url
+    writes = [
+        (
+            f"/t/{slug}/contacts/{conversation.contact_id}/commerce/orders/",
+            order_post(conversation),
+        ),
+        (
+            f"/t/{slug}/contacts/{conversation.contact_id}/commerce/bookings/",
+            {
+                "service": "Nails",
+                "resource": "Bee",
+                "starts_at": "2030-02-01T10:00",
+                "ends_at": "2030-02-01T11:00",
+            },
+        ),
+        (f"/t/{slug}/orders/{order.pk}/transition/", {"status": "confirmed"}),
+        (f"/t/{slug}/orders/{order.pk}/edit/", order_post(conversation)),
+        (f"/t/{slug}/orders/{order.pk}/send-summary/", {}),
+        (f"/t/{slug}/bookings/{booking.pk}/transition/", {"status": "confirmed"}),
+        (f"/t/{slug}/bookings/{booking.pk}/send-summary/", {}),
+    ]
+    for url, data in writes:
+        status = client.post(url, data).status_code
+        if role == "viewer_a":
+            assert status == 403, url
+        else:
+            assert status in (200, 302), url
+    if role == "viewer_a":
+        assert (Order.objects.count(), Booking.objects.count(), len(sent)) == (1, 1, 0)
+    else:
+        assert (Order.objects.count(), Booking.objects.count(), len(sent)) == (2, 2, 2)
+        order.refresh_from_db()
+        assert order.status == "confirmed"
+
+
+def test_an_agent_limited_to_their_own_conversations_cannot_attach_orders_to_others(
+    client_for, agent_a, admin_a, tenant_a, conversation
+):
+    tenant_a.agents_see_all = False
+    tenant_a.save()
+    conversation.assignee = admin_a
+    conversation.save()
+    client = client_for(agent_a)
+    page = client.get(panel_url(tenant_a, conversation), **HTMX)
+    assert page.status_code == 200 and page.context["conversation"] is None
+    client.post(
+        f"/t/{tenant_a.slug}/contacts/{conversation.contact_id}/commerce/orders/",
+        order_post(conversation),
+        **HTMX,
+    )
+    assert not Order.objects.filter(conversation=conversation).exists()

@@ -36,17 +36,20 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-# itself between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
+    browser_tests = []
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
             if not Path(CHROMIUM).exists():
                 item.add_marker(pytest.mark.skip(reason="needs /usr/bin/chromium"))
+            browser_tests.append(item)
+    # Browser tests last: Playwright's sync API keeps an event loop in the main thread while
+    # it runs, which would break async_to_sync in ordinary tests collected after them.
+    if browser_tests:
+        others = [item for item in items if item not in browser_tests]
+        items[:] = others + browser_tests
 
 
 def _redis_url() -> str:
@@ -130,10 +133,15 @@ def asgi_server(django_db_setup, django_db_blocker):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Per test module, so Playwright's event loop is gone after the module's tests."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test itself
+    # makes between browser steps are still plain synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -141,6 +149,10 @@ def browser():
     yield chromium
     chromium.close()
     playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

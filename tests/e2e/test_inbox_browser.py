@@ -12,6 +12,7 @@ from inbox.models import Conversation, Message
 from tests.factories import (
     ChannelFactory,
     ContactFactory,
+    ContactIdentityFactory,
     ConversationFactory,
     LabelFactory,
     MembershipFactory,
@@ -24,7 +25,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def shop(tenant_a, agent_a):
-    channel = ChannelFactory(tenant=tenant_a, provider="whatsapp", name="Shop WA")
+    # A simulated channel: sending goes to the built-in fake WhatsApp API.
+    channel = ChannelFactory(
+        tenant=tenant_a,
+        provider="whatsapp",
+        name="Shop WA",
+        settings={"simulator": True},
+        credentials={"access_token": "EAA.wa.t"},
+    )
     lan = ConversationFactory(
         tenant=tenant_a,
         channel=channel,
@@ -32,6 +40,9 @@ def shop(tenant_a, agent_a):
         last_message_preview="Shop ơi áo dài này còn size M không ạ",
     )
     MessageFactory(conversation=lan, text="Shop ơi áo dài này còn size M không ạ")
+    ContactIdentityFactory(
+        tenant=tenant_a, contact=lan.contact, channel=channel, external_id="84912345678"
+    )
     somchai = ConversationFactory(
         tenant=tenant_a,
         channel=channel,
@@ -167,8 +178,30 @@ def test_a_second_agents_change_shows_up_in_the_first_browser(new_page, tenant_a
     expect(first.locator("#messages")).to_contain_text("resolved the conversation")
 
 
+def test_simulated_inbound_message_appears_live(new_page, tenant_a, agent_a, owner_a, shop):
+    inbox = new_page(agent_a, _inbox(tenant_a))
+    expect(inbox.locator("#inbox")).to_have_attribute("data-live", "on")
+    simulator = new_page(owner_a, f"/t/{tenant_a.slug}/simulator/")
+
+    def send_as_customer(text):
+        simulator.goto(f"/t/{tenant_a.slug}/simulator/")
+        simulator.select_option("select[name=in-channel]", str(shop["channel"].pk))
+        simulator.fill("input[name=in-name]", "Malee Wong")
+        simulator.fill("textarea[name=in-text]", text)
+        simulator.locator("form.stack button[type=submit]").click()
+        simulator.wait_for_load_state("networkidle")
+
+    send_as_customer("สนใจผ้าไหมสีฟ้าค่ะ")
+    row = inbox.locator("li.conv-row", has_text="Malee Wong")
+    expect(row).to_contain_text("สนใจผ้าไหมสีฟ้าค่ะ", timeout=3000)
+    expect(inbox.locator("li.conv-row").first).to_contain_text("Malee Wong")
+    row.locator("a.conv-link").click()
+    expect(inbox.locator("#messages")).to_contain_text("สนใจผ้าไหมสีฟ้าค่ะ")
+    send_as_customer("ส่งเชียงใหม่ได้ไหมคะ")
+    expect(inbox.locator("#messages")).to_contain_text("ส่งเชียงใหม่ได้ไหมคะ", timeout=3000)
+
+
 def test_reply_is_marked_sent_by_the_fake_provider(new_page, tenant_a, agent_a, shop):
-    pytest.importorskip("inbox.services.sending", reason="needs the channels work's sending")
     page = new_page(agent_a, _inbox(tenant_a) + f"?c={shop['lan'].pk}")
     page.fill("#composer-text", "Dạ còn ạ")
     page.keyboard.press("Enter")
@@ -176,3 +209,74 @@ def test_reply_is_marked_sent_by_the_fake_provider(new_page, tenant_a, agent_a, 
     expect(page.locator("#messages .msg-out .delivery").last).to_contain_text(
         re.compile("Sent|Delivered|Read"), timeout=10_000
     )
+
+
+def test_composer_keys_notes_and_canned_responses(new_page, tenant_a, agent_a, shop):
+    from inbox.automation.models import CannedResponse
+
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="thanks", text="Thank you for waiting!")
+    page = new_page(agent_a, _inbox(tenant_a) + f"?c={shop['lan'].pk}")
+    page.locator("#messages").click()
+    page.keyboard.press("n")  # private note mode, composer focused
+    expect(page.locator("#composer")).to_have_class(re.compile("note-mode"))
+    page.keyboard.type("first line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    page.keyboard.press("Enter")
+    note = page.locator("#messages .msg-note").last
+    expect(note).to_contain_text("first line")
+    expect(note.locator(".msg-text br")).to_have_count(1)
+    # "/" + shortcut opens the picker; Enter takes the canned text.
+    page.locator("#composer-text").fill("")
+    page.locator("#composer-text").type("/than")
+    expect(page.locator("#canned-picker")).to_contain_text("/thanks")
+    page.keyboard.press("Enter")
+    expect(page.locator("#composer-text")).to_have_value("Thank you for waiting!")
+
+
+def test_keyboard_moves_between_conversations_and_help_overlay(new_page, tenant_a, agent_a, shop):
+    page = new_page(agent_a, _inbox(tenant_a))
+    page.locator("#conversation-list").click(position={"x": 300, "y": 400})
+    page.keyboard.press("j")
+    expect(page.locator("#thread")).to_be_visible()
+    first = page.locator("#thread").get_attribute("data-conversation")
+    page.keyboard.press("j")
+    expect(page.locator("#thread")).not_to_have_attribute("data-conversation", first)
+    page.keyboard.press("k")
+    expect(page.locator("#thread")).to_have_attribute("data-conversation", first)
+    page.keyboard.press("?")
+    expect(page.locator("#help-overlay")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#help-overlay")).to_be_hidden()
+
+
+def test_older_history_loads_on_scroll_up(new_page, tenant_a, agent_a, shop):
+    from inbox.models import Message as M
+
+    conv = shop["somchai"]
+    start = timezone.now() - timedelta(days=30)
+    M.objects.bulk_create(
+        [
+            M(
+                tenant=tenant_a,
+                conversation=conv,
+                channel=conv.channel,
+                direction="in",
+                author_kind="customer",
+                text=f"history line {i}",
+                created_at=start + timedelta(minutes=i),
+            )
+            for i in range(300)
+        ]
+    )
+    page = new_page(agent_a, _inbox(tenant_a) + f"?c={conv.pk}")
+    expect(page.locator("#messages")).to_contain_text("history line 299")
+    oldest = page.get_by_text("history line 0", exact=True)
+    for _ in range(12):
+        if oldest.count():
+            break
+        page.locator("#thread-scroll").evaluate("el => { el.scrollTop = 0; }")
+        page.wait_for_timeout(400)
+    expect(oldest).to_have_count(1)
+    # Nothing twice.
+    assert page.get_by_text("history line 150", exact=True).count() == 1

@@ -440,3 +440,51 @@ def test_changes_and_rows_catch_up(world, tenant_a, owner_a, client_for):
         f"/t/{tenant_a.slug}/inbox/rows/", {"ids": str(conv.pk), "status": "resolved"}
     ).content.decode()
     assert f'id="conv-{conv.pk}"' not in html
+
+
+def test_demo_volume_seeds_once(tenant_a, agent_a):
+    from inbox.demo_inbox import seed_inbox_volume
+
+    ChannelFactory(tenant=tenant_a, provider="tiktok")
+    assert seed_inbox_volume(tenant_a, conversations=40, messages=200) == 40
+    assert seed_inbox_volume(tenant_a, conversations=40, messages=200) == 0
+    assert Conversation.objects.for_tenant(tenant_a).count() == 40
+    assert Message.objects.for_tenant(tenant_a).count() == 200
+    visible = Conversation.objects.for_tenant(tenant_a)
+    assert message_search(tenant=tenant_a, conversations=visible, query="shop")
+
+
+def test_unassign_from_the_thread(world, tenant_a, agent_a, client_for):
+    conv = world["c"]["open_mine"]
+    r = client_for(agent_a).post(
+        f"/t/{tenant_a.slug}/inbox/c/{conv.pk}/assign/", {"assignee": "none"}
+    )
+    assert r.status_code == 200
+    conv.refresh_from_db()
+    assert conv.assignee is None
+
+
+def test_composer_shows_the_reply_window_and_canned_responses(tenant_a, agent_a, client_for):
+    from inbox.automation.models import CannedResponse
+
+    CannedResponse.objects.create(tenant=tenant_a, shortcut="thanks", text="Thank you <3")
+    channel = ChannelFactory(tenant=tenant_a, provider="whatsapp")
+    open_conv = ConversationFactory(tenant=tenant_a, channel=channel)
+    closed = ConversationFactory(
+        tenant=tenant_a,
+        channel=channel,
+        last_customer_message_at=timezone.now() - timedelta(days=3),
+    )
+    client = client_for(agent_a)
+    page = client.get(
+        f"/t/{tenant_a.slug}/inbox/c/{open_conv.pk}/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Reply window open" in page and "data-closes-at" in page
+    assert '"shortcut": "thanks"' in page and "Thank you \\u003C3" in page  # JSON, escaped
+    page = client.get(
+        f"/t/{tenant_a.slug}/inbox/c/{closed.pk}/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Replies are closed" in page
+    assert 'value="reply" disabled' in page
+    r = client.post(f"/t/{tenant_a.slug}/inbox/c/{closed.pk}/reply/", {"text": "hello"})
+    assert r.status_code == 422 and "24" in r.content.decode()

@@ -289,3 +289,12 @@ def test_the_dashboard_is_for_owners_admins_and_viewers(
         assert client_for(user).get(f"/t/{tenant_a.slug}/signals/").status_code == 200
     assert client_for(agent_a).get(f"/t/{tenant_a.slug}/signals/").status_code == 403
     assert client_for(agent_a).get(f"/t/{tenant_a.slug}/signals/export.csv").status_code == 403
+
+
+def test_a_replaced_oauth_token_is_revoked(tenant_a, owner_a, client_for, connect, fake):
+    c = client_for(owner_a)
+    _oauth(c, tenant_a)
+    old = TikTokAdsConnection.objects.get(tenant=tenant_a).credentials["access_token"]
+    connect(tenant_a)  # switches to a pasted token
+    assert FakeTikTokToken.objects.get(value=old).revoked_at is not None
+    assert TikTokAdsConnection.objects.get(tenant=tenant_a).method == "token"

@@ -41,6 +41,7 @@ def test_the_dashboard_shows_campaigns_signals_and_delivery(
     assert 'data-testid="health-sent">7<' in html
     assert 'class="seg"' in html  # the CSS chart
     assert "<script>" not in html
+    assert 'aria-current="page">Dashboard<' in html
 
 
 def test_the_dashboard_period_is_chosen(tenant_a, owner_a, client_for, activity):

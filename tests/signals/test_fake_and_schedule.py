@@ -99,3 +99,19 @@ def test_tokens_about_to_expire_are_refreshed_by_the_sweeper(tenant_a, owner_a, 
     connection.refresh_from_db()
     assert connection.status == "error"
     assert "Reconnect" in connection.last_error
+
+
+def test_the_simulated_consent_page_only_returns_to_this_site(client):
+    url = "/simulator/tiktok-ads/auth/authorize/"
+    evil = client.get(url, {"redirect_uri": "https://evil.example/cb", "state": "s"})
+    assert evil.status_code == 400
+    ok = client.get(
+        url,
+        {
+            "redirect_uri": "http://testserver/signals/tiktok/callback/",
+            "state": "s<script>",
+            "scope": "event.track",
+        },
+    )
+    assert ok.status_code == 200
+    assert b"s<script>" not in ok.content and b"s&lt;script&gt;" in ok.content

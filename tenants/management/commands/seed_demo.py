@@ -21,8 +21,9 @@ def demo_steps():
     """Other apps' demo seeders, run in order once the tenant and its people exist."""
     steps = []
     for dotted in (
-        "inbox.demo.seed_channels",
+        # Rules first, so the demo conversations get their auto-replies.
         "inbox.automation.demo.seed_automation",
+        "inbox.demo.seed_channels",
         "signals_app.demo.seed_signals",
         "inbox.commerce.demo.seed_commerce",
     ):
