@@ -32,8 +32,10 @@ def row(result: dict) -> str:
     load, check = result.get("load", {}), result.get("check", {})
     faults = "; ".join(f"t={a['t']:.0f}s {a['action']}" for a in result.get("timeline", []))
     codes = ", ".join(f"{n} × {c}" for c, n in sorted(load.get("status_codes", {}).items()))
-    verdict = "**yes**" if check.get("exactly_once") else "**no**: " + "; ".join(
-        check.get("problems", [])
+    verdict = (
+        "**yes**"
+        if check.get("exactly_once")
+        else "**no**: " + "; ".join(check.get("problems", []))
     )
     return (
         f"| {result['scenario']} | {result['seconds']:.0f} s at {result['rate']:.0f}/s "
@@ -44,8 +46,10 @@ def row(result: dict) -> str:
 
 def main() -> None:
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results"
-    print("| Scenario | Load | Fault | Webhooks answered | p50 / p99 | Recovery after the fault "
-          "| Drain after load end | Exactly once? |")
+    print(
+        "| Scenario | Load | Fault | Webhooks answered | p50 / p99 | Recovery after the fault "
+        "| Drain after load end | Exactly once? |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for path in sorted(directory.glob("*.json")):
         print(row(json.loads(path.read_text())))
