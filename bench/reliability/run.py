@@ -177,6 +177,46 @@ class FastClock:
                 traceback.print_exc()
 
 
+class Sampler:
+    """Every 5 s: the backlog (pending webhook events, queued/sending replies, pending
+    signals), so the recovery time after a fault can be read off the timeline."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.samples: list[dict] = []
+        self.running = threading.Event()
+        self.start_time = 0.0
+
+    def start(self, start_time: float) -> None:
+        self.start_time = start_time
+        self.running.set()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def stop(self) -> None:
+        self.running.clear()
+
+    def _loop(self) -> None:
+        while self.running.is_set():
+            t = round(time.monotonic() - self.start_time, 1)
+            try:
+                with self.stack.db() as conn:
+                    events = conn.execute(
+                        "SELECT count(*) FROM inbox_webhookevent WHERE status = 'pending'"
+                    ).fetchone()[0]
+                    sends = conn.execute(
+                        "SELECT count(*) FROM inbox_message WHERE status IN ('queued','sending')"
+                    ).fetchone()[0]
+                    signals = 0
+                    if checks._table_exists(conn, "signals_app_signalreport"):
+                        signals = conn.execute(
+                            "SELECT count(*) FROM signals_app_signalreport WHERE status = 'pending'"
+                        ).fetchone()[0]
+                self.samples.append({"t": t, "events": events, "sends": sends, "signals": signals})
+            except Exception as exc:  # noqa: BLE001 - the database may be down
+                self.samples.append({"t": t, "error": type(exc).__name__})
+            time.sleep(5)
+
+
 def _clear_failures(stack: Stack) -> str:
     with stack.db() as conn:
         n = conn.execute("DELETE FROM inbox_simulatorfailure").rowcount
@@ -213,8 +253,10 @@ def run(args) -> dict:
             )
         )
         timeline = scenario_timeline(args, stack)
+        sampler = Sampler(stack)
         start = time.monotonic()
         timeline.run(start)
+        sampler.start(start)
         stats = asyncio.run(
             run_load(
                 base_url=stack.base_url,
@@ -241,6 +283,8 @@ def run(args) -> dict:
             result["drain"] = checks.drain(conn, timeout=args.drain)
             result["drain"]["seconds_after_load_end"] = round(time.monotonic() - load_end, 1)
             result["check"] = checks.check(conn, loadgen)
+        sampler.stop()
+        result["backlog_samples"] = sampler.samples
         replier_log = RESULTS / "logs" / "replier.log"
         if replier_log.exists():
             lines = [ln for ln in replier_log.read_text().splitlines() if ln.startswith("{")]

@@ -28,13 +28,14 @@ from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-RESULTS = HERE / "results"
+RESULTS = Path(os.environ.get("RELIABILITY_RESULTS") or HERE / "results")
 LOGS = RESULTS / "logs"
 
-REDIS_PORT = 6390
+# Overridable so a CI smoke run never collides with a long run on the same machine.
+REDIS_PORT = int(os.environ.get("RELIABILITY_REDIS_PORT", "6390"))
 REDIS_DB = 7
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-DB_NAME = "parley_reliability_load"
+PG_URL = os.environ.get("RELIABILITY_PG_URL", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = os.environ.get("RELIABILITY_DB", "parley_reliability_load")
 TIKTOK_SECRET = "reliability-tiktok-secret"
 META_SECRET = "reliability-meta-secret"
 ACCOUNTS = {
