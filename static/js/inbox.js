@@ -291,6 +291,8 @@
   document.addEventListener("keydown", (event) => {
     const t = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // Escape closes the help overlay even from its own controls.
+    if (event.key === "Escape" && !help.hidden) { event.preventDefault(); toggleHelp(false); return; }
     if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
     const actions = {
       j: () => move(1), k: () => move(-1),
@@ -409,7 +411,11 @@
           since = data.now;
           if (ids.length) {
             htmx.trigger(document.body, "inbox:refresh-counts");
-            if (document.hidden) { unseen += 1; document.title = `(${unseen}) ${originalTitle}`; }
+            if (document.hidden) {
+              unseen += 1;
+              document.title = `(${unseen}) ${originalTitle}`;
+              chime();
+            }
           }
         });
       })
@@ -419,6 +425,31 @@
         if (again) { again = false; catchUp(); }
       });
     return catching;
+  }
+  // Optional chime for new activity in a background tab; the choice is kept in this browser.
+  const SOUND_KEY = "parley.sound";
+  const soundToggle = document.getElementById("sound-toggle");
+  if (soundToggle) {
+    soundToggle.checked = localStorage.getItem(SOUND_KEY) === "on";
+    soundToggle.addEventListener("change", () => {
+      localStorage.setItem(SOUND_KEY, soundToggle.checked ? "on" : "off");
+    });
+  }
+  function chime() {
+    if (localStorage.getItem(SOUND_KEY) !== "on" || !window.AudioContext) return;
+    try {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.4);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.4);
+      osc.onended = () => ctx.close();
+      document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1);
+    } catch (e) { /* audio unavailable: the title badge still shows */ }
   }
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) { unseen = 0; document.title = originalTitle; catchUp(); }

@@ -254,8 +254,14 @@ def test_keyboard_moves_between_conversations_and_help_overlay(new_page, tenant_
     expect(page.locator("#thread")).to_have_attribute("data-conversation", first)
     page.keyboard.press("?")
     expect(page.locator("#help-overlay")).to_be_visible()
+    # The optional new-message sound is switched on there and kept in this browser.
+    page.locator("#sound-toggle").check()
     page.keyboard.press("Escape")
     expect(page.locator("#help-overlay")).to_be_hidden()
+    page.reload()
+    page.locator("#conversation-list").click(position={"x": 300, "y": 400})
+    page.keyboard.press("?")
+    expect(page.locator("#sound-toggle")).to_be_checked()
 
 
 def test_older_history_loads_on_scroll_up(new_page, tenant_a, agent_a, shop):
