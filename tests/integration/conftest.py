@@ -86,17 +86,18 @@ def celery_worker_process(settings, django_db_blocker):
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url = url
     app.conf.task_always_eager = False
+    _drop_broker_connections(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.REDIS_URL = url
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"the Celery worker exited: see {log.name}")
             if app.control.ping(timeout=0.5):
                 break
         else:
-            raise RuntimeError("the Celery worker did not answer within 30 s")
+            raise RuntimeError("the Celery worker did not answer within 90 s")
         yield app
     finally:
         proc.terminate()
@@ -106,3 +107,11 @@ def celery_worker_process(settings, django_db_blocker):
             proc.kill()
         log.close()
         app.conf.broker_url, app.conf.task_always_eager = previous
+        _drop_broker_connections(app)
+
+
+def _drop_broker_connections(app) -> None:
+    """Forget pooled broker connections, so the next send uses the broker_url set now
+    (an earlier test may have connected to another broker)."""
+    app._pool = None  # not closed: other holders may still release into it
+    app.amqp._producer_pool = None
