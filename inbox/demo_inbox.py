@@ -40,7 +40,10 @@ def seed_inbox_volume(tenant, *, conversations: int = CONVERSATIONS, messages: i
     )
     if not agents:
         return 0
-    labels = [Label.objects.get_or_create(tenant=tenant, name=name)[0].pk for name in LABELS]
+    labels = [
+        Label.objects.get_or_create(tenant=tenant, name__iexact=name, defaults={"name": name})[0].pk
+        for name in LABELS
+    ]
     command = Command(stdout=OutputWrapper(io.StringIO()))
     with transaction.atomic(), connection.cursor() as cursor:
         command._load(

@@ -56,7 +56,10 @@ class Contact(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="contact_tenant_created")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="contact_tenant_created"),
+            models.Index(fields=["tenant", "-id"], name="contact_tenant_id_desc"),
+        ]
 
     def __str__(self):
         return self.name or f"Contact {self.pk}"

@@ -8,6 +8,15 @@ from inbox.models import Attachment, Channel, Contact, ContactIdentity, Conversa
 
 User = get_user_model()
 MAX_ID = 2**63 - 1
+_DATETIME = serializers.DateTimeField()
+
+
+def _dt(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _user_name(user) -> str:
+    return user.get_full_name() or user.first_name or user.email
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -111,7 +120,7 @@ class UserBriefSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.first_name or user.email
+        return _user_name(user)
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -145,6 +154,41 @@ class ConversationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, c):
+        """The same output as the declared fields, built directly: lists of 200
+        conversations serialise several times faster than through nested serializers."""
+        contact, assignee = c.contact, c.assignee
+        return {
+            "id": c.pk,
+            "channel_id": c.channel_id,
+            "provider": c.channel.provider,
+            "contact": {
+                "id": contact.pk,
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+            },
+            "status": c.status,
+            "snoozed_until": _dt(c.snoozed_until),
+            "priority": c.priority,
+            "assignee": None
+            if assignee is None
+            else {"id": assignee.pk, "email": assignee.email, "name": _user_name(assignee)},
+            "labels": [
+                {"id": lab.pk, "name": lab.name, "color": lab.color} for lab in c.labels.all()
+            ],
+            "last_message_at": _dt(c.last_message_at),
+            "last_message_preview": c.last_message_preview,
+            "last_customer_message_at": _dt(c.last_customer_message_at),
+            "source": c.source,
+            "ad_id": c.ad_id,
+            "campaign_id": c.campaign_id,
+            "campaign_name": c.campaign_name,
+            "tracking_id": c.tracking_id,
+            "created_at": _dt(c.created_at),
+            "updated_at": _dt(c.updated_at),
+        }
 
 
 class ConversationFilterSerializer(serializers.Serializer):
@@ -235,6 +279,32 @@ class MessageSerializer(serializers.ModelSerializer):
             "read_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, m):
+        """The declared fields, built directly (see ConversationSerializer)."""
+        return {
+            "id": m.pk,
+            "conversation_id": m.conversation_id,
+            "kind": m.kind,
+            "direction": m.direction,
+            "author_kind": m.author_kind,
+            "author_user_id": m.author_user_id,
+            "rule_name": m.rule_name,
+            "text": m.text,
+            "status": m.status,
+            "error_code": m.error_code,
+            "error_message": m.error_message,
+            "provider_message_id": m.provider_message_id,
+            "reply_to_id": m.reply_to_id,
+            "attachments": [
+                {"id": a.pk, "kind": a.kind, "url": a.url, "mime_type": a.mime_type, "size": a.size}
+                for a in m.attachments.all()
+            ],
+            "created_at": _dt(m.created_at),
+            "sent_at": _dt(m.sent_at),
+            "delivered_at": _dt(m.delivered_at),
+            "read_at": _dt(m.read_at),
+        }
 
 
 class MessageSendSerializer(serializers.Serializer):

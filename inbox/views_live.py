@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from inbox.models import Message
 from inbox.selectors.conversations import (
     ConversationFilters,
     apply_filters,
@@ -48,10 +49,23 @@ def changes(request):
         tenant=request.tenant, user=request.user, membership=request.membership
     ).filter(Q(updated_at__gt=since) | Q(last_message_at__gt=since))
     ids = list(qs.order_by("-updated_at").values_list("pk", flat=True)[: MAX_CHANGES + 1])
+    # The open thread: a delivery status may change without touching the conversation.
+    thread_changed = False
+    open_id = request.GET.get("open", "")
+    if open_id.isdigit():
+        thread_changed = Message.objects.filter(
+            tenant=request.tenant,
+            conversation_id=int(open_id),
+            conversation__in=visible_conversations(
+                tenant=request.tenant, user=request.user, membership=request.membership
+            ),
+            updated_at__gt=since,
+        ).exists()
     return JsonResponse(
         {
             "now": now.isoformat(),
             "conversation_ids": ids[:MAX_CHANGES],
+            "thread_changed": thread_changed,
             "reset": len(ids) > MAX_CHANGES,
         }
     )

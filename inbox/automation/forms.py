@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +18,57 @@ MODE_CHOICES = [
 ]
 
 
+# A line may override the rule's match settings: "thanh toan [contains] [ignore accents]".
+LINE_MODES = {
+    "whole word": MatchMode.WHOLE_WORD.value,
+    "contains": MatchMode.CONTAINS.value,
+    "anywhere": MatchMode.CONTAINS.value,
+    "starts with": MatchMode.STARTS_WITH.value,
+    "exact": MatchMode.EXACT.value,
+}
+LINE_ACCENTS = {"ignore accents": True, "accents matter": False}
+MODE_LINE_NAMES = {
+    MatchMode.WHOLE_WORD.value: "whole word",
+    MatchMode.CONTAINS.value: "contains",
+    MatchMode.STARTS_WITH.value: "starts with",
+    MatchMode.EXACT.value: "exact",
+}
+_LINE_OPTION = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
+
+
+def parse_keyword_line(line: str) -> tuple[str, str | None, bool | None]:
+    """A keyword line → (text, mode or None, accent_insensitive or None) from [options]."""
+    mode = accents = None
+    while match := _LINE_OPTION.search(line):
+        option = match.group(1).strip().casefold()
+        if option in LINE_MODES:
+            mode = LINE_MODES[option]
+        elif option in LINE_ACCENTS:
+            accents = LINE_ACCENTS[option]
+        else:
+            break  # not an option: brackets are part of the keyword
+        line = line[: match.start()]
+    return line.strip(), mode, accents
+
+
+def keyword_line(text: str, mode: str, accents: bool, *, default_mode: str, default_accents: bool):
+    """The textarea line of a stored keyword, with options where it differs from the rule."""
+    options = ""
+    if mode != default_mode:
+        options += f" [{MODE_LINE_NAMES[mode]}]"
+    if accents != default_accents:
+        options += " [ignore accents]" if accents else " [accents matter]"
+    return text + options
+
+
 class RuleForm(forms.ModelForm):
     keywords = forms.CharField(
         label=_("Keywords (one per line)"),
+        help_text=_(
+            "The match setting below applies to every line; a line can override it by ending "
+            "with [whole word], [contains], [starts with] or [exact], and with "
+            "[ignore accents] or [accents matter]."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
@@ -104,24 +154,44 @@ class RuleForm(forms.ModelForm):
         )
         if self.instance.pk and not self.is_bound:
             keywords = list(self.instance.keywords.all())
-            self.initial["keywords"] = "\n".join(k.text for k in keywords)
             if keywords:
-                self.initial["keyword_mode"] = keywords[0].mode
-                self.initial["accent_insensitive"] = keywords[0].accent_insensitive
+                default_mode = keywords[0].mode
+                default_accents = keywords[0].accent_insensitive
+                self.initial["keyword_mode"] = default_mode
+                self.initial["accent_insensitive"] = default_accents
+                self.initial["keywords"] = "\n".join(
+                    keyword_line(
+                        k.text,
+                        k.mode,
+                        k.accent_insensitive,
+                        default_mode=default_mode,
+                        default_accents=default_accents,
+                    )
+                    for k in keywords
+                )
         elif not self.is_bound:
             self.initial.setdefault("keyword_mode", MatchMode.WHOLE_WORD.value)
 
     def clean_keywords(self):
-        lines = [line.strip() for line in self.cleaned_data["keywords"].splitlines()]
         seen, out = set(), []
-        for line in lines:
-            if line and line.casefold() not in seen:
-                seen.add(line.casefold())
-                out.append(line[:200])
+        for line in self.cleaned_data["keywords"].splitlines():
+            text, mode, accents = parse_keyword_line(line)
+            if text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                out.append((text[:200], mode, accents))
         return out
 
     def clean(self):
         data = super().clean()
+        # Lines without their own options take the rule's match settings.
+        data["keywords"] = [
+            (
+                text,
+                mode or data.get("keyword_mode") or MatchMode.WHOLE_WORD.value,
+                data.get("accent_insensitive", False) if accents is None else accents,
+            )
+            for text, mode, accents in data.get("keywords") or []
+        ]
         if data.get("trigger") == AutoReplyRule.Trigger.KEYWORDS and not data.get("keywords"):
             self.add_error("keywords", _("Add at least one keyword."))
         for name in ("reply_text", "note_text"):

@@ -494,12 +494,13 @@ def rule_save(
     actor,
     rule: AutoReplyRule | None = None,
     data: dict,
-    keywords: list[str] | None = None,
+    keywords: list[str | tuple[str, str, bool]] | None = None,
     keyword_mode: str = "whole_word",
     accent_insensitive: bool = False,
 ) -> AutoReplyRule:
-    """Create (rule=None) or update a rule from cleaned form data; ``keywords`` (one text each)
-    replaces the rule's keywords when given."""
+    """Create (rule=None) or update a rule from cleaned form data; ``keywords`` replaces the
+    rule's keywords when given: plain texts take ``keyword_mode`` and ``accent_insensitive``,
+    ``(text, mode, accent_insensitive)`` tuples carry their own."""
     creating = rule is None
     if creating:
         last = AutoReplyRule.objects.for_tenant(tenant).aggregate(m=Max("position"))["m"]
@@ -518,18 +519,15 @@ def rule_save(
                 changed.append(name)
     if keywords is not None:
         old = [(k.text, k.mode, k.accent_insensitive) for k in rule.keywords.all()]
-        new = [(text, keyword_mode, accent_insensitive) for text in keywords]
+        new = [
+            (k, keyword_mode, accent_insensitive) if isinstance(k, str) else tuple(k)
+            for k in keywords
+        ]
         if old != new:
             rule.keywords.all().delete()
             Keyword.objects.bulk_create(
-                Keyword(
-                    tenant=tenant,
-                    rule=rule,
-                    text=text,
-                    mode=keyword_mode,
-                    accent_insensitive=accent_insensitive,
-                )
-                for text in keywords
+                Keyword(tenant=tenant, rule=rule, text=text, mode=mode, accent_insensitive=accents)
+                for text, mode, accents in new
             )
             changed.append("keywords")
             _bump_keywords(tenant)

@@ -22,12 +22,7 @@ def _errors(request, exc: ValidationError, form=None) -> None:
 
 
 def _context(request, **extra):
-    return {
-        "nav": "settings",
-        "section": "webhooks",
-        "disabled_subscriptions": selectors.webhook_subscriptions_disabled(tenant=request.tenant),
-        **extra,
-    }
+    return {"nav": "settings", "section": "webhooks", **extra}
 
 
 @tenant_view("webhooks.manage")

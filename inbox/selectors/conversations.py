@@ -177,7 +177,8 @@ def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -
     if filters.from_ad or filters.campaign_id:
         qs = qs.exclude(source=Conversation.Source.ORGANIC)
     if filters.campaign_id:
-        qs = qs.filter(campaign_id=filters.campaign_id)
+        # TikTok's messaging webhooks name the ad, not always its campaign: match either.
+        qs = qs.filter(Q(campaign_id=filters.campaign_id) | Q(ad_id=filters.campaign_id))
     if filters.has_signal:
         model = signal_report_model()
         if model is not None:

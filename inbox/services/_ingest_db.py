@@ -91,7 +91,7 @@ class _Pool:
 
 
 def pool_enabled() -> bool:
-    if getattr(settings, "WEBHOOK_INGEST_POOL_SIZE", 4) <= 0:
+    if settings.WEBHOOK_INGEST_POOL_SIZE <= 0:
         return False
     # Without creating a DatabaseWrapper for this (fresh) thread: if the thread has no Django
     # connection yet, it cannot be inside a transaction.
@@ -118,19 +118,25 @@ def pool() -> _Pool:
     with _lock:
         found = _pools.get(key)
         if found is None:
-            size = getattr(settings, "WEBHOOK_INGEST_POOL_SIZE", 4)
+            size = settings.WEBHOOK_INGEST_POOL_SIZE
             found = _pools[key] = _Pool(params, size)
         return found
 
 
 def insert_event(*, provider, received_at, headers, body, dedup_key, status, error) -> int | None:
-    with pool().connection() as conn, conn.cursor() as cursor:
-        cursor.execute(
-            INSERT_EVENT,
-            (provider, received_at, Jsonb(headers), body, dedup_key, status, error),
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    params = (provider, received_at, Jsonb(headers), body, dedup_key, status, error)
+    for attempt in (1, 2):
+        try:
+            with pool().connection() as conn, conn.cursor() as cursor:
+                cursor.execute(INSERT_EVENT, params)
+                row = cursor.fetchone()
+            return row[0] if row else None
+        except psycopg.OperationalError:
+            # A pooled connection that died with a database restart: the pool dropped it;
+            # retry once on a fresh one (the INSERT is idempotent through the dedup key).
+            if attempt == 2:
+                raise
+    return None
 
 
 class _Dispatcher:

@@ -37,7 +37,7 @@ from inbox.providers.base import (
     ReferralEvent,
     StatusUpdate,
 )
-from signals_app.services import signals_detect_for_message
+from signals_app.services import signals_conversation_attributed, signals_detect_for_message
 
 from . import events
 from ._sql import insert_ignore_conflict
@@ -588,6 +588,9 @@ def _attribution_set(conversation: Conversation, referral, channel: Channel) -> 
     if referral.ad_id:
         conversation.ad_id = referral.ad_id[:64]
         conversation.campaign_name = (referral.campaign or referral.ad_name)[:200]
+        if referral.campaign:
+            conversation.campaign_id = referral.campaign[:64]
+            fields.append("campaign_id")
         conversation.source = (
             Conversation.Source.TIKTOK_AD
             if channel.provider == "tiktok"
@@ -612,6 +615,8 @@ def referral_record(*, channel: Channel, event: ReferralEvent, effects: _Effects
         effects=effects,
     )
     _attribution_set(conversation, event.referral, channel)
+    # A TikTok ad referral alone (before any message) already starts a reportable conversation.
+    signals_conversation_attributed(conversation=conversation)
     ref = event.referral
     if ref.ad_id:
         text = _("Arrived from ad “%(name)s” (%(ad)s)") % {

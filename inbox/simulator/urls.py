@@ -1,9 +1,9 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    re_path(r"^simulator/api/(?P<rest>.*)$", views.fake_api, name="simulator_api"),
+    path("simulator/api/<path:rest>", views.fake_api, name="simulator_api"),
     path("simulator/tiktok/authorize/", views.tiktok_authorize, name="simulator_tiktok_authorize"),
     path("t/<slug:tenant_slug>/simulator/", views.simulator_page, name="simulator_page"),
     path(

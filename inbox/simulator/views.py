@@ -44,7 +44,7 @@ def fake_api(request, rest: str):
     try:
         status, out_headers, body = fake(request.method, target, headers, request.body)
     except SimulatedTimeout:
-        time.sleep(getattr(settings, "SIMULATOR_TIMEOUT_SECONDS", 2))
+        time.sleep(settings.SIMULATOR_TIMEOUT_SECONDS)
         return HttpResponse("simulated timeout", status=504, content_type="text/plain")
     response = HttpResponse(body, status=status)
     for key, value in out_headers.items():

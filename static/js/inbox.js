@@ -42,12 +42,24 @@
       if (badge) badge.remove();
     }
   }
+  // Panes load with fetch so that only the latest choice lands (fast j/k presses).
+  function loadPane(url, target, id, after) {
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        if (id !== openId) return;
+        target.innerHTML = html;
+        htmx.process(target);
+        if (after) after();
+      })
+      .catch(() => {});
+  }
   function openConversation(id, { push = true } = {}) {
     openId = Number(id);
     root.dataset.open = String(openId);
     root.dataset.pane = "thread";
-    htmx.ajax("GET", `${base}c/${openId}/`, { target: "#thread-pane", swap: "innerHTML" });
-    htmx.ajax("GET", `${base}c/${openId}/contact/`, { target: "#contact-pane", swap: "innerHTML" });
+    loadPane(`${base}c/${openId}/`, threadPane, openId, afterThreadSwap);
+    loadPane(`${base}c/${openId}/contact/`, contactPane, openId);
     if (push) {
       const params = new URLSearchParams(filtersQs());
       params.set("c", String(openId));
@@ -97,14 +109,14 @@
       olderHeight = scroller ? scroller.scrollHeight - scroller.scrollTop : null;
     }
   });
+  function afterThreadSwap() {
+    scrollThreadToEnd();
+    setupComposer();
+    updateWindow();
+    markActive();
+  }
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (target === threadPane) {
-      scrollThreadToEnd();
-      setupComposer();
-      updateWindow();
-      markActive();
-    }
+    if (event.detail.target === threadPane) afterThreadSwap();
   });
   document.body.addEventListener("htmx:afterSettle", () => {
     if (olderHeight !== null) {
@@ -247,6 +259,7 @@
       event.preventDefault();
       const [action, value] = bulkBar.elements.action.value.split(":");
       const body = new URLSearchParams({ action, value: value || "" });
+      if (bulkBar.elements.snoozed_until.value) body.set("snoozed_until", bulkBar.elements.snoozed_until.value);
       selected().forEach((id) => body.append("ids", id));
       post(bulkBar.dataset.url, body.toString()).then((r) => r.json()).then((data) => {
         list.querySelectorAll(".bulk-select:checked").forEach((c) => { c.checked = false; });
@@ -278,6 +291,8 @@
   document.addEventListener("keydown", (event) => {
     const t = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // Escape closes the help overlay even from its own controls.
+    if (event.key === "Escape" && !help.hidden) { event.preventDefault(); toggleHelp(false); return; }
     if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
     const actions = {
       j: () => move(1), k: () => move(-1),
@@ -300,7 +315,13 @@
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
     const key = parseFloat(row.dataset.sort);
     const existing = document.getElementById(row.id);
-    if (existing) existing.remove();
+    if (existing) {
+      // Keep the agent's selection for bulk actions.
+      const was = existing.querySelector(".bulk-select");
+      const now = row.querySelector(".bulk-select");
+      if (was && now) now.checked = was.checked;
+      existing.remove();
+    }
     const after = Array.from(list.querySelectorAll("li.conv-row")).find((r) => parseFloat(r.dataset.sort) < key);
     if (after) list.insertBefore(row, after);
     else {
@@ -378,17 +399,23 @@
   let again = false;
   function catchUp() {
     if (catching) { again = true; return catching; }
-    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}`, { credentials: "same-origin" })
+    const openParam = openId ? `&open=${openId}` : "";
+    catching = fetch(`${base}changes/?since=${encodeURIComponent(since)}${openParam}`, { credentials: "same-origin" })
       .then((r) => r.json())
       .then((data) => {
         const ids = data.conversation_ids || [];
         const work = [refreshRows(ids.map(String))];
         if (openId && ids.includes(openId)) { work.push(refreshThread()); refreshThreadHead(); }
+        else if (data.thread_changed) work.push(refreshThread());
         return Promise.all(work).then(() => {
           since = data.now;
           if (ids.length) {
             htmx.trigger(document.body, "inbox:refresh-counts");
-            if (document.hidden) { unseen += 1; document.title = `(${unseen}) ${originalTitle}`; }
+            if (document.hidden) {
+              unseen += 1;
+              document.title = `(${unseen}) ${originalTitle}`;
+              chime();
+            }
           }
         });
       })
@@ -398,6 +425,31 @@
         if (again) { again = false; catchUp(); }
       });
     return catching;
+  }
+  // Optional chime for new activity in a background tab; the choice is kept in this browser.
+  const SOUND_KEY = "parley.sound";
+  const soundToggle = document.getElementById("sound-toggle");
+  if (soundToggle) {
+    soundToggle.checked = localStorage.getItem(SOUND_KEY) === "on";
+    soundToggle.addEventListener("change", () => {
+      localStorage.setItem(SOUND_KEY, soundToggle.checked ? "on" : "off");
+    });
+  }
+  function chime() {
+    if (localStorage.getItem(SOUND_KEY) !== "on" || !window.AudioContext) return;
+    try {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.4);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.4);
+      osc.onended = () => ctx.close();
+      document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1);
+    } catch (e) { /* audio unavailable: the title badge still shows */ }
   }
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) { unseen = 0; document.title = originalTitle; catchUp(); }

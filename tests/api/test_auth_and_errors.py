@@ -68,3 +68,9 @@ def test_the_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn.jsdelivr.net" not in docs.content  # assets served locally (sidecar), offline-safe
+
+
+def test_an_unknown_api_path_is_a_json_404(key_api):
+    response = key_api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

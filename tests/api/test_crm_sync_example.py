@@ -25,9 +25,15 @@ def _orders_endpoint() -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_the_sync_script_writes_every_contact_and_order_to_csv(live_server, tenant_a, tmp_path):
     raw = api_key_create(tenant=tenant_a, name="sync", read_only=True).raw_key
-    names = sorted(ContactFactory(tenant=tenant_a, name=f"Person {i:02}").name for i in range(7))
+    contacts = [ContactFactory(tenant=tenant_a, name=f"Person {i:02}") for i in range(7)]
+    names = sorted(c.name for c in contacts)
     ContactFactory(tenant=TenantFactory(), name="Other")
     resources = "contacts,orders" if _orders_endpoint() else "contacts"
+    orders = []
+    if "orders" in resources:
+        from tests.commerce.factories import make_order
+
+        orders = [make_order(tenant=tenant_a, contact=contacts[i]) for i in range(4)]
     result = subprocess.run(
         [
             sys.executable,
@@ -53,7 +59,9 @@ def test_the_sync_script_writes_every_contact_and_order_to_csv(live_server, tena
     assert sorted(r["name"] for r in rows) == names
     assert {"id", "email", "phone", "identities", "created_at"} <= set(rows[0])
     if "orders" in resources:
-        assert (tmp_path / "orders.csv").exists()
+        with open(tmp_path / "orders.csv", encoding="utf-8") as handle:
+            order_rows = list(csv.DictReader(handle))
+        assert sorted(int(r["id"]) for r in order_rows) == sorted(o.pk for o in orders)
 
 
 def test_a_bad_key_fails_with_the_api_error(live_server, db, tmp_path):

@@ -426,3 +426,28 @@ def test_the_page_size_is_capped_and_the_cursor_is_opaque(key_api, tenant_a):
     body = key_api.get("/api/v1/contacts/", {"page_size": 2}).json()
     assert len(body["results"]) == 2 and "cursor=" in body["next"]
     assert key_api.get("/api/v1/contacts/", {"cursor": "garbage"}).status_code == 404
+
+
+def test_the_fast_serializers_say_exactly_what_their_declared_fields_say(tenant_a, agent_a):
+    from rest_framework import serializers as drf
+
+    from inbox.models import Attachment
+    from inbox.serializers import ConversationSerializer, MessageSerializer
+
+    conversation = ConversationFactory(
+        tenant=tenant_a,
+        assignee=agent_a,
+        snoozed_until=timezone.now(),
+        source="tiktok_ad",
+        campaign_id="c-1",
+    )
+    conversation.labels.add(LabelFactory(tenant=tenant_a))
+    message = MessageFactory(conversation=conversation, sent_at=timezone.now())
+    Attachment.objects.create(
+        tenant=tenant_a, message=message, kind="image", url="https://x.io/a.png", size=3
+    )
+    for serializer, obj in [(ConversationSerializer, conversation), (MessageSerializer, message)]:
+        fast = serializer(obj).data
+        generic = drf.ModelSerializer.to_representation(serializer(obj), obj)
+        assert dict(fast) == dict(generic)
+        assert list(fast) == serializer.Meta.fields

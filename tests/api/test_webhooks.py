@@ -165,8 +165,9 @@ def test_a_day_of_failures_disables_the_subscription_and_tells_the_admins(
     # No more deliveries are made for it.
     _emit(tenant_a)
     assert WebhookDelivery.objects.count() == 2
-    page = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/webhooks/")
-    assert b'data-testid="webhook-disabled-banner"' in page.content
+    for page in ("webhooks/", "members/", ""):
+        response = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/{page}")
+        assert b'data-testid="webhook-disabled-banner"' in response.content, page
     # Enabling it again starts afresh.
     services.webhook_subscription_update(subscription=subscription, actor=admin_a, is_active=True)
     subscription.refresh_from_db()
@@ -213,6 +214,8 @@ def test_the_webhook_pages_are_for_owners_and_admins(
     client_for, tenant_a, owner_a, admin_a, agent_a, viewer_a
 ):
     url = f"/t/{tenant_a.slug}/settings/webhooks/"
+    settings_page = client_for(admin_a).get(f"/t/{tenant_a.slug}/settings/").content.decode()
+    assert f'href="{url}"' in settings_page
     assert client_for(owner_a).get(url).status_code == 200
     assert client_for(admin_a).get(url).status_code == 200
     assert client_for(agent_a).get(url).status_code == 403
@@ -334,3 +337,25 @@ def test_another_tenants_subscription_is_404(b_key_api, subscription):
     assert b_key_api.patch(base, {"is_active": False}).status_code == 404
     assert b_key_api.post(base + "rotate-secret/").status_code == 404
     assert b_key_api.delete(base).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "agent", "viewer", "key", "ro_key"])
+def test_every_subscription_endpoint_by_role(role_api, role, subscription):
+    api = role_api(role)
+    base = f"/api/v1/webhook-subscriptions/{subscription.pk}/"
+    manager = role in ("owner", "admin", "key")
+    reads = [api.get(base), api.get(base + "deliveries/")]
+    writes = [
+        api.patch(base, {"description": "x"}),
+        api.put(base, {"url": "https://crm.example.com/h", "event_types": ["order.created"]}),
+        api.post(base + "rotate-secret/"),
+    ]
+    assert [r.status_code for r in reads] == (
+        [200, 200] if role != "agent" and role != "viewer" else [403, 403]
+    )
+    if manager:
+        assert [w.status_code for w in writes] == [200, 200, 200]
+        assert api.delete(base).status_code == 204
+    else:
+        assert {w.status_code for w in writes} == {403}
+        assert api.delete(base).status_code == 403

@@ -463,3 +463,28 @@ def test_rules_show_how_often_they_fired_and_their_recent_runs(tenant_a, owner_a
     assert "<td>1</td>" in html
     page = client.get(url("automation_rule_edit", tenant_a, rule.pk)).content.decode()
     assert "Mai &lt;b&gt;" in page and "Fired" in page
+
+
+def test_each_keyword_line_can_carry_its_own_match_setting(tenant_a, admin_a, client_for):
+    client = client_for(admin_a)
+    post = dict(
+        RULE_POST,
+        name="Pay",
+        keywords="payment\nthanh toan [contains] [ignore accents]\nPAY NOW [exact]\n[vip]\n",
+        accent_insensitive="",
+    )
+    response = client.post(url("automation_rule_create", tenant_a), post)
+    assert response.status_code == 302
+    rule = AutoReplyRule.objects.for_tenant(tenant_a).get(name="Pay")
+    stored = {k.text: (k.mode, k.accent_insensitive) for k in rule.keywords.all()}
+    assert stored == {
+        "payment": ("whole_word", False),
+        "thanh toan": ("contains", True),
+        "PAY NOW": ("exact", False),
+        "[vip]": ("whole_word", False),  # not an option: brackets are part of the keyword
+    }
+    # Editing shows the same lines back, options only where they differ from the rule.
+    page = client.get(url("automation_rule_edit", tenant_a, rule.pk))
+    initial = page.context["form"].initial["keywords"]
+    assert "thanh toan [contains] [ignore accents]" in initial
+    assert "PAY NOW [exact]" in initial and "payment\n" in initial + "\n"

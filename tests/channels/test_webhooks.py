@@ -443,3 +443,53 @@ def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_u
     monkeypatch.setattr(webhook_event_process_task, "delay", real_delay)
     assert sweep_pending(now=timezone.now() + timedelta(minutes=2))["events"] == 1
     assert Message.objects.count() == 1
+
+
+def test_the_ingest_pool_retries_once_on_a_connection_killed_by_a_restart(monkeypatch):
+    import psycopg
+
+    from inbox.services import _ingest_db
+
+    class Dead:
+        closed = False
+
+        def cursor(self):
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+        def close(self):
+            self.closed = True
+
+    class Alive:
+        closed = False
+
+        def cursor(self):
+            class C:
+                def __enter__(self):
+                    return self
+
+                def __exit__(self, *a):
+                    return False
+
+                def execute(self, sql, params):
+                    self.params = params
+
+                def fetchone(self):
+                    return (42,)
+
+            return C()
+
+    pool = _ingest_db._Pool({}, size=2)
+    pool.idle.put(Alive())
+    pool.idle.put(Dead())  # LIFO: the dead one is used first
+    pool.created = 2
+    monkeypatch.setattr(_ingest_db, "pool", lambda: pool)
+    event_id = _ingest_db.insert_event(
+        provider="tiktok",
+        received_at=None,
+        headers={},
+        body=b"{}",
+        dedup_key="k",
+        status="pending",
+        error="",
+    )
+    assert event_id == 42 and pool.created == 1

@@ -71,12 +71,20 @@ def _broadcast_from_worker(**kwargs):
 
 
 def test_sign_in_and_see_the_inbox(new_page, tenant_a, agent_a, shop):
-    page = new_page(agent_a, _inbox(tenant_a))
+    page = new_page(agent_a)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(_inbox(tenant_a))
     expect(page.locator(f"#conv-{shop['lan'].pk}")).to_contain_text("Lan Nguyen")
     expect(page.locator(f"#conv-{shop['somchai'].pk}")).to_be_visible()
     page.locator(f"#conv-{shop['lan'].pk} a.conv-link").click()
     expect(page.locator("#thread")).to_contain_text("áo dài")
     expect(page.locator("#contact-pane")).to_contain_text("Lan Nguyen")
+    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
+    # No script error and nothing blocked by the Content-Security-Policy (the commerce panel
+    # may answer 404 until the commerce work is merged: that is not a script problem).
+    assert [p for p in problems if "404" not in p] == []
 
 
 def test_inbound_message_appears_live(new_page, tenant_a, agent_a, shop, e2e_redis_layer):
@@ -246,8 +254,14 @@ def test_keyboard_moves_between_conversations_and_help_overlay(new_page, tenant_
     expect(page.locator("#thread")).to_have_attribute("data-conversation", first)
     page.keyboard.press("?")
     expect(page.locator("#help-overlay")).to_be_visible()
+    # The optional new-message sound is switched on there and kept in this browser.
+    page.locator("#sound-toggle").check()
     page.keyboard.press("Escape")
     expect(page.locator("#help-overlay")).to_be_hidden()
+    page.reload()
+    page.locator("#conversation-list").click(position={"x": 300, "y": 400})
+    page.keyboard.press("?")
+    expect(page.locator("#sound-toggle")).to_be_checked()
 
 
 def test_older_history_loads_on_scroll_up(new_page, tenant_a, agent_a, shop):
@@ -280,3 +294,19 @@ def test_older_history_loads_on_scroll_up(new_page, tenant_a, agent_a, shop):
     expect(oldest).to_have_count(1)
     # Nothing twice.
     assert page.get_by_text("history line 150", exact=True).count() == 1
+
+
+def test_bulk_resolve_selected_conversations(new_page, tenant_a, agent_a, shop):
+    page = new_page(agent_a, _inbox(tenant_a))
+    for key in ("lan", "somchai"):
+        page.locator(f"#conv-{shop[key].pk} input.bulk-select").check()
+    expect(page.locator("#bulk-bar")).to_be_visible()
+    expect(page.locator("#bulk-count")).to_have_text("2")
+    page.select_option("#bulk-bar select[name=action]", "status:resolved")
+    page.locator("#bulk-bar button[type=submit]").click()
+    expect(page.locator("li.conv-row")).to_have_count(0)
+    assert set(
+        Conversation.objects.filter(pk__in=[shop["lan"].pk, shop["somchai"].pk]).values_list(
+            "status", flat=True
+        )
+    ) == {"resolved"}

@@ -488,3 +488,38 @@ def test_composer_shows_the_reply_window_and_canned_responses(tenant_a, agent_a,
     assert 'value="reply" disabled' in page
     r = client.post(f"/t/{tenant_a.slug}/inbox/c/{closed.pk}/reply/", {"text": "hello"})
     assert r.status_code == 422 and "24" in r.content.decode()
+
+
+def test_changes_notice_a_delivery_status_in_the_open_thread(tenant_a, owner_a, client_for):
+    conv = ConversationFactory(tenant=tenant_a)
+    message = MessageFactory(conversation=conv, direction="out", author_kind="agent")
+    since = (timezone.now() + timedelta(seconds=30)).isoformat()  # after the overlap window
+    url = f"/t/{tenant_a.slug}/inbox/changes/"
+    client = client_for(owner_a)
+    assert client.get(url, {"since": since, "open": conv.pk}).json()["thread_changed"] is False
+    Message.objects.filter(pk=message.pk).update(
+        status="delivered", updated_at=timezone.now() + timedelta(minutes=1)
+    )
+    data = client.get(url, {"since": since, "open": conv.pk}).json()
+    assert data["thread_changed"] is True and data["conversation_ids"] == []
+    html = client.get(
+        f"/t/{tenant_a.slug}/inbox/c/{conv.pk}/changes/", {"since": since}
+    ).content.decode()
+    assert f'id="msg-{message.pk}"' in html and "Delivered" in html
+
+
+def test_counts_with_a_label_filter_match_the_lists(world, tenant_a, owner_a, agent_a):
+    membership = Membership.objects.get(tenant=tenant_a, user=agent_a)
+    for extra in ({}, {"assignee": "me"}, {"status": "all"}, {"unread": "1"}):
+        filters = ConversationFilters.from_querydict({"label": [world["vip"].pk], **extra})
+        counts = sidebar_counts(
+            tenant=tenant_a, user=agent_a, membership=membership, filters=filters
+        )
+        for key, count in counts.items():
+            kind, _sep, value = key.partition(":")
+            changes = {"unread_only": True} if kind == "unread" else {kind: value}
+            expected = conversation_queryset(
+                tenant=tenant_a, user=agent_a, membership=membership,
+                filters=filters.replace(**changes),
+            ).count()  # fmt: skip
+            assert count.value == expected, (extra, key)

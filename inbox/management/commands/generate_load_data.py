@@ -102,7 +102,12 @@ class Command(BaseCommand):
         )
         agents = self._agents(tenant)
         channels = self._channels(tenant)
-        labels = [Label.objects.get_or_create(tenant=tenant, name=name)[0].pk for name in LABELS]
+        labels = [
+            Label.objects.get_or_create(tenant=tenant, name__iexact=name, defaults={"name": name})[
+                0
+            ].pk
+            for name in LABELS
+        ]
         drop = not options["keep_search_index"]
         with connection.cursor() as cursor:
             if drop:
