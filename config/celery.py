@@ -17,7 +17,7 @@ app.conf.beat_schedule = {
     "idempotency-keys-sweep": {"task": "tenants.idempotency_sweep", "schedule": 3600.0},
     "crm-webhook-deliveries-sweep": {"task": "crm.deliveries_sweep", "schedule": 60.0},
     # Channels: re-enqueue webhook events and sends left pending (e.g. while Redis was down).
-    "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 60.0},
+    "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 30.0},
     # Channels: refresh TikTok tokens before they expire (the refresh token rotates).
     "inbox-refresh-channel-tokens": {"task": "inbox.channels_refresh_tokens", "schedule": 900.0},
     # Automation: run rules for inbound messages automation never saw (e.g. Redis was down).

@@ -322,7 +322,9 @@ TIKTOK_TRACKING_ID_PATTERN = env.str(
     "TIKTOK_TRACKING_ID_PATTERN", default=r"(?i)\btt[_-]?id[\s:#=-]*(?P<tid>[A-Za-z0-9_-]{6,64})"
 )
 TIKTOK_SIGNALS_BATCH_SIZE = env.int("TIKTOK_SIGNALS_BATCH_SIZE", default=1000)
-TIKTOK_SIGNALS_MAX_ATTEMPTS = env.int("TIKTOK_SIGNALS_MAX_ATTEMPTS", default=8)
+# Transient failures back off 10 s, 20 s, … up to 30 min: 24 attempts ride out about 8 hours of
+# TikTok being down before a report is given up.
+TIKTOK_SIGNALS_MAX_ATTEMPTS = env.int("TIKTOK_SIGNALS_MAX_ATTEMPTS", default=24)
 # A claimed batch not finished within this many seconds is picked up again by the sweeper.
 TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=120)
 

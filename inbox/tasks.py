@@ -37,7 +37,16 @@ def webhook_events_process_task(event_ids: list[int]) -> int:
     return done
 
 
-@shared_task(name="inbox.message_deliver")
+# One provider call (PROVIDER_HTTP_TIMEOUT) and a few queries: a send that has not finished in
+# SEND_TASK_TIME_LIMIT seconds was killed, and the sweeper may safely queue it again.
+SEND_TASK_TIME_LIMIT = 45
+
+
+@shared_task(
+    name="inbox.message_deliver",
+    soft_time_limit=SEND_TASK_TIME_LIMIT - 15,
+    time_limit=SEND_TASK_TIME_LIMIT,
+)
 def message_deliver_task(message_id: int) -> str | None:
     from inbox.services.sending import message_deliver
 

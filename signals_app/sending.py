@@ -34,7 +34,7 @@ from .payload import build_events_body, signal_fields_from_report
 log = logging.getLogger(__name__)
 
 TRANSIENT_BASE_SECONDS = 10
-TRANSIENT_CAP_SECONDS = 3600
+TRANSIENT_CAP_SECONDS = 1800
 THROTTLE_BASE_SECONDS = 5
 THROTTLE_CAP_SECONDS = 600
 

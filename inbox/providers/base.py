@@ -18,6 +18,7 @@ This module imports nothing from Django.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -57,6 +58,42 @@ class ProviderError(Exception):
 
 class PayloadError(ValueError):
     """A (correctly signed) payload that is malformed or of an unknown shape."""
+
+
+def shape_checked(parse):
+    """Make a provider's `parse` answer PayloadError for any payload of an unexpected shape
+    (an object where a string was expected, a list instead of an object, …), so a hostile or
+    changed payload is stored as a failed event instead of crashing the worker."""
+
+    @functools.wraps(parse)
+    def wrapper(payload):
+        try:
+            return parse(payload)
+        except PayloadError:
+            raise
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+            raise PayloadError(f"unexpected payload shape ({type(exc).__name__}: {exc})") from exc
+
+    return wrapper
+
+
+def clean_strings(value):
+    """The value with every string made storable: lone UTF-16 surrogates (from JSON escapes
+    such as \\ud800) and NUL characters, which PostgreSQL text cannot hold, become U+FFFD."""
+    if isinstance(value, str):
+        if "\x00" not in value:
+            try:
+                value.encode("utf-8")
+                return value
+            except UnicodeEncodeError:
+                pass
+        value = value.replace("\x00", "\ufffd")
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {clean_strings(k): clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_strings(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .base import (
     download,
     from_epoch_ms,
     require,
+    shape_checked,
 )
 
 NAME = "messenger"
@@ -170,6 +171,7 @@ def _event(page_id: str, ev: dict, out: dict[str, list]) -> None:
         out["ignored"].append("unsupported messaging event " + ",".join(sorted(ev)))
 
 
+@shape_checked
 def parse(payload: Any) -> ParsedBatch:
     if not isinstance(payload, dict) or payload.get("object") != "page":
         raise PayloadError("not a page payload")

@@ -29,6 +29,7 @@ from .base import (
     SendResult,
     body_hash,
     check_text,
+    clean_strings,
     constant_time_equal,
     download,
     from_epoch_ms,
@@ -38,6 +39,7 @@ from .base import (
     http_request,
     json_body,
     require,
+    shape_checked,
 )
 
 NAME = "tiktok"
@@ -132,7 +134,7 @@ def _content(payload: dict) -> dict:
         raise PayloadError(f"content is not valid JSON: {getattr(exc, 'msg', exc)}") from exc
     if not isinstance(content, dict):
         raise PayloadError("content is not a JSON object")
-    return content
+    return clean_strings(content)
 
 
 def dedup_key(raw_body: bytes, payload: Any) -> str:
@@ -236,6 +238,7 @@ def _message(payload: dict, content: dict, business_id: str, *, stripped: bool) 
     )
 
 
+@shape_checked
 def parse(payload: Any) -> ParsedBatch:
     if not isinstance(payload, dict):
         raise PayloadError("the payload is not a JSON object")

@@ -23,6 +23,7 @@ from .base import (
     download,
     from_epoch_seconds,
     require,
+    shape_checked,
 )
 
 NAME = "whatsapp"
@@ -123,6 +124,7 @@ def _status(account_id: str, st: dict) -> StatusUpdate:
     )
 
 
+@shape_checked
 def parse(payload: Any) -> ParsedBatch:
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         raise PayloadError("not a whatsapp_business_account payload")

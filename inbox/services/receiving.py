@@ -36,6 +36,7 @@ from inbox.providers.base import (
     ReadReceipt,
     ReferralEvent,
     StatusUpdate,
+    clean_strings,
 )
 from signals_app.services import signals_conversation_attributed, signals_detect_for_message
 
@@ -132,9 +133,9 @@ def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
 def _process(event: WebhookEvent, effects: _Effects) -> None:
     module = registry.get(event.provider)
     try:
-        payload = json.loads(bytes(event.body))
+        payload = clean_strings(json.loads(bytes(event.body)))
         batch: ParsedBatch = module.parse(payload)
-    except (ValueError, PayloadError) as exc:
+    except (ValueError, PayloadError, RecursionError) as exc:
         _finish(event, WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
         return
     if batch.is_empty():

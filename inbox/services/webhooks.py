@@ -51,8 +51,8 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
     error = ""
     try:
         payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        payload, error = None, f"invalid JSON: {exc}"
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        payload, error = None, f"invalid JSON: {str(exc)[:500]}"
     values = {
         "provider": provider,
         "received_at": timezone.now(),
@@ -95,7 +95,7 @@ def webhook_event_reprocess(*, event: WebhookEvent) -> WebhookEvent:
 
 def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Re-enqueue work left behind (e.g. while Redis was down): the database is the truth."""
-    from inbox.tasks import message_deliver_task
+    from inbox.tasks import SEND_TASK_TIME_LIMIT, message_deliver_task
 
     now = now or timezone.now()
     event_ids = list(
@@ -107,9 +107,10 @@ def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str,
     )
     for pk in event_ids:
         enqueue_event(pk)
-    # A claim older than the task time limit means the worker died mid-send: queue it again
-    # (at-least-once; an echo that arrived meanwhile has already attached the provider id).
-    stale = now - timedelta(seconds=max(settings.CELERY_TASK_TIME_LIMIT, 60) * 3)
+    # A claim older than the send task's hard time limit means the worker died mid-send: queue
+    # it again (at-least-once; an echo that arrived meanwhile has already attached the
+    # provider id). With the sweep every 30 s a killed send is retried within about 90 s.
+    stale = now - timedelta(seconds=SEND_TASK_TIME_LIMIT + 15)
     revived = Message.objects.filter(
         status=Message.Status.SENDING, updated_at__lt=stale, provider_message_id__isnull=True
     ).update(status=Message.Status.QUEUED, next_attempt_at=now, updated_at=now)

@@ -298,3 +298,25 @@ def test_a_simulated_customer_receives_and_reads_our_message(
     message.refresh_from_db()
     assert message.status == "read"
     assert message.read_at is not None
+
+
+def test_a_send_orphaned_by_a_killed_worker_is_queued_again_within_two_minutes(
+    whatsapp_channel, conversation_for
+):
+    """The send task's hard time limit bounds a claim: past it (plus a margin) the worker is
+    dead, and the sweeper (every 30 s) queues the message again."""
+    from inbox.tasks import SEND_TASK_TIME_LIMIT
+
+    conversation = conversation_for("whatsapp")
+    claimed = message_send(conversation=conversation, text="in flight")
+    Message.objects.filter(pk=claimed.pk).update(status="sending", updated_at=timezone.now())
+    # Still possibly running: left alone.
+    assert (
+        sweep_pending(now=timezone.now() + timedelta(seconds=SEND_TASK_TIME_LIMIT))["revived"] == 0
+    )
+    # Past the limit: revived, well within two minutes of the claim.
+    later = timezone.now() + timedelta(seconds=SEND_TASK_TIME_LIMIT + 16)
+    assert later - timezone.now() < timedelta(seconds=90)
+    assert sweep_pending(now=later)["revived"] == 1
+    claimed.refresh_from_db()
+    assert claimed.status in ("queued", "sent")

@@ -86,7 +86,6 @@ OBJECT_REPLACED_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=False, reason=OBJECT_REPLACED_BUG)
 @pytest.mark.parametrize("provider", PROVIDERS)
 @FUZZ
 @given(data=st.data())

@@ -178,7 +178,6 @@ SURROGATE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=False, reason=SURROGATE_BUG)
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("how", ["escape", "bytes"])
 def test_a_lone_surrogate_is_stored_as_a_failed_or_cleaned_event(channels, post, provider, how):
@@ -193,7 +192,6 @@ def test_a_lone_surrogate_is_stored_as_a_failed_or_cleaned_event(channels, post,
     assert event.status in ("processed", "failed"), (event.status, event.error)
 
 
-@pytest.mark.xfail(strict=False, reason=DEEP_JSON_BUG)
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("shape", ["list", "object"])
 def test_deeply_nested_json_is_stored_as_a_failed_event_not_a_500(channels, post, provider, shape):
@@ -228,7 +226,6 @@ def test_signed_mutated_payloads_never_500_and_never_crash_the_worker(
         assert event.status in ("processed", "failed", "unrouted"), (event.status, event.error)
 
 
-@pytest.mark.xfail(strict=False, reason="parser bug, see test_fuzz_providers.OBJECT_REPLACED_BUG")
 @pytest.mark.parametrize("provider", PROVIDERS)
 @VIEW_FUZZ
 @given(data=st.data())
