@@ -147,6 +147,14 @@ def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Ou
         TikTokAdsConnection.objects.filter(pk=connection.pk).update(
             last_success_at=now, throttle_strikes=0, throttled_until=None, last_error=""
         )
+        # TikTok accepts events again: reports waiting out a long backoff from the outage go
+        # now. Only waits longer than a claim's lease are shortened, so a batch another worker
+        # is sending right now is never released twice.
+        resumed = SignalReport.objects.filter(
+            tenant_id=connection.tenant_id,
+            status=SignalReport.Status.PENDING,
+            next_attempt_at__gt=now + timedelta(seconds=settings.TIKTOK_SIGNALS_LEASE_SECONDS),
+        ).update(next_attempt_at=now)
         for report in reports:
             crm_event_emit(
                 tenant=connection.tenant,
@@ -161,7 +169,7 @@ def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Ou
                     "sent_at": now.isoformat(),
                 },
             )
-    return Outcome(sent=sent)
+    return Outcome(sent=sent, retry_in=0 if resumed else None)
 
 
 def _failure(connection: TikTokAdsConnection, ids: list[int], exc) -> Outcome:

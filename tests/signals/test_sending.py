@@ -266,3 +266,20 @@ def test_an_unexpected_error_is_retried_not_lost(tenant_a, connect, monkeypatch)
     assert report.status == "pending"
     assert report.last_error == "Unexpected error: ValueError"
     assert report.next_attempt_at > timezone.now()
+
+
+def test_when_tiktok_is_back_reports_waiting_out_a_long_backoff_go_at_once(tenant_a, connect, fake):
+    """After a long outage the backoff can reach half an hour: the first accepted batch
+    releases the rest instead of leaving them waiting."""
+    connect(tenant_a)
+    _pending(tenant_a, 3)
+    SignalReport.objects.update(
+        attempts=12, next_attempt_at=timezone.now() + timedelta(minutes=30), last_error="HTTP 503"
+    )
+    _pending(tenant_a, 1)  # a new report, due now
+    claim = sending.signal_reports_claim(tenant_id=tenant_a.pk)
+    outcome = sending.signal_reports_send(claim=claim)
+    assert outcome.sent >= 1 and outcome.retry_in == 0
+    assert SignalReport.objects.filter(next_attempt_at__gt=timezone.now()).count() == 0
+    drain(tenant_a)
+    assert SignalReport.objects.filter(status="sent").count() == 4
