@@ -420,19 +420,7 @@ def _business_message_receive(*, channel, inbound: InboundMessage, effects: _Eff
     existing = qs.filter(channel=channel, provider_message_id=inbound.message_id).first()
     if existing is not None:
         return None
-    identity = contact_upsert(
-        channel=channel,
-        external_id=inbound.contact_external_id,
-        name=inbound.contact_name,
-        effects=effects,
-    )
-    conversation, _created = conversation_for(
-        channel=channel,
-        identity=identity,
-        provider_conversation_id=inbound.conversation_external_id,
-        at=inbound.timestamp,
-        effects=effects,
-    )
+    conversation, _created = _sender_conversation(channel, inbound, effects)
     in_flight = (
         qs.filter(
             conversation=conversation,
@@ -577,6 +565,24 @@ def read_apply(*, channel: Channel, receipt: ReadReceipt, effects: _Effects) -> 
     return changed
 
 
+def _sender_conversation(channel: Channel, event, effects: _Effects) -> tuple[Conversation, bool]:
+    """The contact who sent a provider event (created or updated) and the conversation it
+    belongs to (found, reopened or started)."""
+    identity = contact_upsert(
+        channel=channel,
+        external_id=event.contact_external_id,
+        name=event.contact_name,
+        effects=effects,
+    )
+    return conversation_for(
+        channel=channel,
+        identity=identity,
+        provider_conversation_id=event.conversation_external_id,
+        at=event.timestamp,
+        effects=effects,
+    )
+
+
 def _attribution_set(conversation: Conversation, referral, channel: Channel) -> None:
     data = referral.as_dict()
     data["provider"] = channel.provider
@@ -602,19 +608,7 @@ def _attribution_set(conversation: Conversation, referral, channel: Channel) -> 
 
 
 def referral_record(*, channel: Channel, event: ReferralEvent, effects: _Effects) -> Conversation:
-    identity = contact_upsert(
-        channel=channel,
-        external_id=event.contact_external_id,
-        name=event.contact_name,
-        effects=effects,
-    )
-    conversation, created = conversation_for(
-        channel=channel,
-        identity=identity,
-        provider_conversation_id=event.conversation_external_id,
-        at=event.timestamp,
-        effects=effects,
-    )
+    conversation, created = _sender_conversation(channel, event, effects)
     _attribution_set(conversation, event.referral, channel)
     # A TikTok ad referral alone (before any message) already starts a reportable conversation.
     signals_conversation_attributed(conversation=conversation)
