@@ -53,14 +53,17 @@ def changes(request):
     thread_changed = False
     open_id = request.GET.get("open", "")
     if open_id.isdigit():
-        thread_changed = Message.objects.filter(
-            tenant=request.tenant,
-            conversation_id=int(open_id),
-            conversation__in=visible_conversations(
-                tenant=request.tenant, user=request.user, membership=request.membership
-            ),
-            updated_at__gt=since,
-        ).exists()
+        thread_changed = (
+            Message.objects.for_tenant(request.tenant)
+            .filter(
+                conversation_id=int(open_id),
+                conversation__in=visible_conversations(
+                    tenant=request.tenant, user=request.user, membership=request.membership
+                ),
+                updated_at__gt=since,
+            )
+            .exists()
+        )
     return JsonResponse(
         {
             "now": now.isoformat(),

@@ -109,12 +109,17 @@ def is_customer_message(message: Message) -> bool:
 
 
 def _is_first_message(message: Message) -> bool:
-    earlier = Message.objects.filter(
-        conversation_id=message.conversation_id,
-        kind=Message.Kind.MESSAGE,
-        direction=Message.Direction.IN,
-    ).filter(
-        Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk)
+    earlier = (
+        Message.objects.for_tenant(message.tenant_id)
+        .filter(
+            conversation_id=message.conversation_id,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.IN,
+        )
+        .filter(
+            Q(created_at__lt=message.created_at)
+            | Q(created_at=message.created_at, pk__lt=message.pk)
+        )
     )
     return not earlier.exists()
 
@@ -137,23 +142,31 @@ def _in_cooldown(rule: AutoReplyRule, conversation: Conversation, now: datetime)
 def _agent_replied_recently(conversation: Conversation, now: datetime, minutes: int) -> bool:
     if not minutes:
         return False
-    return Message.objects.filter(
-        conversation=conversation,
-        kind=Message.Kind.MESSAGE,
-        direction=Message.Direction.OUT,
-        author_kind=Message.AuthorKind.AGENT,
-        created_at__gte=now - timedelta(minutes=minutes),
-    ).exists()
+    return (
+        Message.objects.for_tenant(conversation.tenant_id)
+        .filter(
+            conversation=conversation,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.OUT,
+            author_kind=Message.AuthorKind.AGENT,
+            created_at__gte=now - timedelta(minutes=minutes),
+        )
+        .exists()
+    )
 
 
 def _bot_replies_last_hour(conversation: Conversation, now: datetime) -> int:
-    return Message.objects.filter(
-        conversation=conversation,
-        kind=Message.Kind.MESSAGE,
-        direction=Message.Direction.OUT,
-        author_kind=Message.AuthorKind.BOT,
-        created_at__gte=now - timedelta(hours=1),
-    ).count()
+    return (
+        Message.objects.for_tenant(conversation.tenant_id)
+        .filter(
+            conversation=conversation,
+            kind=Message.Kind.MESSAGE,
+            direction=Message.Direction.OUT,
+            author_kind=Message.AuthorKind.BOT,
+            created_at__gte=now - timedelta(hours=1),
+        )
+        .count()
+    )
 
 
 def _bot_message(conversation, *, kind: str, rule: AutoReplyRule, text: str, now) -> Message:
