@@ -178,6 +178,26 @@ def new_page(browser, asgi_server):
     yield make
     for context in contexts:
         context.close()
+    _let_the_server_finish()
+
+
+def _let_the_server_finish(timeout: float = 5.0) -> None:
+    """Wait for the server's in-flight queries before the test database is flushed: a request
+    a closing page had just made can otherwise deadlock with the flush's TRUNCATE."""
+    from django.db import connection
+
+    busy = (
+        "FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state <> 'idle'"
+    )
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(f"SELECT count(*) {busy}")  # noqa: S608 (constant SQL)
+            if cursor.fetchone()[0] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {busy}")  # noqa: S608
 
 
 @pytest.fixture
