@@ -23,19 +23,34 @@ Semantics
   (no boundary needed for a keyword in a script written without spaces).
 * Offsets in ``KeywordMatch`` are into the ORIGINAL text. Overlapping matches and every
   occurrence are reported; results are ordered by ``(end, start)`` (the automaton's order).
+
+Two implementations, one semantics
+----------------------------------
+The per-message work runs in C (``native/kwscan.c``, built by ``bin/setup``): normalisation
+with offsets, the automaton scan, the checks and the result tuples, in one call. There, all
+keywords share ONE automaton: when any keyword ignores accents, every pattern is stored
+accent-folded, the message is folded once and scanned once, and an accent-sensitive hit is
+kept only when the normalised (unfolded) text at the same place is exactly its keyword.
+
+Without the C module (no compiler where Parley was installed) the pure-Python engine below
+does the same work with two automata (plain and accent-folded), about 5-15x slower;
+``NATIVE`` says which one runs. The tests run both on the same inputs and compare them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import attrgetter
+from typing import NamedTuple
 
 import ahocorasick
 
+from .native import tables_hash
 from .normalize import (
     CHAR_CLASS,
     NON_WORD,
@@ -45,15 +60,19 @@ from .normalize import (
     fold_with_offsets,
     is_no_space_char,
     normalize,
+    normalize_cluster,
     normalize_with_offsets,
     trim_bounds,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "KeywordMatch",
     "KeywordMatcher",
     "KeywordSpec",
     "MatchMode",
+    "NATIVE",
     "clear_matcher_cache",
     "get_matcher",
 ]
@@ -74,8 +93,9 @@ class KeywordSpec:
     accent_insensitive: bool = False
 
 
-@dataclass(frozen=True)
-class KeywordMatch:
+class KeywordMatch(NamedTuple):
+    """A tuple, so that the C scanner makes one in a few nanoseconds."""
+
     key: Hashable
     keyword: str
     start: int  # offsets into the ORIGINAL text, [start, end)
@@ -93,6 +113,33 @@ _START_PUNCT = 4
 _EXACT_PUNCT = 5
 
 _by_position = attrgetter("end", "start")
+
+# Candidate codes for the C scanner (mirrored in kwscan.c).
+_LEFT, _RIGHT, _ON_FOLDED = 8, 16, 32
+
+
+def _load_native():
+    """The C scanner, if it is built and built from the current sources."""
+    try:
+        from . import _kwscan
+    except ImportError:
+        logger.warning(
+            "Keyword engine: the C scanner is not built (bash bin/setup builds it); "
+            "using the slower pure-Python engine."
+        )
+        return None
+    if tables_hash() != _kwscan.TABLES_HASH:
+        logger.warning(
+            "Keyword engine: the C scanner was built from older sources (bash bin/setup "
+            "rebuilds it); using the slower pure-Python engine."
+        )
+        return None
+    _kwscan.configure(KeywordMatch, normalize_cluster, normalize_with_offsets, _by_position)
+    return _kwscan
+
+
+_native = _load_native()
+NATIVE = _native is not None
 
 
 def _edge_needs_boundary(ch: str) -> bool:
@@ -162,27 +209,82 @@ def _prepare(spec: KeywordSpec) -> tuple[str, int, bool, bool] | None:
     return norm, _EXACT_PUNCT if punct else _EXACT, False, False
 
 
-class KeywordMatcher:
-    """All keywords in one automaton (plus one for accent-insensitive keywords)."""
+def _automaton(patterns: dict[str, list]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for pattern, candidates in patterns.items():
+        automaton.add_word(pattern, (len(pattern), *(x for c in candidates for x in c)))
+    automaton.make_automaton()
+    return automaton
 
-    def __init__(self, specs: Iterable[KeywordSpec]) -> None:
+
+def _native_sides(prepared: list[tuple[KeywordSpec, str, int, bool, bool]]) -> list:
+    """The C scanner's automata: ``[(automaton, scans_folded_text)]``. Values are flat
+    tuples ``(length, code, key, keyword, exact, code, key, …)``; ``exact`` is the normalised
+    keyword an accent-sensitive hit on the folded text must equal."""
+    folded_space = any(spec.accent_insensitive for spec, *_ in prepared)
+    main: dict[str, list] = {}
+    # Accent-sensitive keywords that folding would shorten (a combining mark NFC could not
+    # compose): scanned on the unfolded text, in a second automaton.
+    unfoldable: dict[str, list] = {}
+    for spec, norm, kind, left, right in prepared:
+        code = kind | (_LEFT if left else 0) | (_RIGHT if right else 0)
+        if not folded_space:
+            main.setdefault(norm, []).append((code, spec.key, spec.text, None))
+        elif spec.accent_insensitive:
+            main.setdefault(norm, []).append((code | _ON_FOLDED, spec.key, spec.text, None))
+        else:
+            pattern = fold_accents(norm)
+            if len(pattern) == len(norm):
+                main.setdefault(pattern, []).append((code, spec.key, spec.text, norm))
+            else:
+                unfoldable.setdefault(norm, []).append((code, spec.key, spec.text, None))
+    return [
+        (_automaton(patterns), folded)
+        for patterns, folded in ((main, folded_space), (unfoldable, False))
+        if patterns
+    ]
+
+
+class KeywordMatcher:
+    """All of a tenant's keywords, compiled once; ``find`` and ``matched_keys`` per message.
+
+    ``native=None`` uses the C scanner when it is built; ``False`` forces the pure-Python
+    engine (the tests compare the two)."""
+
+    def __init__(self, specs: Iterable[KeywordSpec], *, native: bool | None = None) -> None:
         self.specs: tuple[KeywordSpec, ...] = tuple(dict.fromkeys(specs))
-        self._plain = _Side()
-        self._folded = _Side()
+        prepared = []
         seen_key_text: set[tuple[Hashable, str]] = set()
         # Two specs with the same key and keyword can report the same span twice.
         self._may_repeat = False
         for spec in self.specs:
-            prepared = _prepare(spec)
-            if prepared is None:
+            found = _prepare(spec)
+            if found is None:
                 continue
             if (spec.key, spec.text) in seen_key_text:
                 self._may_repeat = True
             seen_key_text.add((spec.key, spec.text))
+            prepared.append((spec, *found))
+        if native and not NATIVE:
+            raise RuntimeError("the C keyword scanner is not built (run bash bin/setup)")
+        self.native = NATIVE if native is None else native
+        if self.native:
+            sides = _native_sides(prepared)
+            self.automata = [automaton for automaton, _ in sides]
+            scanner = _native.Scanner(sides, self._may_repeat)
+            # Instance attributes shadow the pure-Python methods below: a call goes
+            # straight into C (a Python wrapper would add ~5 % at small keyword sets).
+            self.find = scanner.find
+            self.matched_keys = scanner.matched_keys
+            return
+        self._plain = _Side()
+        self._folded = _Side()
+        for spec, norm, kind, left, right in prepared:
             side = self._folded if spec.accent_insensitive else self._plain
-            side.add(*prepared, spec.key, spec.text)
+            side.add(norm, kind, left, right, spec.key, spec.text)
         self._plain.build()
         self._folded.build()
+        self.automata = [side.automaton for side in (self._plain, self._folded) if side.size]
 
     def __len__(self) -> int:
         return len(self.specs)
@@ -205,7 +307,7 @@ class KeywordMatcher:
         else:
             t_lo = t_hi = w_lo = w_hi = -1
         append = out.append
-        new = object.__new__
+        new = tuple.__new__
         match_cls = KeywordMatch
         for last, (length, free, checked) in side.automaton.iter(text):
             end = last + 1
@@ -217,15 +319,9 @@ class KeywordMatcher:
                 else:
                     o_start, o_end = (start, end) if starts is None else (starts[start], ends[last])
                     for key, keyword in free:
-                        # KeywordMatch(key, keyword, o_start, o_end), without the frozen
-                        # dataclass __init__ (3x slower; this is the engine's hottest line).
-                        match = new(match_cls)
-                        fields = match.__dict__
-                        fields["key"] = key
-                        fields["keyword"] = keyword
-                        fields["start"] = o_start
-                        fields["end"] = o_end
-                        append(match)
+                        # KeywordMatch(key, keyword, o_start, o_end) without the NamedTuple
+                        # __new__ wrapper (2x slower; this is the engine's hottest line).
+                        append(new(match_cls, (key, keyword, o_start, o_end)))
             if not checked:
                 continue
             for kind, left, right, key, keyword in checked:
@@ -251,13 +347,7 @@ class KeywordMatcher:
                     keys.add(key)
                     continue
                 o_start, o_end = (start, end) if starts is None else (starts[start], ends[last])
-                match = new(match_cls)
-                fields = match.__dict__
-                fields["key"] = key
-                fields["keyword"] = keyword
-                fields["start"] = o_start
-                fields["end"] = o_end
-                append(match)
+                append(new(match_cls, (key, keyword, o_start, o_end)))
 
     def find(self, text: str) -> list[KeywordMatch]:
         """Every match of every keyword in ``text``, with offsets into ``text``, ordered by
