@@ -159,3 +159,21 @@ def test_the_c_scanner_finds_what_the_python_engine_finds(data):
     assert Counter(got) == Counter(py_engine.find(text))
     assert got == sorted(got, key=lambda m: (m.end, m.start))
     assert c_engine.matched_keys(text) == py_engine.matched_keys(text) == {m.key for m in got}
+
+
+def test_threads_share_the_cluster_cache_safely():
+    """Web and worker threads scan at once; the cluster cache is process-wide. Distinct NFD
+    texts (misses, cache resets) from four threads still match the Python engine."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bases = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0x430, 0x450)]
+    marks = [chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))]
+    words = [b + m1 + m2 for b in bases for m1 in marks[:30] for m2 in marks[30:60]]
+    texts = [" ".join(words[i : i + 60]) + " Giá thanh toán" for i in range(0, 30000, 60)]
+    specs = [KeywordSpec("price", "giá"), KeywordSpec("pay", "thanh toan", accent_insensitive=True)]
+    c_engine = KeywordMatcher(specs)
+    py_engine = KeywordMatcher(specs, native=False)
+    expected = [py_engine.find(text) for text in texts]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(c_engine.find, texts)) == expected

@@ -82,7 +82,7 @@ static int cluster_piece(PyObject *text, int kind, const void *data, Py_ssize_t 
                          Py_ssize_t hi, Py_UCS4 *piece, int *plen, int *aligned) {
     Py_UCS4 key[CLUSTER_MAX];
     int klen = (int)(hi - lo), found = 0;
-    CacheEntry *slot = NULL;
+    CacheEntry *slot;
     if (klen <= CLUSTER_MAX) {
         for (int k = 0; k < klen; k++) key[k] = PyUnicode_READ(kind, data, lo + k);
         slot = cache_slot(key, klen, &found);
@@ -117,18 +117,21 @@ static int cluster_piece(PyObject *text, int kind, const void *data, Py_ssize_t 
     *plen = (int)n;
     *aligned = is_aligned;
     if (klen <= CLUSTER_MAX) {
-        if (slot == NULL || cache_used >= CACHE_SLOTS * 3 / 4) {
+        /* Looked up again: while normalize_cluster ran, another thread may have changed
+         * the cache. */
+        if (cache_used >= CACHE_SLOTS * 3 / 4) {
             memset(cache, 0, sizeof cache);
             cache_used = 0;
-            slot = cache_slot(key, klen, &found);
         }
+        slot = cache_slot(key, klen, &found);
+        if (slot == NULL) return 0; /* full: cannot happen below three quarters */
+        cache_used += !found;
         memcpy(slot->key, key, klen * sizeof(Py_UCS4));
         memcpy(slot->piece, piece, n * sizeof(Py_UCS4));
         slot->klen = (uint8_t)klen;
         slot->plen = (uint8_t)n;
         slot->aligned = (uint8_t)is_aligned;
         slot->used = 1;
-        cache_used++;
     }
     return 0;
 }
@@ -584,7 +587,7 @@ static PyObject *Scanner_find(Scanner *self, PyObject *text) {
         return NULL;
     }
     PyObject *out = PyList_New(0);
-    if (out == NULL || PyUnicode_GET_LENGTH(text) == 0) return out;
+    if (out == NULL || PyUnicode_GET_LENGTH(text) == 0 || self->nsides == 0) return out;
     Text t;
     int sides_with_matches = 0;
     if (prepare_text(self, &t, text) < 0) goto error;
@@ -626,7 +629,7 @@ static PyObject *Scanner_matched_keys(Scanner *self, PyObject *text) {
         return NULL;
     }
     PyObject *keys = PySet_New(NULL);
-    if (keys == NULL || PyUnicode_GET_LENGTH(text) == 0) return keys;
+    if (keys == NULL || PyUnicode_GET_LENGTH(text) == 0 || self->nsides == 0) return keys;
     Text t;
     if (prepare_text(self, &t, text) < 0) goto error;
     for (int side = 0; side < self->nsides; side++)
