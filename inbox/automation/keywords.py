@@ -115,7 +115,7 @@ _EXACT_PUNCT = 5
 _by_position = attrgetter("end", "start")
 
 # Candidate codes for the C scanner (mirrored in kwscan.c).
-_LEFT, _RIGHT, _ON_FOLDED = 8, 16, 32
+_LEFT, _RIGHT, _ON_FOLDED, _ACCENTED = 8, 16, 32, 64
 
 
 def _load_native():
@@ -235,7 +235,8 @@ def _native_sides(prepared: list[tuple[KeywordSpec, str, int, bool, bool]]) -> l
         else:
             pattern = fold_accents(norm)
             if len(pattern) == len(norm):
-                main.setdefault(pattern, []).append((code, spec.key, spec.text, norm))
+                accented = _ACCENTED if pattern != norm else 0
+                main.setdefault(pattern, []).append((code | accented, spec.key, spec.text, norm))
             else:
                 unfoldable.setdefault(norm, []).append((code, spec.key, spec.text, None))
     return [

@@ -32,6 +32,7 @@ enum { K_FREE = 0, K_WORD = 1, K_START = 2, K_EXACT = 3, K_START_PUNCT = 4, K_EX
 #define C_LEFT 8
 #define C_RIGHT 16
 #define C_FOLDED 32
+#define C_ACCENTED 64 /* the keyword is not its own accent-folded form */
 
 static inline Py_ssize_t tbl(Py_UCS4 c) {
     return ((Py_ssize_t)KW_STAGE1[c >> 8] << 8) | (c & 0xFF);
@@ -446,6 +447,36 @@ static int equal_slice(PyObject *s, Py_ssize_t lo, Py_ssize_t hi, PyObject *exac
     return 1;
 }
 
+/* a[alo:alo+len] == b[blo:blo+len] */
+static int equal_ranges(PyObject *a, Py_ssize_t alo, PyObject *b, Py_ssize_t blo,
+                        Py_ssize_t len) {
+    int ak = PyUnicode_KIND(a), bk = PyUnicode_KIND(b);
+    const void *ad = PyUnicode_DATA(a), *bd = PyUnicode_DATA(b);
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (PyUnicode_READ(ak, ad, alo + k) != PyUnicode_READ(bk, bd, blo + k)) return 0;
+    return 1;
+}
+
+/* Is an accent-sensitive keyword really at N[ns:ne], given that its folded form is at
+ * F[s:e]? Usually decided without reading the keyword (another object, rarely in the CPU
+ * cache at 10,000 keywords): where folding changed nothing, exactly the keywords without
+ * accents are there; where it changed something, never those. *unchanged caches the
+ * answer per hit (-1 = not yet known). */
+static int exact_holds(Text *t, int code, PyObject *exact, Py_ssize_t s, Py_ssize_t e,
+                       Py_ssize_t ns, Py_ssize_t ne, int *unchanged) {
+    if (*unchanged < 0) {
+        if (t->fold == t->norm)
+            *unchanged = 1;
+        else if (t->fmap)
+            *unchanged = 2; /* spans differ in length: compare with the keyword */
+        else
+            *unchanged = equal_ranges(t->norm, ns, t->fold, s, e - s);
+    }
+    if (*unchanged == 1) return !(code & C_ACCENTED);
+    if (*unchanged == 0 && !(code & C_ACCENTED)) return 0;
+    return equal_slice(t->norm, ns, ne, exact);
+}
+
 /* Does a candidate hold at [s, e) of its text (N or F)? */
 static int accepted(Text *t, int code, int space, Py_ssize_t s, Py_ssize_t e) {
     int kind_of = code & C_KIND;
@@ -525,10 +556,12 @@ static int scan_side(Scanner *self, int side, Text *t, PyObject *out, PyObject *
             ne = fmap[e - 1] + 1;
         }
         Py_ssize_t size = PyTuple_GET_SIZE(value);
+        int unchanged = -1;
         for (Py_ssize_t c = 1; c + 3 < size; c += 4) {
             int code = (int)PyLong_AsLong(PyTuple_GET_ITEM(value, c));
             PyObject *exact = PyTuple_GET_ITEM(value, c + 3);
-            if (exact != Py_None && !equal_slice(t->norm, ns, ne, exact)) continue;
+            if (exact != Py_None && !exact_holds(t, code, exact, s, e, ns, ne, &unchanged))
+                continue;
             int on_fold = (code & C_FOLDED) != 0;
             if (!accepted(t, code, on_fold, on_fold ? s : ns, on_fold ? e : ne)) continue;
             PyObject *key = PyTuple_GET_ITEM(value, c + 1);
