@@ -33,7 +33,7 @@ accent-folded, the message is folded once and scanned once, and an accent-sensit
 kept only when the normalised (unfolded) text at the same place is exactly its keyword.
 
 Without the C module (no compiler where Parley was installed) the pure-Python engine below
-does the same work with two automata (plain and accent-folded), about 5-15x slower;
+does the same work with two automata (plain and accent-folded), about 4-7x slower;
 ``NATIVE`` says which one runs. The tests run both on the same inputs and compare them.
 """
 

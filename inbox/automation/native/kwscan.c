@@ -306,6 +306,7 @@ static int normalize_text(Text *t) {
     }
     Py_ssize_t i = 0, out = 0, ncl = 0;
     int all_aligned = 1, expanded = 0, selectors = 0, rc = -1;
+    int32_t changed = 0; /* any case folded so far (no cluster: N is otherwise the text) */
     Py_UCS4 c = PyUnicode_READ(kind, data, 0);
     Py_ssize_t ix = tbl(c);
     /* One table lookup per character, branch-light: faster than special-casing ASCII in
@@ -319,6 +320,7 @@ static int normalize_text(Text *t) {
             ix2 = tbl(c2);
         }
         if (j == n || (KW_FLAGS[ix2] & NCLS_MASK) != KW_NC_MARK) {
+            changed |= KW_CASE[ix];
             buf[out++] = (Py_UCS4)((int32_t)c + KW_CASE[ix]);
             i = j;
             c = c2;
@@ -345,6 +347,12 @@ static int normalize_text(Text *t) {
         i = j;
         c = c2;
         ix = ix2;
+    }
+    if (ncl == 0 && !changed) { /* already normalised: lower case, NFC */
+        Py_INCREF(text);
+        t->norm = text;
+        rc = 0;
+        goto done;
     }
     t->norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, out);
     if (t->norm == NULL) goto done;
