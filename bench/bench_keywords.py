@@ -324,7 +324,9 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
         )
     lines += [
         "",
-        "Targets: ≥ 100× faster than the regex at 10,000 keywords; within 2× of the bare scan.",
+        "Targets: ≥ 100× faster than the regex at 10,000 keywords; within 2× of the bare scan. "
+        "(Before the C scanner, with the Python engine alone: 4.8–13.7× the bare scan on "
+        "2026-11-22, 6.0–10.3× on 2026-11-29.)",
         "",
         _verdict(rows),
         "",
