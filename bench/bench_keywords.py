@@ -296,8 +296,8 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
         "",
         f"Messages: {N_MESSAGES} × {MESSAGE_LEN} characters mixing English, Vietnamese, Thai, "
         "Czech, Indonesian and emoji (everyday words, ~8 % of words being keywords, 15 % "
-        "upper-cased, every 10th message in NFD; *raw hits* = automaton hits per message before "
-        "boundary checks, *matches* = accepted). Keywords: real shop words plus synthetic "
+        "upper-cased, every 10th message in NFD; *raw hits* = hits of the bare scan per message, "
+        "*matches* = what ours accepts). Keywords: real shop words plus synthetic "
         "words in the same scripts; modes 60 % whole word, 20 % contains, 10 % exact, "
         "10 % starts with. "
         "*ours* = `KeywordMatcher.find` (normalisation, offset mapping, boundary checks, "

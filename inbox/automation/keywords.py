@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from .native import tables_hash
+from .native import built_module
 from .normalize import (
     CHAR_CLASS,
     NON_WORD,
@@ -120,22 +120,15 @@ _LEFT, _RIGHT, _ON_FOLDED, _ACCENTED = 8, 16, 32, 64
 
 def _load_native():
     """The C scanner, if it is built and built from the current sources."""
-    try:
-        from . import _kwscan
-    except ImportError:
+    module, problem = built_module()
+    if module is None:
         logger.warning(
-            "Keyword engine: the C scanner is not built (bash bin/setup builds it); "
-            "using the slower pure-Python engine."
+            "Keyword engine: %s (bash bin/setup builds it); using the slower pure-Python engine.",
+            problem,
         )
         return None
-    if tables_hash() != _kwscan.TABLES_HASH:
-        logger.warning(
-            "Keyword engine: the C scanner was built from older sources (bash bin/setup "
-            "rebuilds it); using the slower pure-Python engine."
-        )
-        return None
-    _kwscan.configure(KeywordMatch, normalize_cluster, normalize_with_offsets, _by_position)
-    return _kwscan
+    module.configure(KeywordMatch, normalize_cluster, normalize_with_offsets, _by_position)
+    return module
 
 
 _native = _load_native()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import inbox.automation
 from inbox.automation import keywords as kw_module
+from inbox.automation import native as native_package
 from inbox.automation.keywords import KeywordMatch, KeywordMatcher, KeywordSpec, MatchMode
 from inbox.automation.native import tables_hash
 from inbox.automation.normalize import fold_with_offsets, normalize_with_offsets
@@ -41,7 +42,7 @@ def test_the_c_scanner_is_built_current_and_used():
 
 def test_a_stale_or_missing_module_falls_back_to_python(monkeypatch, caplog):
     caplog.set_level(logging.WARNING, logger="inbox.automation.keywords")
-    monkeypatch.setattr(kw_module, "tables_hash", lambda: "built from other sources")
+    monkeypatch.setattr(native_package, "tables_hash", lambda: "built from other sources")
     assert kw_module._load_native() is None
     assert "older sources" in caplog.text
     monkeypatch.setitem(sys.modules, "inbox.automation._kwscan", None)  # import fails

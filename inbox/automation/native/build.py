@@ -1,11 +1,11 @@
 """Builds ``inbox/automation/_kwscan`` (the keyword engine's C part) in place.
 
-    python inbox/automation/native/build.py
+    python inbox/automation/native/build.py [--if-stale]
 
-Run by ``bin/setup`` whenever the C source or the Python tables it is generated from
-change. Needs a C compiler and the Python headers (``gcc`` and ``python3-dev``; both are on
-the machines Parley is developed and tested on). Without them the engine still works, in
-pure Python and slower: ``keywords.NATIVE`` says which one runs.
+Run by ``bin/setup`` with ``--if-stale``: only when the module is missing or was built from
+other sources (``native.built_module``). Needs a C compiler and the Python headers (``gcc``
+and ``python3-dev``; both are on the machines Parley is developed and tested on). Without
+them the engine still works, in pure Python and slower: ``keywords.NATIVE`` says which runs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from inbox.automation.native import gen_tables  # noqa: E402
+from inbox.automation.native import built_module, gen_tables  # noqa: E402
 
 
 def build() -> Path:
@@ -48,5 +48,7 @@ def build() -> Path:
 if __name__ == "__main__":
     import os
 
+    if "--if-stale" in sys.argv and built_module()[0] is not None:
+        sys.exit(0)
     os.chdir(ROOT)
     print(f"built {build()}")

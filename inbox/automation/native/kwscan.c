@@ -25,8 +25,8 @@
 #define NCLS_MASK 3
 #define WCLS_WORD 1
 
-/* Candidate codes (see keywords.py, _native_candidate): kind | left << 3 | right << 4 |
- * space << 5, where space 1 = checked on the accent-folded text. */
+/* Candidate codes (see keywords.py, _native_sides): kind | left << 3 | right << 4 |
+ * space << 5 (1 = checked on the accent-folded text) | accented << 6. */
 enum { K_FREE = 0, K_WORD = 1, K_START = 2, K_EXACT = 3, K_START_PUNCT = 4, K_EXACT_PUNCT = 5 };
 #define C_KIND 7
 #define C_LEFT 8
@@ -235,7 +235,7 @@ static int normalize_ascii(Text *t) {
  * character before it; otherwise every character of a cluster's piece spans the cluster.
  */
 typedef struct {
-    Py_ssize_t lo, hi, out; /* original [lo, hi), first index in N */
+    Py_ssize_t lo, hi; /* original [lo, hi) */
     int plen, aligned;
 } Cluster;
 
@@ -339,7 +339,6 @@ static int normalize_text(Text *t) {
         if (r > 0) goto python;
         cur->lo = i;
         cur->hi = j;
-        cur->out = out;
         all_aligned &= cur->aligned;
         expanded |= cur->plen > 1;
         out += cur->plen;
@@ -601,14 +600,6 @@ static int scan_side(Scanner *self, int side, Text *t, PyObject *out, PyObject *
     return rc;
 }
 
-static int prepare_text(Scanner *self, Text *t, PyObject *text) {
-    memset(t, 0, sizeof *t);
-    t->text = text;
-    if (normalize_text(t) < 0) return -1;
-    if (self->need_fold && fold_text(t) < 0) return -1;
-    return 0;
-}
-
 static int sort_matches(PyObject *list) {
     PyObject *sort = PyObject_GetAttr(list, str_sort);
     if (sort == NULL) return -1;
@@ -622,6 +613,35 @@ static int sort_matches(PyObject *list) {
     return 0;
 }
 
+/* Normalise text and run every side: matches appended to out, or keys added to keys.
+ * Returns the number of sides that appended to out, or -1. */
+static int scan_all(Scanner *self, PyObject *text, Text *t, PyObject *out, PyObject *keys) {
+    memset(t, 0, sizeof *t);
+    t->text = text;
+    if (normalize_text(t) < 0 || (self->need_fold && fold_text(t) < 0)) return -1;
+    int sides_with_matches = 0;
+    for (int side = 0; side < self->nsides; side++) {
+        Py_ssize_t before = out ? PyList_GET_SIZE(out) : 0;
+        if (scan_side(self, side, t, out, keys) < 0) return -1;
+        sides_with_matches += out && PyList_GET_SIZE(out) > before;
+    }
+    return sides_with_matches;
+}
+
+/* Two matches may map to the same original span: keep one, the first seen. */
+static PyObject *unique_matches(PyObject *list) {
+    PyObject *seen = PyDict_New();
+    if (seen == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
+        if (PyDict_SetDefault(seen, PyList_GET_ITEM(list, i), Py_None) == NULL) {
+            Py_DECREF(seen);
+            return NULL;
+        }
+    PyObject *unique = PyDict_Keys(seen);
+    Py_DECREF(seen);
+    return unique;
+}
+
 static PyObject *Scanner_find(Scanner *self, PyObject *text) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "find() takes a str");
@@ -630,28 +650,12 @@ static PyObject *Scanner_find(Scanner *self, PyObject *text) {
     PyObject *out = PyList_New(0);
     if (out == NULL || PyUnicode_GET_LENGTH(text) == 0 || self->nsides == 0) return out;
     Text t;
-    int sides_with_matches = 0;
-    if (prepare_text(self, &t, text) < 0) goto error;
-    for (int side = 0; side < self->nsides; side++) {
-        Py_ssize_t before = PyList_GET_SIZE(out);
-        if (scan_side(self, side, &t, out, NULL) < 0) goto error;
-        sides_with_matches += PyList_GET_SIZE(out) > before;
-    }
+    int sides_with_matches = scan_all(self, text, &t, out, NULL);
+    if (sides_with_matches < 0) goto error;
     if (PyList_GET_SIZE(out) > 1) {
         if (self->may_repeat || t.expanded) {
-            /* two matches may map to the same original span: keep one, first seen */
-            PyObject *seen = PyDict_New();
-            if (seen == NULL) goto error;
-            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(out); i++)
-                if (PyDict_SetDefault(seen, PyList_GET_ITEM(out, i), Py_None) == NULL) {
-                    Py_DECREF(seen);
-                    goto error;
-                }
-            PyObject *unique = PyDict_Keys(seen);
-            Py_DECREF(seen);
-            if (unique == NULL) goto error;
-            Py_SETREF(out, unique);
-            if (sort_matches(out) < 0) goto error;
+            Py_SETREF(out, unique_matches(out));
+            if (out == NULL || sort_matches(out) < 0) goto error;
         } else if (sides_with_matches > 1 && sort_matches(out) < 0) {
             goto error;
         }
@@ -660,7 +664,7 @@ static PyObject *Scanner_find(Scanner *self, PyObject *text) {
     return out;
 error:
     text_clear(&t);
-    Py_DECREF(out);
+    Py_XDECREF(out);
     return NULL;
 }
 
@@ -672,15 +676,9 @@ static PyObject *Scanner_matched_keys(Scanner *self, PyObject *text) {
     PyObject *keys = PySet_New(NULL);
     if (keys == NULL || PyUnicode_GET_LENGTH(text) == 0 || self->nsides == 0) return keys;
     Text t;
-    if (prepare_text(self, &t, text) < 0) goto error;
-    for (int side = 0; side < self->nsides; side++)
-        if (scan_side(self, side, &t, NULL, keys) < 0) goto error;
+    if (scan_all(self, text, &t, NULL, keys) < 0) Py_CLEAR(keys);
     text_clear(&t);
     return keys;
-error:
-    text_clear(&t);
-    Py_DECREF(keys);
-    return NULL;
 }
 
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
