@@ -78,10 +78,12 @@ def test_sign_in_and_see_the_inbox(new_page, tenant_a, agent_a, shop):
     page.goto(_inbox(tenant_a))
     expect(page.locator(f"#conv-{shop['lan'].pk}")).to_contain_text("Lan Nguyen")
     expect(page.locator(f"#conv-{shop['somchai'].pk}")).to_be_visible()
+    # The inbox script is running (live updates on) before the click: on a cold server the
+    # first click could otherwise land before htmx handles it (seen once in CI).
+    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
     page.locator(f"#conv-{shop['lan'].pk} a.conv-link").click()
     expect(page.locator("#thread")).to_contain_text("áo dài")
     expect(page.locator("#contact-pane")).to_contain_text("Lan Nguyen")
-    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
     # No script error and nothing blocked by the Content-Security-Policy (the commerce panel
     # may answer 404 until the commerce work is merged: that is not a script problem).
     assert [p for p in problems if "404" not in p] == []
