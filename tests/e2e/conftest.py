@@ -15,6 +15,7 @@ All tests here are marked `e2e` and skipped when Chromium is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -124,7 +125,8 @@ def asgi_server(django_db_setup, django_db_blocker):
                 process.kill()
                 pytest.fail("the ASGI server did not start (see .data/e2e-server.log)")
             time.sleep(0.3)
-    yield {"url": base_url, "redis": env.get("E2E_REDIS_URL", "")}
+    with _flush_retried_on_deadlock():
+        yield {"url": base_url, "redis": env.get("E2E_REDIS_URL", "")}
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -179,6 +181,33 @@ def new_page(browser, asgi_server):
     for context in contexts:
         context.close()
     _let_the_server_finish()
+
+
+@contextlib.contextmanager
+def _flush_retried_on_deadlock(attempts: int = 5):
+    """The flush between transactional tests TRUNCATEs every table; a request the server
+    starts at that moment can deadlock with it (seen twice in CI, even after waiting for
+    in-flight queries). PostgreSQL then rolls the flush back whole, so it is simply run
+    again."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands.flush import Command
+
+    handle = Command.handle
+
+    def retried(self, **options):
+        for attempt in range(attempts):
+            try:
+                return handle(self, **options)
+            except CommandError as error:
+                if "deadlock" not in str(error.__cause__) or attempt == attempts - 1:
+                    raise
+                _let_the_server_finish()
+
+    Command.handle = retried
+    try:
+        yield
+    finally:
+        Command.handle = handle
 
 
 def _let_the_server_finish(timeout: float = 5.0) -> None:
