@@ -35,9 +35,9 @@ BUDGET_SECONDS = 90
 
 
 def _payload(i: int, phone_id: str) -> bytes:
-    from tests.providers.helpers import load
+    from tests.providers.helpers import load_recent
 
-    payload = load("whatsapp", "message_text")
+    payload = load_recent("whatsapp", "message_text")
     value = payload["entry"][0]["changes"][0]["value"]
     wa_id = f"6680000{i:04d}"
     value["contacts"][0]["wa_id"] = wa_id
@@ -45,7 +45,6 @@ def _payload(i: int, phone_id: str) -> bytes:
     message = value["messages"][0]
     message["from"] = wa_id
     message["id"] = f"wamid.bench.{i}.{time.time_ns()}"
-    message["timestamp"] = str(int(time.time()))
     message["text"]["body"] = f"สวัสดีครับ ราคาเท่าไหร่ครับ #{i}"
     value["metadata"]["phone_number_id"] = phone_id
     return json.dumps(payload).encode()

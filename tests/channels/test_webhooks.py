@@ -4,7 +4,7 @@ import time
 import pytest
 
 from inbox.models import Contact, ContactIdentity, Conversation, Message, WebhookEvent
-from tests.providers.helpers import TIKTOK_CUSTOMER_ID, all_fixtures, load, load_raw
+from tests.providers.helpers import TIKTOK_CUSTOMER_ID, all_fixtures, load, load_raw, load_recent
 
 from .conftest import signed_headers
 
@@ -15,13 +15,14 @@ pytestmark = pytest.mark.django_db
 def test_every_fixture_signed_and_posted_is_stored_and_processed(
     all_channels, post_webhook, provider, name
 ):
-    response = post_webhook(provider, name)
+    raw = load_raw(provider, name)
+    response = post_webhook(provider, raw)
     assert response.status_code == 200
     (event,) = WebhookEvent.objects.all()
     assert event.provider == provider
     assert event.status == WebhookEvent.Status.PROCESSED, event.error
     assert event.channel == all_channels[provider]
-    assert bytes(event.body) == load_raw(provider, name)
+    assert bytes(event.body) == raw
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_it_ignores_a_redelivered_message(all_channels, post_webhook, provider, 
 
 def test_a_redelivery_rebatched_differently_still_makes_one_message(whatsapp_channel, post_webhook):
     post_webhook("whatsapp", "message_text")
-    payload = load("whatsapp", "message_text")
+    payload = load_recent("whatsapp", "message_text")
     payload["entry"][0]["changes"][0]["value"]["statuses"] = []  # a different body, same wamid
     post_webhook("whatsapp", payload)
     assert WebhookEvent.objects.count() == 2
@@ -213,7 +214,7 @@ def test_the_echo_of_our_own_send_is_ignored(messenger_channel, post_webhook):
 
     message_deliver(message_id=sent.pk)
     sent.refresh_from_db()
-    echo = load("messenger", "message_echo")
+    echo = load_recent("messenger", "message_echo")
     echo["entry"][0]["messaging"][0]["message"]["mid"] = sent.provider_message_id
     post_webhook("messenger", echo)
     assert Message.objects.filter(direction="out").count() == 1

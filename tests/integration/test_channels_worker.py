@@ -11,7 +11,7 @@ from django.utils import timezone
 from inbox.models import Channel, Message, WebhookEvent
 from inbox.providers import whatsapp
 from inbox.simulator.models import SimulatorRequest
-from tests.providers.helpers import WHATSAPP_PHONE_ID, load
+from tests.providers.helpers import WHATSAPP_PHONE_ID, load_recent
 
 
 def _wait_for(check, seconds=30):
@@ -45,10 +45,7 @@ def test_webhook_to_message_and_reply_to_fake_provider(
         credentials={"access_token": "EAA.integration.t"},
         settings={"simulator": True},
     )
-    payload = load("whatsapp", "message_text")
-    value = payload["entry"][0]["changes"][0]["value"]
-    value["messages"][0]["timestamp"] = str(int(time.time()))
-    raw = json.dumps(payload).encode()
+    raw = json.dumps(load_recent("whatsapp", "message_text")).encode()
     headers = whatsapp.sign(raw, settings.META_APP_SECRET)
     response = client.post(
         "/webhooks/whatsapp/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
@@ -11,6 +12,11 @@ TIKTOK_BUSINESS_ID = "-000bizParleyDemo0001"
 TIKTOK_CUSTOMER_ID = "-000cUsTmr7Lina00042"
 WHATSAPP_PHONE_ID = "106540352242922"
 MESSENGER_PAGE_ID = "104857362918273"
+
+# Every fixture happens within a few minutes after this moment (2026-11-22 05:20 UTC).
+FIXTURE_EPOCH = 1795324800
+FIXTURE_SPAN_SECONDS = 600
+TIME_KEYS = frozenset({"time", "timestamp", "create_time", "last_read_timestamp", "watermark"})
 
 
 def fixture_names(provider: str) -> list[str]:
@@ -29,3 +35,45 @@ def load_raw(provider: str, name: str) -> bytes:
 
 def load(provider: str, name: str) -> dict:
     return json.loads((FIXTURES / provider / f"{name}.json").read_text())
+
+
+def load_recent(provider: str, name: str, *, now: float | None = None) -> dict:
+    """The fixture as if it were happening now: every provider timestamp moves by the same
+    amount, so the fixture's moments keep their order and all lie in the last ten minutes.
+
+    Tests that post a fixture and then reply need this: the fixtures' fixed dates would
+    otherwise fall outside the providers' reply windows a few days after they were written.
+    """
+    now = time.time() if now is None else now
+    # Whole seconds, so a time in seconds and one in milliseconds keep their order.
+    return _shifted(load(provider, name), int(now) - FIXTURE_EPOCH - FIXTURE_SPAN_SECONDS)
+
+
+def load_recent_raw(provider: str, name: str, *, now: float | None = None) -> bytes:
+    data = load_recent(provider, name, now=now)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _shifted(node, seconds: int):
+    if isinstance(node, list):
+        return [_shifted(item, seconds) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {key: _shifted_field(key, value, seconds) for key, value in node.items()}
+
+
+def _shifted_field(key: str, value, seconds: int):
+    if key in TIME_KEYS:
+        return _shifted_time(value, seconds)
+    if key == "content" and isinstance(value, str) and value.startswith("{"):
+        # TikTok sends the message itself as a JSON string inside the event.
+        inner = _shifted(json.loads(value), seconds)
+        return json.dumps(inner, ensure_ascii=False, separators=(",", ":"))
+    return _shifted(value, seconds)
+
+
+def _shifted_time(value, seconds: int):
+    number = int(value)
+    in_milliseconds = number > FIXTURE_EPOCH * 100
+    moved = number + (seconds * 1000 if in_milliseconds else seconds)
+    return str(moved) if isinstance(value, str) else moved
