@@ -98,14 +98,19 @@ def test_every_code_point_normalises_as_in_python():
             assert native.normalize(f"A{ch}b", True) == python_view(f"A{ch}b", True), hex(cp)
 
 
+def marked_letters(marks_each: int) -> list[str]:
+    """Distinct clusters: a Latin or Cyrillic letter and two combining marks."""
+    bases = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0x430, 0x450)]
+    marks = [chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))]
+    firsts, seconds = marks[:marks_each], marks[marks_each : 2 * marks_each]
+    return [b + m1 + m2 for b in bases for m1 in firsts for m2 in seconds]
+
+
 def test_long_texts_and_many_distinct_clusters():
     """Past the stack buffer (256 characters) and past the cluster cache (4,096 slots, reset
     when three quarters full): still the same as Python."""
-    rng = random.Random(7)
-    bases = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0x430, 0x450)]
-    marks = [chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))]
-    pieces = [b + m1 + m2 for b in bases for m1 in marks[:40] for m2 in marks[40:80]]
-    rng.shuffle(pieces)
+    pieces = marked_letters(40)
+    random.Random(7).shuffle(pieces)
     for start in range(0, 8000, 400):
         text = " ".join(pieces[start : start + 400])
         assert len(text) > 256
@@ -167,9 +172,7 @@ def test_threads_share_the_cluster_cache_safely():
     texts (misses, cache resets) from four threads still match the Python engine."""
     from concurrent.futures import ThreadPoolExecutor
 
-    bases = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0x430, 0x450)]
-    marks = [chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))]
-    words = [b + m1 + m2 for b in bases for m1 in marks[:30] for m2 in marks[30:60]]
+    words = marked_letters(30)
     texts = [" ".join(words[i : i + 60]) + " Giá thanh toán" for i in range(0, 30000, 60)]
     specs = [KeywordSpec("price", "giá"), KeywordSpec("pay", "thanh toan", accent_insensitive=True)]
     c_engine = KeywordMatcher(specs)

@@ -29,8 +29,7 @@ def all_fixtures() -> list[tuple[str, str]]:
 
 def load_raw(provider: str, name: str) -> bytes:
     """The fixture re-serialised compactly, as providers send it."""
-    data = json.loads((FIXTURES / provider / f"{name}.json").read_text())
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _wire(load(provider, name))
 
 
 def load(provider: str, name: str) -> dict:
@@ -50,7 +49,10 @@ def load_recent(provider: str, name: str, *, now: float | None = None) -> dict:
 
 
 def load_recent_raw(provider: str, name: str, *, now: float | None = None) -> bytes:
-    data = load_recent(provider, name, now=now)
+    return _wire(load_recent(provider, name, now=now))
+
+
+def _wire(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 from inbox.automation import normalize  # noqa: E402
 from inbox.automation.native import tables_hash  # noqa: E402
 
-# Flags byte layout, mirrored in kwscan.c.
+# Flags byte layout; kwscan.c reads these from the generated header.
 NC_PLAIN, NC_MARK, NC_SPECIAL, NC_NIKHAHIT = 0, 1, 2, 3
+NC_MASK = 3
 WCLS_SHIFT = 2
 F_TRIM = 16
 F_FOLD_DEL = 32
@@ -87,7 +88,9 @@ def render() -> str:
             f'#define KW_TABLES_HASH "{tables_hash()}"\n',
             f"#define KW_NC_PLAIN {NC_PLAIN}\n#define KW_NC_MARK {NC_MARK}\n",
             f"#define KW_NC_SPECIAL {NC_SPECIAL}\n#define KW_NC_NIKHAHIT {NC_NIKHAHIT}\n",
-            f"#define KW_WCLS_SHIFT {WCLS_SHIFT}\n#define KW_F_TRIM {F_TRIM}\n",
+            f"#define KW_NC_MASK {NC_MASK}\n",
+            f"#define KW_WCLS_SHIFT {WCLS_SHIFT}\n#define KW_WCLS_WORD {normalize.WORD}\n",
+            f"#define KW_F_TRIM {F_TRIM}\n",
             f"#define KW_F_FOLD_DEL {F_FOLD_DEL}\n",
             _c_array("uint16_t", "KW_STAGE1", stage1),
             _c_array("uint8_t", "KW_FLAGS", flags),

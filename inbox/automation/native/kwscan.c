@@ -22,9 +22,6 @@
 
 #include "kwscan_tables.h"
 
-#define NCLS_MASK 3
-#define WCLS_WORD 1
-
 /* Candidate codes (see keywords.py, _native_sides): kind | left << 3 | right << 4 |
  * space << 5 (1 = checked on the accent-folded text) | accented << 6. */
 enum { K_FREE = 0, K_WORD = 1, K_START = 2, K_EXACT = 3, K_START_PUNCT = 4, K_EXACT_PUNCT = 5 };
@@ -312,14 +309,14 @@ static int normalize_text(Text *t) {
     /* One table lookup per character, branch-light: faster than special-casing ASCII in
      * mixed-script text (measured). */
     while (i < n) {
-        if ((KW_FLAGS[ix] & NCLS_MASK) != KW_NC_PLAIN) goto python; /* ß, İ, NIKHAHIT, … */
+        if ((KW_FLAGS[ix] & KW_NC_MASK) != KW_NC_PLAIN) goto python; /* ß, İ, NIKHAHIT, … */
         Py_ssize_t j = i + 1, ix2 = 0;
         Py_UCS4 c2 = 0;
         if (j < n) {
             c2 = PyUnicode_READ(kind, data, j);
             ix2 = tbl(c2);
         }
-        if (j == n || (KW_FLAGS[ix2] & NCLS_MASK) != KW_NC_MARK) {
+        if (j == n || (KW_FLAGS[ix2] & KW_NC_MASK) != KW_NC_MARK) {
             changed |= KW_CASE[ix];
             buf[out++] = (Py_UCS4)((int32_t)c + KW_CASE[ix]);
             i = j;
@@ -332,7 +329,7 @@ static int normalize_text(Text *t) {
             if (++j == n) break;
             c2 = PyUnicode_READ(kind, data, j);
             ix2 = tbl(c2);
-        } while ((KW_FLAGS[ix2] & NCLS_MASK) == KW_NC_MARK);
+        } while ((KW_FLAGS[ix2] & KW_NC_MASK) == KW_NC_MARK);
         Cluster *cur = &cl[ncl];
         int r = cluster_piece(text, kind, data, i, j, buf + out, &cur->plen, &cur->aligned);
         if (r < 0) goto done;
@@ -440,7 +437,7 @@ static void compute_bounds(Text *t, int space) {
 }
 
 static inline int is_word(int kind, const void *data, Py_ssize_t i) {
-    return ((flags_of(PyUnicode_READ(kind, data, i)) >> KW_WCLS_SHIFT) & 3) == WCLS_WORD;
+    return ((flags_of(PyUnicode_READ(kind, data, i)) >> KW_WCLS_SHIFT) & 3) == KW_WCLS_WORD;
 }
 
 /* N[lo:hi] == exact */
