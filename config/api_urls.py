@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("tenants.api_urls")),
     path("", include("inbox.api_urls")),
     path("", include("inbox.commerce.api_urls")),
-    path("", include("inbox.crm.api_urls")),
+    path("", include("inbox.outbound_webhooks.api_urls")),
     path("", include("signals_app.api_urls")),
     # Last: an unknown /api/v1/ path answers a JSON 404 in the standard error shape.
     re_path(r"^.*$", api_not_found, name="api_not_found"),

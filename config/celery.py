@@ -9,8 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("parley")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Task modules of the inbox UI live in `inbox/tasks_inbox.py` (found lazily, like `tasks`).
-app.autodiscover_tasks(related_name="tasks_inbox")
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {

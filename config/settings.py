@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "inbox",
     "inbox.automation",
     "inbox.commerce",
-    "inbox.crm",
+    "inbox.outbound_webhooks",
     "signals_app",
 ]
 
@@ -244,7 +244,7 @@ REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["tenants.api_filters.SafeFilterBack
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ConversationStatusEnum": "inbox.models.Conversation.Status",
     "MessageStatusEnum": "inbox.models.Message.Status",
-    "WebhookDeliveryStatusEnum": "inbox.crm.models.WebhookDelivery.Status",
+    "WebhookDeliveryStatusEnum": "inbox.outbound_webhooks.models.WebhookDelivery.Status",
 }
 try:
     import drf_spectacular_sidecar  # noqa: F401

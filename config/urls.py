@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("inbox.automation.urls")),
     path("", include("inbox.commerce.urls")),
-    path("", include("inbox.crm.urls")),
+    path("", include("inbox.outbound_webhooks.urls")),
     path("", include("signals_app.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

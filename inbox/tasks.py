@@ -79,6 +79,14 @@ def sweep_pending_task() -> dict:
     return sweep_pending()
 
 
+@shared_task(name="inbox.wake_snoozed_conversations")
+def wake_snoozed_conversations() -> int:
+    """Reopen snoozed conversations whose time has come."""
+    from inbox.services.conversations import conversations_wake_snoozed
+
+    return conversations_wake_snoozed()
+
+
 @shared_task(name="inbox.channels_refresh_tokens")
 def channels_refresh_tokens_task() -> int:
     from inbox.services.channels import channels_refresh_expiring

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inbox.crm.services import crm_event_emit
+from inbox.outbound_webhooks.services import crm_event_emit
 
 from . import client
 from .connection import connection_access_token, connection_refresh

@@ -40,7 +40,7 @@ def _signal_keyword(tenant):
 
 
 def _webhook_subscription(tenant):
-    from inbox.crm.services import webhook_subscription_create
+    from inbox.outbound_webhooks.services import webhook_subscription_create
 
     return webhook_subscription_create(
         tenant=tenant,
@@ -51,7 +51,7 @@ def _webhook_subscription(tenant):
 
 
 def _webhook_delivery(tenant):
-    from inbox.crm.models import WebhookDelivery
+    from inbox.outbound_webhooks.models import WebhookDelivery
 
     return WebhookDelivery.objects.create(
         tenant=tenant,

@@ -72,7 +72,7 @@ class _Effects:
 
     def _conversation_updated(self) -> None:
         """The same hint and CRM event as the inbox's own conversation services."""
-        from inbox.crm.services import crm_event_emit
+        from inbox.outbound_webhooks.services import crm_event_emit
         from inbox.realtime import broadcast
         from inbox.services.conversations import conversation_event_data
 

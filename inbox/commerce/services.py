@@ -33,8 +33,8 @@ from inbox.commerce.models import (
     PaymentStatus,
 )
 from inbox.commerce.money import LineInput, compute_totals, format_amount, quantize
-from inbox.crm.services import crm_event_emit
 from inbox.models import Contact, Conversation
+from inbox.outbound_webhooks.services import crm_event_emit
 from tenants.services import audit_log_record
 
 log = logging.getLogger(__name__)

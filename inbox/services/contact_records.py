@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from inbox.crm.services import crm_event_emit
 from inbox.models import Contact
+from inbox.outbound_webhooks.services import crm_event_emit
 
 
 def contact_event_data(contact: Contact) -> dict:

@@ -60,7 +60,7 @@ def contact_update(*, contact: Contact, actor, **changes) -> Contact:
     data = {"id": contact.pk, "contact_id": contact.pk, **{f: getattr(contact, f) for f in fields}}
 
     def send():
-        from inbox.crm.services import crm_event_emit
+        from inbox.outbound_webhooks.services import crm_event_emit
         from inbox.realtime import broadcast
 
         try:

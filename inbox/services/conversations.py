@@ -51,7 +51,7 @@ def _notify(conversation: Conversation, *, event: str = "conversation.updated") 
     conversation_id = conversation.pk
 
     def send():
-        from inbox.crm.services import crm_event_emit
+        from inbox.outbound_webhooks.services import crm_event_emit
         from inbox.realtime import broadcast
 
         fresh = Conversation.objects.for_tenant(tenant).filter(pk=conversation_id).first()

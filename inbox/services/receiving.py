@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.crm.services import crm_event_emit
 from inbox.models import (
     Attachment,
     Channel,
@@ -27,6 +26,7 @@ from inbox.models import (
     Message,
     WebhookEvent,
 )
+from inbox.outbound_webhooks.services import crm_event_emit
 from inbox.providers import registry
 from inbox.providers.base import (
     InboundMessage,

@@ -12,8 +12,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.crm.services import crm_event_emit
 from inbox.models import Channel, ContactIdentity, Conversation, Message
+from inbox.outbound_webhooks.services import crm_event_emit
 from inbox.providers import messenger, registry
 from inbox.providers.base import ProviderError
 

@@ -110,8 +110,8 @@ def test_contact_updates_by_role(role_api, role, world):
 
 @needs_inbox_services
 def test_contact_create_and_update_emit_crm_events(key_api, world, tenant_a, receiver):
-    from inbox.crm.models import WebhookDelivery
-    from inbox.crm.services import webhook_subscription_create
+    from inbox.outbound_webhooks.models import WebhookDelivery
+    from inbox.outbound_webhooks.services import webhook_subscription_create
 
     webhook_subscription_create(
         tenant=tenant_a,

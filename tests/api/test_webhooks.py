@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from inbox.crm import services
-from inbox.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from inbox.outbound_webhooks import services
+from inbox.outbound_webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tenants.models import AuditLog
 
 pytestmark = pytest.mark.django_db

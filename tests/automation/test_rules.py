@@ -501,7 +501,7 @@ def test_conversation_changes_are_announced_after_commit(
     monkeypatch.setattr("inbox.realtime.broadcast", lambda **kw: events.append(kw["event"]))
     crm = []
     monkeypatch.setattr(
-        "inbox.crm.services.crm_event_emit", lambda **kw: crm.append(kw["event_type"])
+        "inbox.outbound_webhooks.services.crm_event_emit", lambda **kw: crm.append(kw["event_type"])
     )
     hot = LabelFactory(tenant=tenant_a, name="Hot")
     make_rule(tenant_a, add_labels=[hot])

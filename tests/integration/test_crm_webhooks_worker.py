@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from inbox.crm.models import WebhookDelivery
-from inbox.crm.services import webhook_subscription_create, webhook_verify
+from inbox.outbound_webhooks.models import WebhookDelivery
+from inbox.outbound_webhooks.services import webhook_subscription_create, webhook_verify
 from tenants.services import api_key_create
 from tests.api.conftest import Receiver
 

@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from inbox.crm.models import EVENT_TYPES, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from inbox.outbound_webhooks.models import (
+    EVENT_TYPES,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):

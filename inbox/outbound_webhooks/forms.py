@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inbox.crm.models import EVENT_TYPE_CHOICES
+from inbox.outbound_webhooks.models import EVENT_TYPE_CHOICES
 
 
 class WebhookSubscriptionForm(forms.Form):

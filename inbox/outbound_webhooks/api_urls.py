@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from inbox.crm.api import WebhookSubscriptionViewSet
+from inbox.outbound_webhooks.api import WebhookSubscriptionViewSet
 
 router = SimpleRouter()
 router.register(

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inbox.crm import selectors, services
-from inbox.crm.forms import WebhookSubscriptionForm
-from inbox.crm.models import WebhookDelivery, WebhookSubscription
+from inbox.outbound_webhooks import selectors, services
+from inbox.outbound_webhooks.forms import WebhookSubscriptionForm
+from inbox.outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from tenants.access import access_object, tenant_view
 
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from inbox.crm import services
+from inbox.outbound_webhooks import services
 
 
 @shared_task(name="crm.deliver", ignore_result=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox.crm import views
+from inbox.outbound_webhooks import views
 
 urlpatterns = [
     path("t/<slug:tenant_slug>/settings/webhooks/", views.webhook_list, name="webhook_list"),

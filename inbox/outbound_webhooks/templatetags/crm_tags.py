@@ -1,6 +1,6 @@
 from django import template
 
-from inbox.crm.selectors import webhook_subscriptions_disabled
+from inbox.outbound_webhooks.selectors import webhook_subscriptions_disabled
 
 register = template.Library()
 

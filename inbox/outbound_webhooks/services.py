@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.crm.models import (
+from inbox.outbound_webhooks.models import (
     EVENT_TYPES,
     WebhookAttempt,
     WebhookDelivery,
@@ -117,7 +117,7 @@ def crm_event_emit(*, tenant, event_type: str, data: dict) -> None:
 
 
 def _enqueue(delivery_ids, countdown: float | None = None) -> None:
-    from inbox.crm.tasks import webhook_deliver_task
+    from inbox.outbound_webhooks.tasks import webhook_deliver_task
 
     for delivery_id in delivery_ids:
         try:

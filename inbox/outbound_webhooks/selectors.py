@@ -1,4 +1,4 @@
-from inbox.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from inbox.outbound_webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 def webhook_subscription_list(*, tenant):

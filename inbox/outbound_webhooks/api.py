@@ -3,9 +3,9 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from inbox.crm import selectors, services
-from inbox.crm.models import WebhookSubscription
-from inbox.crm.serializers import (
+from inbox.outbound_webhooks import selectors, services
+from inbox.outbound_webhooks.models import WebhookSubscription
+from inbox.outbound_webhooks.serializers import (
     WebhookDeliverySerializer,
     WebhookSubscriptionCreateSerializer,
     WebhookSubscriptionSerializer,
