@@ -24,22 +24,12 @@ Semantics
 * Offsets in ``KeywordMatch`` are into the ORIGINAL text. Overlapping matches and every
   occurrence are reported; results are ordered by ``(end, start)`` (the automaton's order).
 
-Two implementations, one semantics
-----------------------------------
-The per-message work runs in C (``native/kwscan.c``, built by ``bin/setup``): normalisation
-with offsets, the automaton scan, the checks and the result tuples, in one call. There, all
-keywords share ONE automaton: when any keyword ignores accents, every pattern is stored
-accent-folded, the message is folded once and scanned once, and an accent-sensitive hit is
-kept only when the normalised (unfolded) text at the same place is exactly its keyword.
-
-Without the C module (no compiler where Parley was installed) the pure-Python engine below
-does the same work with two automata (plain and accent-folded), about 4-7x slower;
-``NATIVE`` says which one runs. The tests run both on the same inputs and compare them.
+Pure Python on pyahocorasick: at most two scans per message (the plain automaton, and the
+accent-folded one when some keywords ignore accents); the hot loop (``_scan``) is kept flat.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -50,7 +40,6 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from .native import built_module
 from .normalize import (
     CHAR_CLASS,
     NON_WORD,
@@ -60,19 +49,15 @@ from .normalize import (
     fold_with_offsets,
     is_no_space_char,
     normalize,
-    normalize_cluster,
     normalize_with_offsets,
     trim_bounds,
 )
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "KeywordMatch",
     "KeywordMatcher",
     "KeywordSpec",
     "MatchMode",
-    "NATIVE",
     "clear_matcher_cache",
     "get_matcher",
 ]
@@ -94,8 +79,6 @@ class KeywordSpec:
 
 
 class KeywordMatch(NamedTuple):
-    """A tuple, so that the C scanner makes one in a few nanoseconds."""
-
     key: Hashable
     keyword: str
     start: int  # offsets into the ORIGINAL text, [start, end)
@@ -113,26 +96,6 @@ _START_PUNCT = 4
 _EXACT_PUNCT = 5
 
 _by_position = attrgetter("end", "start")
-
-# Candidate codes for the C scanner (mirrored in kwscan.c).
-_LEFT, _RIGHT, _ON_FOLDED, _ACCENTED = 8, 16, 32, 64
-
-
-def _load_native():
-    """The C scanner, if it is built and built from the current sources."""
-    module, problem = built_module()
-    if module is None:
-        logger.warning(
-            "Keyword engine: %s (bash bin/setup builds it); using the slower pure-Python engine.",
-            problem,
-        )
-        return None
-    module.configure(KeywordMatch, normalize_cluster, normalize_with_offsets, _by_position)
-    return module
-
-
-_native = _load_native()
-NATIVE = _native is not None
 
 
 def _edge_needs_boundary(ch: str) -> bool:
@@ -202,50 +165,10 @@ def _prepare(spec: KeywordSpec) -> tuple[str, int, bool, bool] | None:
     return norm, _EXACT_PUNCT if punct else _EXACT, False, False
 
 
-def _automaton(patterns: dict[str, list]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for pattern, candidates in patterns.items():
-        automaton.add_word(pattern, (len(pattern), *(x for c in candidates for x in c)))
-    automaton.make_automaton()
-    return automaton
-
-
-def _native_sides(prepared: list[tuple[KeywordSpec, str, int, bool, bool]]) -> list:
-    """The C scanner's automata: ``[(automaton, scans_folded_text)]``. Values are flat
-    tuples ``(length, code, key, keyword, exact, code, key, …)``; ``exact`` is the normalised
-    keyword an accent-sensitive hit on the folded text must equal."""
-    folded_space = any(spec.accent_insensitive for spec, *_ in prepared)
-    main: dict[str, list] = {}
-    # Accent-sensitive keywords that folding would shorten (a combining mark NFC could not
-    # compose): scanned on the unfolded text, in a second automaton.
-    unfoldable: dict[str, list] = {}
-    for spec, norm, kind, left, right in prepared:
-        code = kind | (_LEFT if left else 0) | (_RIGHT if right else 0)
-        if not folded_space:
-            main.setdefault(norm, []).append((code, spec.key, spec.text, None))
-        elif spec.accent_insensitive:
-            main.setdefault(norm, []).append((code | _ON_FOLDED, spec.key, spec.text, None))
-        else:
-            pattern = fold_accents(norm)
-            if len(pattern) == len(norm):
-                accented = _ACCENTED if pattern != norm else 0
-                main.setdefault(pattern, []).append((code | accented, spec.key, spec.text, norm))
-            else:
-                unfoldable.setdefault(norm, []).append((code, spec.key, spec.text, None))
-    return [
-        (_automaton(patterns), folded)
-        for patterns, folded in ((main, folded_space), (unfoldable, False))
-        if patterns
-    ]
-
-
 class KeywordMatcher:
-    """All of a tenant's keywords, compiled once; ``find`` and ``matched_keys`` per message.
+    """All of a tenant's keywords, compiled once; ``find`` and ``matched_keys`` per message."""
 
-    ``native=None`` uses the C scanner when it is built; ``False`` forces the pure-Python
-    engine (the tests compare the two)."""
-
-    def __init__(self, specs: Iterable[KeywordSpec], *, native: bool | None = None) -> None:
+    def __init__(self, specs: Iterable[KeywordSpec]) -> None:
         self.specs: tuple[KeywordSpec, ...] = tuple(dict.fromkeys(specs))
         prepared = []
         seen_key_text: set[tuple[Hashable, str]] = set()
@@ -259,18 +182,6 @@ class KeywordMatcher:
                 self._may_repeat = True
             seen_key_text.add((spec.key, spec.text))
             prepared.append((spec, *found))
-        if native and not NATIVE:
-            raise RuntimeError("the C keyword scanner is not built (run bash bin/setup)")
-        self.native = NATIVE if native is None else native
-        if self.native:
-            sides = _native_sides(prepared)
-            self.automata = [automaton for automaton, _ in sides]
-            scanner = _native.Scanner(sides, self._may_repeat)
-            # Instance attributes shadow the pure-Python methods below: a call goes
-            # straight into C (a Python wrapper would add ~5 % at small keyword sets).
-            self.find = scanner.find
-            self.matched_keys = scanner.matched_keys
-            return
         self._plain = _Side()
         self._folded = _Side()
         for spec, norm, kind, left, right in prepared:

@@ -37,7 +37,6 @@ __all__ = [
     "is_trim_char",
     "is_word_char",
     "normalize",
-    "normalize_cluster",
     "normalize_folded",
     "normalize_with_offsets",
     "trim_bounds",
@@ -242,13 +241,6 @@ def normalize(text: str) -> str:
     """NFC + case folding (+ NFC), without variation selectors."""
     fast = _is_identity_normal(text)
     return fast if fast is not None else _normalize_slow(text)
-
-
-def normalize_cluster(cluster: str) -> tuple[str, bool]:
-    """For the C scanner (``native/kwscan.c``), which caches the answer: the normalised form
-    of a character and the marks that follow it, and whether the cluster is index-aligned
-    (already NFC, case folding keeps its length), the condition of the offsets fast path."""
-    return _normalize_slow(cluster), _fold_aligned(cluster) is not None
 
 
 @dataclass(slots=True)
