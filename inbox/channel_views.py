@@ -28,8 +28,7 @@ from inbox.services.channels import (
 )
 from inbox.services.media import attachment_fetch
 from inbox.services.webhooks import webhook_event_reprocess
-from inbox.views import member_conversation
-from tenants.access import access_object, membership_for, tenant_view
+from tenants.access import access_conversation, access_object, membership_for, tenant_view
 from tenants.permissions import has_perm
 
 log = logging.getLogger(__name__)
@@ -196,7 +195,7 @@ def attachment_media(request, attachment_id: int):
         attachment_id,
     )
     # Agents who see only their own conversations see only those conversations' files.
-    member_conversation(request, attachment.message.conversation_id)
+    access_conversation(request.membership, attachment.message.conversation_id)
     try:
         attachment = attachment_fetch(attachment=attachment)
     except ProviderError as exc:

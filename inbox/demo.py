@@ -1,23 +1,35 @@
-"""Demo data for the channels: ``seed_channels(tenant)`` (called by the lead's ``seed_demo``).
+"""Demo data for the inbox, run by ``seed_demo``.
 
-Connects one channel of each provider to the built-in simulator and fills the inbox with a few
-realistic conversations in several languages, through the real webhook path (signed events →
-stored → processed) and the real send path for the agent replies.
+``seed_channels(tenant)`` connects one channel of each provider to the built-in simulator and
+fills the inbox with a few realistic conversations in several languages, through the real
+webhook path (signed events → stored → processed) and the real send path for the agent replies.
+
+``seed_inbox_volume(tenant)`` adds ~300 conversations and ~3,000 messages in Thai, Vietnamese,
+English and Indonesian (labels, assignees, ad attribution, unread markers) to the tenant's
+channels, using the same COPY loader as ``generate_load_data``: enough to show filters, counts
+and search. Safe to run twice: it does nothing when the tenant already has that many
+conversations.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import random
 from datetime import timedelta
 
+from django.core.management.base import OutputWrapper
+from django.db import connection, transaction
 from django.utils import timezone
 
-from inbox.models import Channel, Conversation
+from inbox.management.commands.generate_load_data import LABELS, Command
+from inbox.models import Channel, Conversation, Label
 from inbox.services.receiving import webhook_event_process
 from inbox.services.sending import MessageRejected, message_send
 from inbox.simulator.payloads import simulate_inbound
+from tenants.models import Membership
 
-CONVERSATIONS = [
+DEMO_CONVERSATIONS = [
     # provider, customer, messages, TikTok/Meta ad id, agent reply
     (
         "tiktok",
@@ -108,7 +120,7 @@ def seed_channels(tenant) -> dict[str, Channel]:
             {"access_token": f"EAA.{page_id}.demo"},
         ),
     }
-    for provider, name, texts, ad_id, reply in CONVERSATIONS:
+    for provider, name, texts, ad_id, reply in DEMO_CONVERSATIONS:
         channel = channels[provider]
         for i, text in enumerate(texts):
             for result in simulate_inbound(
@@ -126,3 +138,37 @@ def seed_channels(tenant) -> dict[str, Channel]:
                 with contextlib.suppress(MessageRejected):
                     message_send(conversation=conversation, text=reply, author_kind="agent")
     return channels
+
+
+VOLUME_CONVERSATIONS = 300
+VOLUME_MESSAGES = 3_000
+
+
+def seed_inbox_volume(
+    tenant, *, conversations: int = VOLUME_CONVERSATIONS, messages: int = VOLUME_MESSAGES
+):
+    if Conversation.objects.for_tenant(tenant).count() >= conversations:
+        return 0
+    channels = [
+        (pk, provider)
+        for pk, provider in Channel.objects.for_tenant(tenant).values_list("pk", "provider")
+    ]
+    if not channels:
+        channels = Command()._channels(tenant)
+    agents = list(
+        Membership.objects.for_tenant(tenant)
+        .exclude(role="viewer")
+        .values_list("user_id", flat=True)
+    )
+    if not agents:
+        return 0
+    labels = [
+        Label.objects.get_or_create(tenant=tenant, name__iexact=name, defaults={"name": name})[0].pk
+        for name in LABELS
+    ]
+    command = Command(stdout=OutputWrapper(io.StringIO()))
+    with transaction.atomic(), connection.cursor() as cursor:
+        command._load(
+            cursor, random.Random(7), tenant, agents, channels, labels, conversations, messages
+        )
+    return conversations

@@ -1,9 +1,13 @@
-"""Tenant resolution and access helpers for pages.
+"""Tenant resolution and access helpers: the one place that fetches a tenant's object by id.
 
 A tenant page's URL starts with /t/<tenant_slug>/. `tenant_view` resolves the tenant once per
 request from that slug and the signed-in user's membership; non-members get 404, exactly as
-if the tenant did not exist. Objects are fetched with `access_object`, which answers 404 alike
-for "does not exist" and "belongs to another tenant".
+if the tenant did not exist.
+
+Objects are fetched with `access_<entity>(membership, <entity>_id, write=False)`: 404 alike for
+"does not exist", "belongs to another tenant" and "hidden from this member"; with
+`write=True`, 403 for a role that may read the object but not change it (checked after the
+404, so a stranger never learns that the object exists).
 """
 
 from functools import wraps
@@ -12,6 +16,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from inbox.models import Message
+from inbox.selectors.conversations import conversation_for_member
 from tenants.models import Membership
 from tenants.permissions import has_perm
 
@@ -53,8 +59,8 @@ def tenant_view(perm: str):
     return decorator
 
 
-def require_perm(request, perm: str) -> None:
-    if not has_perm(request.membership, perm):
+def require_perm(membership, perm: str) -> None:
+    if not has_perm(membership, perm):
         raise PermissionDenied
 
 
@@ -70,5 +76,34 @@ def access_object(request, model_or_queryset, pk, *, write_perm: str | None = No
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if write_perm is not None:
-        require_perm(request, write_perm)
+        require_perm(request.membership, write_perm)
     return obj
+
+
+def access_conversation(membership, conversation_id, *, write=False):
+    """A conversation this member may see (agents may be limited to their own and unassigned)."""
+    conversation = conversation_for_member(
+        tenant=membership.tenant,
+        user=membership.user,
+        membership=membership,
+        conversation_id=conversation_id,
+    )
+    if conversation is None:
+        raise Http404
+    if write:
+        require_perm(membership, "inbox.reply")
+    return conversation
+
+
+def access_message(membership, message_id, *, conversation, write=False):
+    """A message of `conversation` (already accessed by this member)."""
+    message = (
+        Message.objects.for_tenant(membership.tenant)
+        .filter(pk=message_id, conversation=conversation)
+        .first()
+    )
+    if message is None:
+        raise Http404
+    if write:
+        require_perm(membership, "inbox.reply")
+    return message

@@ -63,7 +63,7 @@ def _webhook_delivery(tenant):
 
 
 def _saved_view(tenant):
-    from inbox.saved_views import SavedView
+    from inbox.models import SavedView
 
     return SavedView.objects.create(tenant=tenant, name="walker", shared=True)
 

@@ -223,7 +223,7 @@ def order_transition(request, order_id):
 @tenant_view("commerce.view")
 def order_send_summary(request, order_id):
     order = access_object(request, Order, order_id, write_perm="commerce.edit")
-    require_perm(request, "inbox.reply")
+    require_perm(request.membership, "inbox.reply")
     try:
         services.order_send_summary(order=order, actor=services.Actor(user=request.user))
     except notify.SendFailed as exc:
@@ -254,7 +254,7 @@ def booking_transition(request, booking_id):
 @tenant_view("commerce.view")
 def booking_send_summary(request, booking_id):
     booking = access_object(request, Booking, booking_id, write_perm="commerce.edit")
-    require_perm(request, "inbox.reply")
+    require_perm(request.membership, "inbox.reply")
     try:
         services.booking_send_summary(booking=booking, actor=services.Actor(user=request.user))
     except notify.SendFailed as exc:

@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationRead, Message
-from inbox.saved_views import SavedView
+from inbox.models import Conversation, ConversationRead, Message, SavedView
 from inbox.selectors.conversations import ConversationFilters, conversation_queryset
 from inbox.selectors.counts import capped_counts, sidebar_counts
 from inbox.selectors.search import message_search
@@ -443,7 +442,7 @@ def test_changes_and_rows_catch_up(world, tenant_a, owner_a, client_for):
 
 
 def test_demo_volume_seeds_once(tenant_a, agent_a):
-    from inbox.demo_inbox import seed_inbox_volume
+    from inbox.demo import seed_inbox_volume
 
     ChannelFactory(tenant=tenant_a, provider="tiktok")
     assert seed_inbox_volume(tenant_a, conversations=40, messages=200) == 40

@@ -24,7 +24,7 @@ def demo_steps():
         # Rules first, so the demo conversations get their auto-replies.
         "inbox.automation.demo.seed_automation",
         "inbox.demo.seed_channels",
-        "inbox.demo_inbox.seed_inbox_volume",
+        "inbox.demo.seed_inbox_volume",
         "signals_app.demo.seed_signals",
         "inbox.commerce.demo.seed_commerce",
     ):

@@ -24,8 +24,7 @@ from inbox.selectors.conversations import (
     visible_conversations,
 )
 from inbox.selectors.thread import thread_changes
-from inbox.views import member_conversation
-from tenants.access import tenant_view
+from tenants.access import access_conversation, tenant_view
 
 MAX_CHANGES = 200
 # Transactions commit after their timestamps are taken: look a little further back.
@@ -94,7 +93,7 @@ def rows(request):
 
 @tenant_view("inbox.view")
 def thread_since(request, conversation_id):
-    conversation = member_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id)
     since = _since(request) or (timezone.now() - OVERLAP)
     messages = thread_changes(conversation=conversation, since=since)
     return render(

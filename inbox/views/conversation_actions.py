@@ -1,33 +1,25 @@
-"""Inbox actions, one URL each: access check → service → the refreshed partial."""
+"""Actions on conversations, one URL each: access check → service → the refreshed partial."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from inbox.models import Conversation, Label
-from inbox.saved_views import SavedView
-from inbox.selectors.conversations import ConversationFilters, visible_conversations
+from inbox.models import Label
+from inbox.selectors.conversations import visible_conversations
 from inbox.services import conversations as svc
-from inbox.services.contacts import ContactEditError, contact_update
-from inbox.views import _thread_context, member_conversation, message_for_conversation
-from tenants.access import require_perm, tenant_view
+from inbox.services.sending import MessageRejected, message_send
+from inbox.services.sending import message_retry as retry_message
+from inbox.views.thread import thread_context
+from tenants.access import access_conversation, access_message, require_perm, tenant_view
 from tenants.models import Membership
-from tenants.permissions import has_perm
 
 BULK_LIMIT = 500
-
-
-def _writable_conversation(request, conversation_id) -> Conversation:
-    conversation = member_conversation(request, conversation_id)
-    require_perm(request, "inbox.reply")
-    return conversation
 
 
 def _member_user(request, value):
@@ -64,7 +56,7 @@ def _label(request, value) -> Label:
 
 def _thread(request, conversation, *, error: str = "", status=200):
     conversation.refresh_from_db()
-    context = _thread_context(request, conversation)
+    context = thread_context(request, conversation)
     context["error"] = error
     return render(request, "inbox/_thread.html", context, status=status)
 
@@ -80,7 +72,7 @@ def _run(request, conversation, action, **kwargs):
 @require_POST
 @tenant_view("inbox.view")
 def conversation_assign(request, conversation_id):
-    conversation = _writable_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
     try:
         assignee = _member_user(request, request.POST.get("assignee"))
     except svc.ConversationActionError:
@@ -93,7 +85,7 @@ def conversation_assign(request, conversation_id):
 @require_POST
 @tenant_view("inbox.view")
 def conversation_status(request, conversation_id):
-    conversation = _writable_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
     return _run(
         request,
         conversation,
@@ -107,7 +99,7 @@ def conversation_status(request, conversation_id):
 @require_POST
 @tenant_view("inbox.view")
 def conversation_priority(request, conversation_id):
-    conversation = _writable_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
     try:
         priority = int(request.POST.get("priority", ""))
     except ValueError:
@@ -121,7 +113,7 @@ def conversation_priority(request, conversation_id):
 @tenant_view("inbox.view")
 def conversation_labels(request, conversation_id):
     """POST label=<id> and op=add|remove."""
-    conversation = _writable_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
     label = _label(request, request.POST.get("label"))
     action = (
         svc.conversation_remove_label
@@ -134,7 +126,7 @@ def conversation_labels(request, conversation_id):
 @require_POST
 @tenant_view("inbox.view")
 def conversation_unread(request, conversation_id):
-    conversation = member_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id)
     svc.conversation_mark_unread(conversation=conversation, user=request.user)
     return HttpResponse(status=204)
 
@@ -143,16 +135,10 @@ def conversation_unread(request, conversation_id):
 @tenant_view("inbox.view")
 def conversation_reply(request, conversation_id):
     """The composer: mode=reply sends to the customer, mode=note adds a private note."""
-    conversation = _writable_conversation(request, conversation_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
     text = request.POST.get("text", "")
     if request.POST.get("mode") == "note":
         return _run(request, conversation, svc.note_create, author=request.user, text=text)
-    try:
-        from inbox.services.sending import MessageRejected, message_send
-    except ImportError:
-        return _thread(
-            request, conversation, error="Sending is not available on this server.", status=503
-        )
     try:
         message_send(conversation=conversation, text=text, author_user=request.user)
     except MessageRejected as error:
@@ -163,15 +149,10 @@ def conversation_reply(request, conversation_id):
 @require_POST
 @tenant_view("inbox.view")
 def message_retry(request, conversation_id, message_id):
-    conversation = _writable_conversation(request, conversation_id)
-    message = message_for_conversation(conversation, message_id)
+    conversation = access_conversation(request.membership, conversation_id, write=True)
+    message = access_message(request.membership, message_id, conversation=conversation, write=True)
     try:
-        from inbox.services.sending import MessageRejected
-        from inbox.services.sending import message_retry as retry
-    except ImportError:
-        return _thread(request, conversation, error="Retry is not available.", status=503)
-    try:
-        retry(message=message, actor=request.user)
+        retry_message(message=message, actor=request.user)
     except MessageRejected as error:
         return _thread(request, conversation, error=error.reason, status=422)
     return _thread(request, conversation)
@@ -181,7 +162,7 @@ def message_retry(request, conversation_id, message_id):
 @tenant_view("inbox.view")
 def bulk_action(request):
     """The same actions on selected conversations: POST ids=<id>&ids=… action=… value=…"""
-    require_perm(request, "inbox.reply")
+    require_perm(request.membership, "inbox.reply")
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
     conversations = list(
         visible_conversations(
@@ -225,63 +206,3 @@ def bulk_action(request):
     except (svc.ConversationActionError, ValueError):
         return HttpResponseBadRequest("bad value")
     return JsonResponse({"done": done, "ids": [c.pk for c in conversations]})
-
-
-@require_POST
-@tenant_view("inbox.view")
-def contact_edit(request, contact_id):
-    from inbox.models import Contact
-    from tenants.access import access_object
-
-    contact = access_object(request, Contact, contact_id, write_perm="inbox.reply")
-    changes = {f: request.POST[f] for f in ("name", "phone", "email") if f in request.POST}
-    errors = {}
-    try:
-        contact_update(contact=contact, actor=request.user, **changes)
-    except ContactEditError as error:
-        errors = error.errors
-        contact.refresh_from_db()
-    return render(
-        request,
-        "inbox/_contact_fields.html",
-        {"contact": contact, "errors": errors, "can_reply": True, "saved": not errors},
-        status=422 if errors else 200,
-    )
-
-
-@require_POST
-@tenant_view("inbox.view")
-def saved_view_create(request):
-    name = (request.POST.get("name") or "").strip()[:80]
-    if not name:
-        return HttpResponseBadRequest("name")
-    shared = request.POST.get("shared") == "1"
-    if shared and not has_perm(request.membership, "settings.manage"):
-        raise PermissionDenied
-    from django.http import QueryDict
-
-    filters = ConversationFilters.from_querydict(QueryDict(request.POST.get("filters", "")))
-    view = SavedView.objects.create(
-        tenant=request.tenant,
-        name=name,
-        owner=None if shared else request.user,
-        shared=shared,
-        filters=filters.to_querydict(),
-    )
-    return JsonResponse({"id": view.pk, "url": f"?{filters.urlencode()}"}, status=201)
-
-
-@require_POST
-@tenant_view("inbox.view")
-def saved_view_delete(request, savedview_id):
-    from django.db.models import Q
-
-    # Another member's personal view is "not found", like a foreign object.
-    mine_or_shared = SavedView.objects.for_tenant(request.tenant).filter(
-        Q(shared=True) | Q(owner=request.user)
-    )
-    view = get_object_or_404(mine_or_shared, pk=savedview_id)
-    if view.shared:
-        require_perm(request, "settings.manage")
-    view.delete()
-    return HttpResponse(status=204)

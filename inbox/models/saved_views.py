@@ -1,4 +1,4 @@
-"""Models of the agents' inbox UI: saved views (named filter sets, personal or shared)."""
+"""Saved views: named sets of conversation filters, personal or shared with the tenant."""
 
 from django.conf import settings
 from django.db import models
@@ -21,7 +21,6 @@ class SavedView(TenantOwnedModel):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        app_label = "inbox"
         ordering = ["position", "name"]
         indexes = [models.Index(fields=["tenant", "owner"], name="savedview_tenant_owner")]
 

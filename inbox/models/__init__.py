@@ -1,0 +1,32 @@
+"""The inbox's models, one module per topic; import them from `inbox.models`."""
+
+from inbox.models.channels import Channel, Provider
+from inbox.models.contacts import Contact, ContactIdentity
+from inbox.models.conversations import Conversation, ConversationRead, Label
+from inbox.models.messages import Attachment, Message
+from inbox.models.saved_views import SavedView
+from inbox.models.webhook_events import WebhookEvent
+from inbox.simulator.models import (
+    SimulatorFailure,
+    SimulatorProfile,
+    SimulatorRequest,
+    SimulatorRevokedToken,
+)
+
+__all__ = [
+    "Attachment",
+    "Channel",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "ConversationRead",
+    "Label",
+    "Message",
+    "Provider",
+    "SavedView",
+    "SimulatorFailure",
+    "SimulatorProfile",
+    "SimulatorRequest",
+    "SimulatorRevokedToken",
+    "WebhookEvent",
+]
