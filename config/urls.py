@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants.language_views import switch_language
 
 urlpatterns = [
     path("", include("tenants.urls")),
@@ -10,6 +13,8 @@ urlpatterns = [
     path("", include("inbox.commerce.urls")),
     path("", include("inbox.outbound_webhooks.urls")),
     path("", include("signals_app.urls")),
+    path("language/", switch_language, name="switch_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,7 +32,7 @@ class LabelSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("A label with this name already exists.")
+            raise serializers.ValidationError(_("A label with this name already exists."))
         return value.strip()
 
 
@@ -95,7 +96,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def validate_custom_attributes(self, value):
         if len(str(value)) > 20_000:
-            raise serializers.ValidationError("Custom attributes are too large.")
+            raise serializers.ValidationError(_("Custom attributes are too large."))
         return value
 
 

@@ -15,9 +15,11 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from inbox.models import Message
 from inbox.selectors.conversations import conversation_for_member
+from tenants.locale import apply_tenant_default, tenant_zone
 from tenants.models import Membership
 from tenants.permissions import has_perm
 
@@ -49,6 +51,8 @@ def tenant_view(perm: str):
                 raise PermissionDenied
             request.tenant = membership.tenant
             request.membership = membership
+            apply_tenant_default(request, membership.tenant)
+            timezone.activate(tenant_zone(membership.tenant))
             if request.session.get(SESSION_TENANT_KEY) != tenant_slug:
                 request.session[SESSION_TENANT_KEY] = tenant_slug
             return view(request, *args, **kwargs)

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
@@ -90,7 +91,7 @@ def error_handler(exc, context):
         return None
     code = _CODES.get(response.status_code, "error")
     if isinstance(exc, exceptions.ValidationError):
-        message, details = "The request is not valid.", response.data
+        message, details = _("The request is not valid."), response.data
     else:
         detail = (
             response.data.get("detail", "") if isinstance(response.data, dict) else response.data

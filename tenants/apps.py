@@ -6,4 +6,5 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants"
 
     def ready(self):
-        from tenants import api  # noqa: F401  (registers the OpenAPI auth scheme)
+        # api registers the OpenAPI auth scheme; locale reads the person's language at sign-in.
+        from tenants import api, locale  # noqa: F401

@@ -4,9 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
-from tenants.permissions import Role
+from tenants.permissions import ROLE_CHOICES, Role
 
-ROLE_CHOICES = [(r.value, r.value.title()) for r in Role]
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
 

@@ -6,14 +6,22 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.permissions import Role
+from tenants.permissions import ROLE_CHOICES
 
 
 class Tenant(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="UTC")
-    default_language = models.CharField(_("default language"), max_length=16, default="en")
+    default_language = models.CharField(
+        _("default language"),
+        max_length=16,
+        default="en",
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "For people who have chosen no language and whose browser asks for none we ship."
+        ),
+    )
     agents_see_all = models.BooleanField(
         _("agents see every conversation"),
         default=True,
@@ -51,7 +59,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=[(r.value, r.value.title()) for r in Role])
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     objects = TenantQuerySet.as_manager()
@@ -72,7 +80,7 @@ def _hash_token(token: str) -> str:
 class Invitation(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    role = models.CharField(max_length=16, choices=[(r.value, r.value.title()) for r in Role])
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -196,6 +204,20 @@ class IdempotencyKey(models.Model):
         indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
 
 
+class PersonPreferences(models.Model):
+    """What one person chose for themselves, the same in every business and on every device."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
+    def __str__(self):
+        return f"{self.user}: {self.language or 'automatic'}"
+
+
 __all__ = [
     "Tenant",
     "TenantOwnedModel",
@@ -204,4 +226,5 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "IdempotencyKey",
+    "PersonPreferences",
 ]

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -9,6 +11,13 @@ class Role(StrEnum):
     AGENT = "agent"
     VIEWER = "viewer"
 
+
+ROLE_CHOICES = [
+    (Role.OWNER.value, _("Owner")),
+    (Role.ADMIN.value, _("Admin")),
+    (Role.AGENT.value, _("Agent")),
+    (Role.VIEWER.value, _("Viewer")),
+]
 
 ALL = frozenset(Role)
 STAFF = frozenset({Role.OWNER, Role.ADMIN, Role.AGENT})

@@ -7,6 +7,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 
 from inbox.commerce.models import (
@@ -44,7 +45,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(UTC)
         except OverflowError:
-            raise forms.ValidationError("This date is out of range.") from None
+            raise forms.ValidationError(_("This date is out of range.")) from None
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):

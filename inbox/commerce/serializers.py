@@ -1,5 +1,6 @@
 """API shapes of orders and bookings (also the `data` of their CRM webhook events)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -164,12 +165,12 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def validate_currency(self, value):
         if not value.isalpha():
-            raise serializers.ValidationError("Use a three-letter ISO 4217 code, e.g. THB.")
+            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code, e.g. THB."))
         return value.upper()
 
     def validate_lines(self, value):
         if not any(line.get("kind", LineKind.ITEM) == LineKind.ITEM for line in value):
-            raise serializers.ValidationError("An order needs at least one item.")
+            raise serializers.ValidationError(_("An order needs at least one item."))
         return value
 
     def validate(self, attrs):

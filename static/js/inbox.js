@@ -204,10 +204,11 @@
     const left = new Date(el.dataset.closesAt) - new Date();
     const span = el.querySelector(".time-left");
     if (!span) return;
-    if (left <= 0) { span.textContent = "0m"; return; }
-    const h = Math.floor(left / 3600000);
-    const m = Math.floor((left % 3600000) / 60000);
-    span.textContent = h ? `${h}h ${m}m` : `${m}m`;
+    const h = left > 0 ? Math.floor(left / 3600000) : 0;
+    const m = left > 0 ? Math.floor((left % 3600000) / 60000) : 0;
+    span.textContent = h
+      ? interpolate(gettext("%(hours)s h %(minutes)s min"), { hours: h, minutes: m }, true)
+      : interpolate(gettext("%(minutes)s min"), { minutes: m }, true);
   }
   setInterval(updateWindow, 30000);
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from tenants import services
+from tenants.locale import set_person_language
 from tenants.models import Membership, Tenant
 from tenants.permissions import Role
 
@@ -15,6 +16,8 @@ PEOPLE = [
     ("agent2@example.com", "Somchai Jaidee", Role.AGENT),
     ("viewer@example.com", "Vera Viewer", Role.VIEWER),
 ]
+# The UI language each demo person chose (the others follow their browser).
+LANGUAGES = {"agent1@example.com": "vi", "agent2@example.com": "th"}
 
 
 def demo_steps():
@@ -50,6 +53,8 @@ class Command(BaseCommand):
                     email=email, password=DEMO_PASSWORD, name=name, verified=True
                 )
             users[email] = user
+            if email in LANGUAGES:
+                set_person_language(user, LANGUAGES[email])
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
         created = tenant is None
         if created:

@@ -1,0 +1,83 @@
+"""Which language a person sees: their own choice, else their browser's, else the business's."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tenants.models import PersonPreferences
+
+
+def page_language(response) -> str:
+    return re.search(rb'<html lang="([^"]+)"', response.content).group(1).decode()
+
+
+@pytest.mark.django_db
+def test_the_header_switch_saves_the_choice_on_the_account_for_every_later_sign_in(
+    tenant_a, agent_a, client_for
+):
+    inbox = f"/t/{tenant_a.slug}/inbox/"
+    first_device = client_for(agent_a)
+    assert page_language(first_device.get(inbox)) == "en"
+
+    response = first_device.post("/language/", {"language": "th", "next": inbox})
+
+    assert response.status_code == 302 and response["Location"] == inbox
+    assert page_language(first_device.get(inbox)) == "th"
+    assert PersonPreferences.objects.get(user=agent_a).language == "th"
+    first_device.post("/accounts/logout/")
+    second_device = Client(headers={"accept-language": "cs"})
+    second_device.force_login(agent_a)
+    assert page_language(second_device.get(inbox)) == "th"
+
+
+@pytest.mark.django_db
+def test_without_a_choice_the_browser_language_wins_then_the_business_default(tenant_a, agent_a):
+    inbox = f"/t/{tenant_a.slug}/inbox/"
+    tenant_a.default_language = "ja"
+    tenant_a.save()
+    czech_browser = Client(headers={"accept-language": "cs-CZ,cs;q=0.9,en;q=0.5"})
+    czech_browser.force_login(agent_a)
+    no_preference = Client(headers={"accept-language": "de-DE"})
+    no_preference.force_login(agent_a)
+
+    assert page_language(czech_browser.get(inbox)) == "cs"
+    assert page_language(no_preference.get(inbox)) == "ja"
+
+
+@pytest.mark.django_db
+def test_two_people_of_one_business_each_see_their_own_language(
+    tenant_a, owner_a, agent_a, client_for
+):
+    PersonPreferences.objects.create(user=agent_a, language="vi")
+    inbox = f"/t/{tenant_a.slug}/inbox/"
+    assert page_language(client_for(agent_a).get(inbox)) == "vi"
+    assert page_language(client_for(owner_a).get(inbox)) == "en"
+
+
+@pytest.mark.django_db
+def test_the_switch_refuses_a_language_not_shipped_and_a_foreign_redirect(agent_a, client_for):
+    client = client_for(agent_a)
+    assert client.post("/language/", {"language": "de"}).status_code == 400
+    response = client.post("/language/", {"language": "vi", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert not PersonPreferences.objects.filter(user=agent_a, language="de").exists()
+
+
+@pytest.mark.django_db
+def test_a_language_chosen_before_signing_in_is_kept_for_that_session(tenant_a, agent_a):
+    client = Client()
+    client.post("/language/", {"language": "id", "next": "/accounts/login/"})
+    assert page_language(client.get("/accounts/login/")) == "id"
+    client.force_login(agent_a)
+    assert page_language(client.get(f"/t/{tenant_a.slug}/inbox/")) == "id"
+
+
+@pytest.mark.django_db
+def test_the_business_default_language_is_a_choice_of_shipped_languages(
+    tenant_a, owner_a, client_for
+):
+    client = client_for(owner_a)
+    page = client.get(f"/t/{tenant_a.slug}/settings/").content.decode()
+    select = re.search(r'<select name="default_language".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="([^"]+)"', select) == ["en", "vi", "th", "id", "cs", "ja"]
