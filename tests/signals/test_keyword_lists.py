@@ -19,10 +19,18 @@ from .conftest import receive, whatsapp_conversation
 pytestmark = pytest.mark.django_db
 
 
-def test_the_starting_list_covers_seven_languages_and_every_signal():
+def test_the_starting_list_covers_eight_languages_and_every_signal():
     rows = shipped_rows()
-    assert {r.language for r in rows} == {"en", "vi", "th", "id", "ms", "cs", "es"}
-    assert {r.signal for r in rows} == {"payment", "order", "address", "booking", "lead"}
+    languages = {"en", "vi", "th", "id", "ms", "cs", "es", "ja"}
+    assert {r.language for r in rows} == languages
+    for signal in ("payment", "order", "address", "booking", "lead"):
+        assert {r.language for r in rows if r.signal == signal} == languages, signal
+
+
+def test_scripts_without_spaces_are_matched_anywhere_in_the_text():
+    rows = shipped_rows()
+    assert {r.mode for r in rows if r.language == "ja"} == {"contains"}
+    assert {r.mode for r in rows if r.language == "th" and r.text != "cf"} == {"contains"}
 
 
 def test_installing_the_starting_list_twice_adds_nothing_the_second_time(tenant_a):
