@@ -28,7 +28,7 @@ from inbox.services.channels import (
 )
 from inbox.services.media import attachment_fetch
 from inbox.services.webhooks import webhook_event_reprocess
-from tenants.access import access_conversation, access_object, membership_for, tenant_view
+from tenants.access import access_attachment, access_channel, membership_for, tenant_view
 from tenants.permissions import has_perm
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def channel_tiktok_callback(request):
 @tenant_view("channels.manage")
 @require_POST
 def channel_disconnect_view(request, channel_id: int):
-    channel = access_object(request, Channel, channel_id)
+    channel = access_channel(request.membership, channel_id)
     channel_disconnect(channel=channel, actor=request.user)
     messages.success(request, _("%(name)s is disconnected.") % {"name": channel.name})
     return redirect("channel_list", request.tenant.slug)
@@ -189,13 +189,8 @@ def attachment_media(request, attachment_id: int):
     """Serve an attachment's bytes, fetching them from the provider on first use (never
     hot-linked: the browser only talks to Parley). Received media is also prefetched in the
     background right after the message arrives."""
-    attachment = access_object(
-        request,
-        Attachment.objects.select_related("message__channel", "message__conversation"),
-        attachment_id,
-    )
     # Agents who see only their own conversations see only those conversations' files.
-    access_conversation(request.membership, attachment.message.conversation_id)
+    attachment = access_attachment(request.membership, attachment_id)
     try:
         attachment = attachment_fetch(attachment=attachment)
     except ProviderError as exc:

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.access import access_object, membership_for, tenant_view
+from tenants.access import access_signal_keyword, membership_for, tenant_view
 from tenants.permissions import has_perm
 
 from . import connection as conn_services
@@ -413,7 +413,7 @@ def keywords_shipped(request):
 @tenant_view("signals.manage")
 @require_POST
 def keyword_delete(request, signal_keyword_id: int):
-    keyword = access_object(request, SignalKeyword, signal_keyword_id)
+    keyword = access_signal_keyword(request.membership, signal_keyword_id)
     keyword_lists.keyword_delete(keyword=keyword, actor=request.user)
     messages.success(request, _("Keyword deleted."))
     return redirect("signals_keywords", tenant_slug=request.tenant.slug)

@@ -14,13 +14,18 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from inbox.models import Message
+from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday
+from inbox.commerce.models import Booking, Order
+from inbox.models import Attachment, Channel, Contact, Conversation, Label, Message, SavedView
+from inbox.outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from inbox.selectors.conversations import conversation_for_member
+from signals_app.models import SignalKeyword
 from tenants.locale import apply_tenant_default, tenant_zone
-from tenants.models import Membership
+from tenants.models import ApiKey, Invitation, Membership
 from tenants.permissions import has_perm
 
 SESSION_TENANT_KEY = "current_tenant"
@@ -68,23 +73,28 @@ def require_perm(membership, perm: str) -> None:
         raise PermissionDenied
 
 
-def access_object(request, model_or_queryset, pk, *, write_perm: str | None = None):
+def _tenant_object(queryset, membership, pk, *, write_perm: str | None = None):
     """The tenant's object with this pk, or 404 (missing and foreign look the same).
 
     With write_perm, a member whose role lacks it gets 403 — after the 404 check, so a
     stranger never learns that the object exists.
     """
-    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    queryset = getattr(queryset, "objects", queryset)
     try:
-        obj = queryset.for_tenant(request.tenant).get(pk=pk)
+        obj = queryset.for_tenant(membership.tenant).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if write_perm is not None:
-        require_perm(request.membership, write_perm)
+        require_perm(membership, write_perm)
     return obj
 
 
-def access_conversation(membership, conversation_id, *, write=False):
+def _write_perm(write: bool, perm: str) -> str | None:
+    return perm if write else None
+
+
+# --- The inbox --------------------------------------------------------------------------------
+def access_conversation(membership, conversation_id, *, write=False) -> Conversation:
     """A conversation this member may see (agents may be limited to their own and unassigned)."""
     conversation = conversation_for_member(
         tenant=membership.tenant,
@@ -99,15 +109,129 @@ def access_conversation(membership, conversation_id, *, write=False):
     return conversation
 
 
-def access_message(membership, message_id, *, conversation, write=False):
-    """A message of `conversation` (already accessed by this member)."""
-    message = (
-        Message.objects.for_tenant(membership.tenant)
-        .filter(pk=message_id, conversation=conversation)
-        .first()
+def access_message(membership, message_id, *, conversation, write=False) -> Message:
+    """A message of `conversation` (which the caller has already accessed)."""
+    queryset = Message.objects.filter(conversation=conversation)
+    return _tenant_object(
+        queryset, membership, message_id, write_perm=_write_perm(write, "inbox.reply")
     )
-    if message is None:
-        raise Http404
-    if write:
-        require_perm(membership, "inbox.reply")
-    return message
+
+
+def access_attachment(membership, attachment_id) -> Attachment:
+    """An attachment of a conversation this member may see."""
+    queryset = Attachment.objects.select_related("message__channel", "message__conversation")
+    attachment = _tenant_object(queryset, membership, attachment_id)
+    access_conversation(membership, attachment.message.conversation_id)
+    return attachment
+
+
+def access_contact(membership, contact_id, *, write=False) -> Contact:
+    return _tenant_object(
+        Contact, membership, contact_id, write_perm=_write_perm(write, "inbox.reply")
+    )
+
+
+def access_label(membership, label_id, *, write=False) -> Label:
+    return _tenant_object(
+        Label, membership, label_id, write_perm=_write_perm(write, "labels.manage")
+    )
+
+
+def access_saved_view(membership, saved_view_id, *, write=False) -> SavedView:
+    """A shared view or one of the member's own; another member's personal view is 404."""
+    queryset = SavedView.objects.filter(Q(shared=True) | Q(owner=membership.user))
+    view = _tenant_object(queryset, membership, saved_view_id)
+    if write and view.shared:
+        require_perm(membership, "settings.manage")
+    return view
+
+
+def access_channel(membership, channel_id, *, write=False) -> Channel:
+    return _tenant_object(
+        Channel, membership, channel_id, write_perm=_write_perm(write, "channels.manage")
+    )
+
+
+# --- Automation -------------------------------------------------------------------------------
+def access_auto_reply_rule(membership, rule_id, *, write=False) -> AutoReplyRule:
+    return _tenant_object(
+        AutoReplyRule, membership, rule_id, write_perm=_write_perm(write, "automation.manage")
+    )
+
+
+def access_holiday(membership, holiday_id, *, write=False) -> Holiday:
+    return _tenant_object(
+        Holiday, membership, holiday_id, write_perm=_write_perm(write, "automation.manage")
+    )
+
+
+def access_canned_response(membership, canned_response_id, *, write=False) -> CannedResponse:
+    return _tenant_object(
+        CannedResponse,
+        membership,
+        canned_response_id,
+        write_perm=_write_perm(write, "automation.manage"),
+    )
+
+
+# --- Commerce ---------------------------------------------------------------------------------
+def access_order(membership, order_id, *, write=False) -> Order:
+    return _tenant_object(
+        Order, membership, order_id, write_perm=_write_perm(write, "commerce.edit")
+    )
+
+
+def access_booking(membership, booking_id, *, write=False) -> Booking:
+    return _tenant_object(
+        Booking, membership, booking_id, write_perm=_write_perm(write, "commerce.edit")
+    )
+
+
+# --- Outbound webhooks ------------------------------------------------------------------------
+def access_webhook_subscription(
+    membership, webhook_subscription_id, *, write=False
+) -> WebhookSubscription:
+    return _tenant_object(
+        WebhookSubscription,
+        membership,
+        webhook_subscription_id,
+        write_perm=_write_perm(write, "webhooks.manage"),
+    )
+
+
+def access_webhook_delivery(membership, webhook_delivery_id, *, write=False) -> WebhookDelivery:
+    return _tenant_object(
+        WebhookDelivery,
+        membership,
+        webhook_delivery_id,
+        write_perm=_write_perm(write, "webhooks.manage"),
+    )
+
+
+# --- Signals ----------------------------------------------------------------------------------
+def access_signal_keyword(membership, signal_keyword_id, *, write=False) -> SignalKeyword:
+    return _tenant_object(
+        SignalKeyword,
+        membership,
+        signal_keyword_id,
+        write_perm=_write_perm(write, "signals.manage"),
+    )
+
+
+# --- People and keys --------------------------------------------------------------------------
+def access_membership(membership, membership_id, *, write=False) -> Membership:
+    return _tenant_object(
+        Membership, membership, membership_id, write_perm=_write_perm(write, "members.manage")
+    )
+
+
+def access_invitation(membership, invitation_id, *, write=False) -> Invitation:
+    return _tenant_object(
+        Invitation, membership, invitation_id, write_perm=_write_perm(write, "members.manage")
+    )
+
+
+def access_api_key(membership, api_key_id, *, write=False) -> ApiKey:
+    return _tenant_object(
+        ApiKey, membership, api_key_id, write_perm=_write_perm(write, "apikeys.manage")
+    )

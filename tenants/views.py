@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants import selectors, services
-from tenants.access import SESSION_TENANT_KEY, access_object, tenant_view
+from tenants.access import (
+    SESSION_TENANT_KEY,
+    access_api_key,
+    access_invitation,
+    access_membership,
+    tenant_view,
+)
 from tenants.forms import (
     AcceptInvitationForm,
     ApiKeyForm,
@@ -17,7 +23,6 @@ from tenants.forms import (
     TenantCreateForm,
     TenantSettingsForm,
 )
-from tenants.models import ApiKey, Invitation, Membership
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -74,7 +79,7 @@ def member_list(request):
 @require_POST
 @tenant_view("members.manage")
 def member_role(request, membership_id):
-    membership = access_object(request, Membership, membership_id)
+    membership = access_membership(request.membership, membership_id)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -92,7 +97,7 @@ def member_role(request, membership_id):
 @require_POST
 @tenant_view("members.manage")
 def member_remove(request, membership_id):
-    membership = access_object(request, Membership, membership_id)
+    membership = access_membership(request.membership, membership_id)
     try:
         services.membership_remove(actor_membership=request.membership, membership=membership)
         messages.success(request, _("Member removed."))
@@ -127,7 +132,7 @@ def invitation_create(request):
 @require_POST
 @tenant_view("members.manage")
 def invitation_revoke(request, invitation_id):
-    invitation = access_object(request, Invitation, invitation_id)
+    invitation = access_invitation(request.membership, invitation_id)
     try:
         services.invitation_revoke(actor_membership=request.membership, invitation=invitation)
         messages.success(request, _("Invitation revoked."))
@@ -201,7 +206,7 @@ def api_key_list(request):
 @require_POST
 @tenant_view("apikeys.manage")
 def api_key_revoke(request, apikey_id):
-    api_key = access_object(request, ApiKey, apikey_id)
+    api_key = access_api_key(request.membership, apikey_id)
     services.api_key_revoke(api_key=api_key, actor=request.user)
     messages.success(request, _("API key revoked."))
     return redirect("api_key_list", tenant_slug=request.tenant.slug)

@@ -22,9 +22,14 @@ from inbox.automation.forms import (
     TryForm,
     parse_hours,
 )
-from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday
-from inbox.models import Label
-from tenants.access import access_object, tenant_view
+from inbox.automation.models import AutoReplyRule
+from tenants.access import (
+    access_auto_reply_rule,
+    access_canned_response,
+    access_holiday,
+    access_label,
+    tenant_view,
+)
 
 MANAGE = "automation.manage"
 
@@ -84,7 +89,7 @@ def rule_create(request):
 
 @tenant_view(MANAGE)
 def rule_edit(request, rule_id):
-    rule = access_object(request, AutoReplyRule, rule_id)
+    rule = access_auto_reply_rule(request.membership, rule_id)
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:  # the form changed ``rule`` in memory: the service gets the stored one
@@ -115,7 +120,7 @@ def _after_rule_change(request):
 @require_POST
 @tenant_view(MANAGE)
 def rule_toggle(request, rule_id):
-    rule = access_object(request, AutoReplyRule, rule_id)
+    rule = access_auto_reply_rule(request.membership, rule_id)
     services.rule_set_enabled(
         tenant=request.tenant, actor=request.user, rule=rule, enabled=not rule.enabled
     )
@@ -125,7 +130,7 @@ def rule_toggle(request, rule_id):
 @require_POST
 @tenant_view(MANAGE)
 def rule_move(request, rule_id):
-    rule = access_object(request, AutoReplyRule, rule_id)
+    rule = access_auto_reply_rule(request.membership, rule_id)
     direction = "up" if request.POST.get("direction") == "up" else "down"
     services.rule_move(tenant=request.tenant, actor=request.user, rule=rule, direction=direction)
     return _after_rule_change(request)
@@ -134,7 +139,7 @@ def rule_move(request, rule_id):
 @require_POST
 @tenant_view(MANAGE)
 def rule_duplicate(request, rule_id):
-    rule = access_object(request, AutoReplyRule, rule_id)
+    rule = access_auto_reply_rule(request.membership, rule_id)
     copy = services.rule_duplicate(tenant=request.tenant, actor=request.user, rule=rule)
     messages.success(request, _("“%s” created, disabled: review it, then enable it.") % copy.name)
     return _after_rule_change(request)
@@ -143,7 +148,7 @@ def rule_duplicate(request, rule_id):
 @require_POST
 @tenant_view(MANAGE)
 def rule_delete(request, rule_id):
-    rule = access_object(request, AutoReplyRule, rule_id)
+    rule = access_auto_reply_rule(request.membership, rule_id)
     services.rule_delete(tenant=request.tenant, actor=request.user, rule=rule)
     messages.success(request, _("Rule deleted."))
     return _after_rule_change(request)
@@ -243,7 +248,7 @@ def holiday_add(request):
 @require_POST
 @tenant_view(MANAGE)
 def holiday_delete(request, holiday_id):
-    holiday = access_object(request, Holiday, holiday_id)
+    holiday = access_holiday(request.membership, holiday_id)
     services.holiday_delete(tenant=request.tenant, actor=request.user, holiday=holiday)
     return redirect("automation_hours", tenant_slug=request.tenant.slug)
 
@@ -286,7 +291,7 @@ def canned_search(request):
 
 @tenant_view(MANAGE)
 def canned_edit(request, canned_response_id):
-    canned = access_object(request, CannedResponse, canned_response_id)
+    canned = access_canned_response(request.membership, canned_response_id)
     form = CannedResponseForm(
         request.POST or None, initial={"shortcut": canned.shortcut, "text": canned.text}
     )
@@ -310,7 +315,7 @@ def canned_edit(request, canned_response_id):
 @require_POST
 @tenant_view(MANAGE)
 def canned_delete(request, canned_response_id):
-    canned = access_object(request, CannedResponse, canned_response_id)
+    canned = access_canned_response(request.membership, canned_response_id)
     services.canned_response_delete(tenant=request.tenant, actor=request.user, canned=canned)
     messages.success(request, _("Canned response deleted."))
     return redirect("automation_canned", tenant_slug=request.tenant.slug)
@@ -341,7 +346,7 @@ def label_list(request):
 
 @tenant_view(LABELS)
 def label_edit(request, label_id):
-    label = access_object(request, Label, label_id)
+    label = access_label(request.membership, label_id)
     form = LabelForm(
         request.POST or None,
         initial={"name": label.name, "color": label.color, "description": label.description},
@@ -367,7 +372,7 @@ def label_edit(request, label_id):
 @require_POST
 @tenant_view(LABELS)
 def label_merge(request, label_id):
-    label = access_object(request, Label, label_id)
+    label = access_label(request.membership, label_id)
     form = LabelMergeForm(request.POST, tenant=request.tenant, source=label)
     if form.is_valid():
         target = form.cleaned_data["target"]
@@ -381,7 +386,7 @@ def label_merge(request, label_id):
 
 @tenant_view(LABELS)
 def label_delete(request, label_id):
-    label = access_object(request, Label, label_id)
+    label = access_label(request.membership, label_id)
     if request.method == "POST":
         services.label_delete(tenant=request.tenant, actor=request.user, label=label)
         messages.success(request, _("Label deleted."))

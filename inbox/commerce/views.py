@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inbox.commerce import extract, notify, selectors, services
 from inbox.commerce.forms import BookingForm, OrderAdjustmentsForm, OrderHeaderForm, parse_item_rows
-from inbox.commerce.models import Booking, BookingStatus, LineKind, Order, OrderStatus
+from inbox.commerce.models import BookingStatus, LineKind, Order, OrderStatus
 from inbox.commerce.money import COMMON_CURRENCIES
-from inbox.models import Contact, Conversation, Message
+from inbox.models import Conversation, Message
 from inbox.selectors.conversations import conversation_for_member
-from tenants.access import access_object, require_perm, tenant_view
+from tenants.access import access_booking, access_contact, access_order, require_perm, tenant_view
 
 EMPTY_ITEM_ROWS = 3
 PANEL_LIMIT = 10
@@ -95,14 +95,14 @@ def _render_panel(request, contact, *, status=200, **extra):
 @require_GET
 @tenant_view("commerce.view")
 def contact_panel(request, contact_id):
-    contact = access_object(request, Contact, contact_id)
+    contact = access_contact(request.membership, contact_id)
     return _render_panel(request, contact)
 
 
 @require_POST
 @tenant_view("commerce.edit")
 def panel_order_create(request, contact_id):
-    contact = access_object(request, Contact, contact_id)
+    contact = access_contact(request.membership, contact_id)
     conversation = _panel_conversation(request, contact)
     header = OrderHeaderForm(request.POST)
     adjust = OrderAdjustmentsForm(request.POST)
@@ -142,7 +142,7 @@ def panel_order_create(request, contact_id):
 @require_POST
 @tenant_view("commerce.edit")
 def panel_booking_create(request, contact_id):
-    contact = access_object(request, Contact, contact_id)
+    contact = access_contact(request.membership, contact_id)
     conversation = _panel_conversation(request, contact)
     with timezone.override(notify.tenant_zone(request.tenant)):
         form = BookingForm(request.POST)
@@ -201,7 +201,7 @@ def _after_action(request, obj, *, notice: str = "", error: str = ""):
 @require_POST
 @tenant_view("commerce.view")
 def order_transition(request, order_id):
-    order = access_object(request, Order, order_id, write_perm="commerce.edit")
+    order = access_order(request.membership, order_id, write=True)
     try:
         order = services.order_transition(
             order=order,
@@ -222,7 +222,7 @@ def order_transition(request, order_id):
 @require_POST
 @tenant_view("commerce.view")
 def order_send_summary(request, order_id):
-    order = access_object(request, Order, order_id, write_perm="commerce.edit")
+    order = access_order(request.membership, order_id, write=True)
     require_perm(request.membership, "inbox.reply")
     try:
         services.order_send_summary(order=order, actor=services.Actor(user=request.user))
@@ -234,7 +234,7 @@ def order_send_summary(request, order_id):
 @require_POST
 @tenant_view("commerce.view")
 def booking_transition(request, booking_id):
-    booking = access_object(request, Booking, booking_id, write_perm="commerce.edit")
+    booking = access_booking(request.membership, booking_id, write=True)
     try:
         booking = services.booking_transition(
             booking=booking,
@@ -253,7 +253,7 @@ def booking_transition(request, booking_id):
 @require_POST
 @tenant_view("commerce.view")
 def booking_send_summary(request, booking_id):
-    booking = access_object(request, Booking, booking_id, write_perm="commerce.edit")
+    booking = access_booking(request.membership, booking_id, write=True)
     require_perm(request.membership, "inbox.reply")
     try:
         services.booking_send_summary(booking=booking, actor=services.Actor(user=request.user))
@@ -316,7 +316,7 @@ def _order_detail_context(request, order, **extra):
 @require_GET
 @tenant_view("commerce.view")
 def order_detail(request, order_id):
-    order = access_object(request, Order, order_id)
+    order = access_order(request.membership, order_id)
     with timezone.override(notify.tenant_zone(request.tenant)):
         return render(request, "commerce/order_detail.html", _order_detail_context(request, order))
 
@@ -324,7 +324,7 @@ def order_detail(request, order_id):
 @require_POST
 @tenant_view("commerce.view")
 def order_edit(request, order_id):
-    order = access_object(request, Order, order_id, write_perm="commerce.edit")
+    order = access_order(request.membership, order_id, write=True)
     header = OrderHeaderForm(request.POST)
     adjust = OrderAdjustmentsForm(request.POST)
     errors = []

@@ -8,8 +8,7 @@ from django.views.decorators.http import require_POST
 
 from inbox.outbound_webhooks import selectors, services
 from inbox.outbound_webhooks.forms import WebhookSubscriptionForm
-from inbox.outbound_webhooks.models import WebhookDelivery, WebhookSubscription
-from tenants.access import access_object, tenant_view
+from tenants.access import access_webhook_delivery, access_webhook_subscription, tenant_view
 
 
 def _errors(request, exc: ValidationError, form=None) -> None:
@@ -51,7 +50,7 @@ def webhook_list(request):
 
 @tenant_view("webhooks.manage")
 def webhook_detail(request, webhooksubscription_id):
-    subscription = access_object(request, WebhookSubscription, webhooksubscription_id)
+    subscription = access_webhook_subscription(request.membership, webhooksubscription_id)
     initial = {
         "url": subscription.url,
         "description": subscription.description,
@@ -80,7 +79,7 @@ def webhook_detail(request, webhooksubscription_id):
 @require_POST
 @tenant_view("webhooks.manage")
 def webhook_toggle(request, webhooksubscription_id):
-    subscription = access_object(request, WebhookSubscription, webhooksubscription_id)
+    subscription = access_webhook_subscription(request.membership, webhooksubscription_id)
     services.webhook_subscription_update(
         subscription=subscription, actor=request.user, is_active=not subscription.is_active
     )
@@ -94,7 +93,7 @@ def webhook_toggle(request, webhooksubscription_id):
 @require_POST
 @tenant_view("webhooks.manage")
 def webhook_rotate_secret(request, webhooksubscription_id):
-    subscription = access_object(request, WebhookSubscription, webhooksubscription_id)
+    subscription = access_webhook_subscription(request.membership, webhooksubscription_id)
     secret = services.webhook_subscription_rotate_secret(
         subscription=subscription, actor=request.user
     )
@@ -124,7 +123,7 @@ def webhook_rotate_secret(request, webhooksubscription_id):
 @require_POST
 @tenant_view("webhooks.manage")
 def webhook_delete(request, webhooksubscription_id):
-    subscription = access_object(request, WebhookSubscription, webhooksubscription_id)
+    subscription = access_webhook_subscription(request.membership, webhooksubscription_id)
     services.webhook_subscription_delete(subscription=subscription, actor=request.user)
     messages.success(request, _("Webhook deleted."))
     return redirect("webhook_list", request.tenant.slug)
@@ -133,7 +132,7 @@ def webhook_delete(request, webhooksubscription_id):
 @require_POST
 @tenant_view("webhooks.manage")
 def webhook_redeliver(request, webhookdelivery_id):
-    delivery = access_object(request, WebhookDelivery, webhookdelivery_id)
+    delivery = access_webhook_delivery(request.membership, webhookdelivery_id)
     try:
         services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
         messages.success(request, _("Delivery queued again."))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from inbox.models import Contact
 from inbox.services.contacts import ContactEditError, contact_update
-from tenants.access import access_object, tenant_view
+from tenants.access import access_contact, tenant_view
 
 
 @require_POST
 @tenant_view("inbox.view")
 def contact_edit(request, contact_id):
-    contact = access_object(request, Contact, contact_id, write_perm="inbox.reply")
+    contact = access_contact(request.membership, contact_id, write=True)
     changes = {f: request.POST[f] for f in ("name", "phone", "email") if f in request.POST}
     errors = {}
     try:

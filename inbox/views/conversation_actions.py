@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from inbox.models import Label
 from inbox.selectors.conversations import visible_conversations
 from inbox.services import conversations as svc
 from inbox.services.sending import MessageRejected, message_send
 from inbox.services.sending import message_retry as retry_message
 from inbox.views.thread import thread_context
-from tenants.access import access_conversation, access_message, require_perm, tenant_view
+from tenants.access import (
+    access_conversation,
+    access_label,
+    access_message,
+    require_perm,
+    tenant_view,
+)
 from tenants.models import Membership
 
 BULK_LIMIT = 500
@@ -48,10 +53,6 @@ def _parse_moment(value: str) -> datetime | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())
     return moment
-
-
-def _label(request, value) -> Label:
-    return get_object_or_404(Label.objects.for_tenant(request.tenant), pk=value or 0)
 
 
 def _thread(request, conversation, *, error: str = "", status=200):
@@ -114,7 +115,7 @@ def conversation_priority(request, conversation_id):
 def conversation_labels(request, conversation_id):
     """POST label=<id> and op=add|remove."""
     conversation = access_conversation(request.membership, conversation_id, write=True)
-    label = _label(request, request.POST.get("label"))
+    label = access_label(request.membership, request.POST.get("label"))
     action = (
         svc.conversation_remove_label
         if request.POST.get("op") == "remove"
@@ -190,7 +191,7 @@ def bulk_action(request):
                 conversations=conversations, priority=int(value), actor=actor
             )
         elif action in ("label_add", "label_remove"):
-            label = _label(request, value)
+            label = access_label(request.membership, value)
             bulk = (
                 svc.conversations_bulk_add_label
                 if action == "label_add"

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from inbox.models import SavedView
 from inbox.selectors.conversations import ConversationFilters
-from tenants.access import require_perm, tenant_view
+from tenants.access import access_saved_view, tenant_view
 from tenants.permissions import has_perm
 
 
@@ -46,12 +45,6 @@ def saved_view_create(request):
 @require_POST
 @tenant_view("inbox.view")
 def saved_view_delete(request, savedview_id):
-    # Another member's personal view is "not found", like a foreign object.
-    mine_or_shared = SavedView.objects.for_tenant(request.tenant).filter(
-        Q(shared=True) | Q(owner=request.user)
-    )
-    view = get_object_or_404(mine_or_shared, pk=savedview_id)
-    if view.shared:
-        require_perm(request.membership, "settings.manage")
+    view = access_saved_view(request.membership, savedview_id, write=True)
     view.delete()
     return HttpResponse(status=204)
