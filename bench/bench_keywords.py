@@ -32,7 +32,7 @@ import ahocorasick
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inbox.automation.keywords import KeywordMatcher, KeywordSpec, MatchMode  # noqa: E402
+from keywords import KeywordMatcher, KeywordSpec, MatchMode  # noqa: E402
 
 TIME_BUDGET = 2.5  # seconds per timed measurement
 SEED = 20261122

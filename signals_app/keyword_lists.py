@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inbox.automation.keyword_versions import SIGNALS, keywords_changed
 from tenants.services import audit_log_record
 
 from .models import KEYWORD_SIGNALS, SignalKeyword
@@ -184,6 +185,7 @@ def keywords_import(
         batch_size=1000,
     )
     added = qs.count() - before
+    keywords_changed(scope=SIGNALS, tenant_id=tenant.pk)
     result = {"added": added, "skipped": len(rows) - added, "removed": removed}
     audit_log_record(
         tenant=tenant,
@@ -200,6 +202,7 @@ def keywords_install_shipped(*, tenant, actor=None) -> dict:
     )
 
 
+@transaction.atomic
 def keyword_delete(*, keyword: SignalKeyword, actor) -> None:
     audit_log_record(
         tenant=keyword.tenant,
@@ -208,3 +211,4 @@ def keyword_delete(*, keyword: SignalKeyword, actor) -> None:
         details={"signal": keyword.signal, "text": keyword.text},
     )
     keyword.delete()
+    keywords_changed(scope=SIGNALS, tenant_id=keyword.tenant_id)

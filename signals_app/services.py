@@ -15,10 +15,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
 from django.utils import timezone
 
+from inbox.automation.keyword_versions import SIGNALS, cached_matcher
 from inbox.models import Conversation, Message
+from keywords import KeywordMatcher, KeywordSpec
 
 from .models import Signal, SignalKeyword, SignalReport, TikTokAdsConnection
 
@@ -62,14 +63,9 @@ def conversation_tracking_record(*, conversation: Conversation, tracking_id: str
 # --- keyword matching ---------------------------------------------------------------------------
 
 
-def signal_matcher(tenant):
-    """The tenant's signal-keyword matcher (the automation keyword engine), or None."""
-    from inbox.automation.keywords import KeywordSpec, get_matcher
-
-    qs = SignalKeyword.objects.for_tenant(tenant)
-    stamp = qs.aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id"))
-    if not stamp["n"]:
-        return None
+def signal_matcher(tenant) -> KeywordMatcher:
+    """The tenant's signal-keyword matcher, cached per process (no query unless the
+    tenant's signal keywords changed: ``keyword_lists`` bumps their version)."""
 
     def build():
         return [
@@ -79,18 +75,18 @@ def signal_matcher(tenant):
                 mode=kw.mode,
                 accent_insensitive=kw.accent_insensitive,
             )
-            for kw in qs.only("signal", "text", "mode", "accent_insensitive")
+            for kw in SignalKeyword.objects.for_tenant(tenant).only(
+                "signal", "text", "mode", "accent_insensitive"
+            )
         ]
 
-    version = (stamp["n"], stamp["latest"], stamp["top"])
-    return get_matcher(f"signals:{tenant.pk}", version, build)
+    return cached_matcher(scope=SIGNALS, tenant_id=tenant.pk, build=build)
 
 
 def signals_in_text(tenant, text: str) -> list[str]:
-    matcher = signal_matcher(tenant) if text else None
-    if matcher is None:
+    if not text:
         return []
-    return sorted({str(key) for key in matcher.matched_keys(text)})
+    return sorted({str(key) for key in signal_matcher(tenant).matched_keys(text)})
 
 
 # --- detection --------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext as _
 
-from inbox.automation.keywords import KeywordSpec, MatchMode
 from inbox.automation.models import AutoReplyRule
+from keywords import KeywordSpec, MatchMode
 
 
 @dataclass(frozen=True)

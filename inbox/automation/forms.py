@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from inbox.automation.engine import VARIABLES, unknown_variables
-from inbox.automation.keywords import MatchMode
 from inbox.automation.models import AutoReplyRule, BusinessHours
 from inbox.models import Channel, Conversation, Label
+from keywords import MatchMode
 from tenants.permissions import STAFF
 
 MODE_CHOICES = [

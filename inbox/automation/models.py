@@ -7,16 +7,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inbox.automation.keywords import MatchMode
 from inbox.models import Channel, Conversation, Label, Message
+from keywords import MatchMode
 from tenants.models import TenantOwnedModel
 
 
 class AutomationSettings(TenantOwnedModel):
-    """One row per tenant: safety limits and the keyword version (bumped on every keyword
-    change, so each worker process rebuilds its cached automaton once)."""
+    """One row per tenant: the safety limits of its automatic replies."""
 
-    keywords_version = models.PositiveIntegerField(default=0)
     max_replies_per_hour = models.PositiveSmallIntegerField(
         _("automatic replies per conversation per hour, at most"), default=3
     )

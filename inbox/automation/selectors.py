@@ -18,7 +18,7 @@ from inbox.automation.engine import (
     rule_applies,
     tenant_zone,
 )
-from inbox.automation.keywords import KeywordMatch, KeywordMatcher, get_matcher
+from inbox.automation.keyword_versions import AUTOMATION, cached_matcher
 from inbox.automation.models import (
     AutomationSettings,
     AutoReplyRule,
@@ -29,6 +29,7 @@ from inbox.automation.models import (
     RuleRun,
 )
 from inbox.models import Label
+from keywords import KeywordMatch, KeywordMatcher
 from tenants.models import AuditLog
 
 
@@ -73,13 +74,13 @@ def rules_loaded(*, tenant, enabled_only: bool = False) -> list[RuleData]:
 
 def tenant_matcher(*, tenant) -> KeywordMatcher:
     """The tenant's keyword automaton, cached per process and rebuilt when the tenant's
-    keyword version changes (every keyword change bumps it)."""
-    version = automation_settings_get(tenant=tenant).keywords_version
+    keyword version in the cache changes (every keyword change bumps it): no query unless
+    it changed."""
 
     def build():
         return keyword_specs(rules_loaded(tenant=tenant))
 
-    return get_matcher(f"automation:{tenant.pk}", version, build)
+    return cached_matcher(scope=AUTOMATION, tenant_id=tenant.pk, build=build)
 
 
 def business_hours_list(*, tenant):

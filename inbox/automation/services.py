@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from inbox.automation.engine import RuleData, Situation, render_text, rule_applies
+from inbox.automation.keyword_versions import AUTOMATION, keywords_changed
 from inbox.automation.models import (
     AutomationSettings,
     AutoReplyRule,
@@ -469,10 +470,7 @@ def automation_sweep(
 
 
 def _bump_keywords(tenant) -> None:
-    automation_settings_get(tenant=tenant)
-    AutomationSettings.objects.filter(tenant=tenant).update(
-        keywords_version=F("keywords_version") + 1
-    )
+    keywords_changed(scope=AUTOMATION, tenant_id=tenant.pk)
 
 
 RULE_FIELDS = (

@@ -7,10 +7,10 @@ import pytest
 
 from inbox.automation import services
 from inbox.automation.engine import is_open, render_text
-from inbox.automation.keywords import clear_matcher_cache
 from inbox.automation.models import AutoReplyRule, BusinessHours, Holiday, RuleRun
 from inbox.automation.selectors import automation_settings_get, is_outside_business_hours
 from inbox.models import Conversation, Message
+from keywords import clear_matcher_cache
 from tests.factories import (
     ChannelFactory,
     ContactFactory,

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from inbox.automation import services
-from inbox.automation.keywords import clear_matcher_cache
 from inbox.automation.models import AutoReplyRule, BusinessHours, CannedResponse, Holiday
 from inbox.models import Label
+from keywords import clear_matcher_cache
 from tenants.models import AuditLog
 from tests.factories import ChannelFactory, ConversationFactory, LabelFactory
 

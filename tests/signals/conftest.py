@@ -12,7 +12,7 @@ EVENT_SET = "7300000000000000123"
 
 @pytest.fixture(autouse=True)
 def _fresh_matchers():
-    from inbox.automation.keywords import clear_matcher_cache
+    from keywords import clear_matcher_cache
 
     clear_matcher_cache()
     yield

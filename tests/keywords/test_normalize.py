@@ -5,8 +5,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.automation import normalize as nz
-from inbox.automation.normalize import (
+from keywords import normalize as nz
+from keywords.normalize import (
     NO_SPACE_WORD,
     NON_WORD,
     WORD,

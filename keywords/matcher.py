@@ -1,38 +1,13 @@
-"""Multilingual keyword engine: every keyword of a tenant in one Aho-Corasick automaton.
+"""``KeywordMatcher``: every keyword of a tenant compiled into pyahocorasick automata; the
+semantics are described in the package docstring (``keywords/__init__.py``).
 
-Pure Python (no Django), shared by auto-reply rules and TikTok signals::
-
-    matcher = get_matcher(f"tenant:{tenant.id}", version, lambda: specs_for(tenant))
-    matcher.find("Cho mình hỏi giá ạ")  # -> [KeywordMatch(key=…, keyword="giá", start=13, end=16)]
-
-Semantics
----------
-* Keywords and messages are normalised identically (``normalize.normalize``: NFC + case
-  folding); accent-insensitive keywords and the text they are matched against are additionally
-  accent-folded (``normalize.fold_accents``). They live in a second automaton, so there are at
-  most two scans per message.
-* ``CONTAINS``: anywhere. ``WHOLE_WORD``: the characters just outside the match must not be word
-  characters (Unicode letters L*, marks M*, digits N*). Only an edge of the keyword that is
-  itself a word character needs a boundary (``#sale`` or ``🔥`` need none on that side). A
-  keyword containing Thai, Lao, Khmer, Burmese, Chinese or Japanese behaves as ``CONTAINS``
-  (those scripts have no spaces), and a letter of those scripts next to a keyword of another
-  script is a boundary (``ขอcodได้ไหม`` contains the whole word ``cod``).
-* ``EXACT``: the whole message equals the keyword once both are normalised and trimmed of
-  whitespace, punctuation and invisible characters at their ends.
-* ``STARTS_WITH``: the trimmed message starts with the trimmed keyword, followed by a boundary
-  (no boundary needed for a keyword in a script written without spaces).
-* Offsets in ``KeywordMatch`` are into the ORIGINAL text. Overlapping matches and every
-  occurrence are reported; results are ordered by ``(end, start)`` (the automaton's order).
-
-Pure Python on pyahocorasick: at most two scans per message (the plain automaton, and the
-accent-folded one when some keywords ignore accents); the hot loop (``_scan``) is kept flat.
+At most two scans per message: the plain automaton, and the accent-folded one when some
+keywords ignore accents. The hot loop (``_scan``) is kept flat on purpose.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import attrgetter
@@ -58,8 +33,6 @@ __all__ = [
     "KeywordMatcher",
     "KeywordSpec",
     "MatchMode",
-    "clear_matcher_cache",
-    "get_matcher",
 ]
 
 
@@ -290,35 +263,3 @@ class KeywordMatcher:
         if self._folded.patterns:
             self._scan(self._folded, fold_with_offsets(norm), [], keys)
         return keys
-
-
-# --------------------------------------------------------------------------- per-tenant cache
-
-_CACHE_SIZE = 512
-_cache: OrderedDict[str, tuple[object, KeywordMatcher]] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def get_matcher(
-    cache_key: str, version: object, build: Callable[[], Iterable[KeywordSpec]]
-) -> KeywordMatcher:
-    """The process-local matcher for ``cache_key`` (e.g. a tenant), rebuilt when ``version``
-    changes (e.g. the max ``updated_at`` of the tenant's keywords). ``build`` is called only on
-    a miss. Bounded LRU so a worker serving many tenants does not grow without limit."""
-    with _cache_lock:
-        hit = _cache.get(cache_key)
-        if hit is not None and hit[0] == version:
-            _cache.move_to_end(cache_key)
-            return hit[1]
-    matcher = KeywordMatcher(build())  # built outside the lock: may take a moment
-    with _cache_lock:
-        _cache[cache_key] = (version, matcher)
-        _cache.move_to_end(cache_key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return matcher
-
-
-def clear_matcher_cache() -> None:
-    with _cache_lock:
-        _cache.clear()

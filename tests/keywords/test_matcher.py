@@ -7,8 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inbox.automation import keywords as kw_module
-from inbox.automation.keywords import (
+from keywords import (
     KeywordMatch,
     KeywordMatcher,
     KeywordSpec,
@@ -16,7 +15,8 @@ from inbox.automation.keywords import (
     clear_matcher_cache,
     get_matcher,
 )
-from inbox.automation.normalize import (
+from keywords import cache as kw_cache
+from keywords.normalize import (
     fold_accents,
     fold_with_offsets,
     normalize,
@@ -269,10 +269,10 @@ def test_get_matcher_caches_per_key_and_rebuilds_on_new_version():
 
 def test_get_matcher_cache_is_bounded(monkeypatch):
     clear_matcher_cache()
-    monkeypatch.setattr(kw_module, "_CACHE_SIZE", 3)
+    monkeypatch.setattr(kw_cache, "_CACHE_SIZE", 3)
     for i in range(10):
         get_matcher(f"t{i}", 1, lambda: [KeywordSpec("x", "x")])
-    assert len(kw_module._cache) == 3
+    assert len(kw_cache._cache) == 3
     clear_matcher_cache()
 
 

@@ -1,7 +1,7 @@
 """Unicode tables for ``normalize.py`` (generated; do not edit by hand).
 
-Regenerate with ``python -m inbox.automation._unicode_tables`` after a Python upgrade changes
-``unicodedata.unidata_version``; ``tests/automation/test_normalize.py`` fails when they are stale.
+Regenerate with ``python -m keywords._unicode_tables`` after a Python upgrade changes
+``unicodedata.unidata_version``; ``tests/keywords/test_normalize.py`` fails when they are stale.
 """
 
 import unicodedata
