@@ -26,7 +26,7 @@ MENTIONS_PAYMENT = {
 
 @pytest.fixture(autouse=True)
 def _fresh_matchers():
-    from inbox.automation.keywords import clear_matcher_cache
+    from keywords import clear_matcher_cache
 
     clear_matcher_cache()
     yield

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_matchers():
-    from inbox.automation.keywords import clear_matcher_cache
+    from keywords import clear_matcher_cache
 
     clear_matcher_cache()
     yield
