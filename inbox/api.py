@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from inbox.automation.services.labels import label_create, label_delete, label_update
 from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message
 from inbox.serializers import (
     AssignSerializer,
@@ -72,8 +73,32 @@ class LabelViewSet(
     write_permission = "labels.manage"
     ordering = "name"
 
+    # Through the same services as the labels page: audited, and a deleted label disables
+    # the rules that required it.
     def perform_create(self, serializer):
-        serializer.save(tenant=self.tenant)
+        data = serializer.validated_data
+        serializer.instance = label_create(
+            tenant=self.tenant,
+            actor=_actor(self.request),
+            name=data["name"],
+            color=data.get("color", Label._meta.get_field("color").default),
+            description=data.get("description", ""),
+        )
+
+    def perform_update(self, serializer):
+        label = serializer.instance
+        data = serializer.validated_data
+        serializer.instance = label_update(
+            tenant=self.tenant,
+            actor=_actor(self.request),
+            label=label,
+            name=data.get("name", label.name),
+            color=data.get("color", label.color),
+            description=data.get("description", label.description),
+        )
+
+    def perform_destroy(self, instance):
+        label_delete(tenant=self.tenant, actor=_actor(self.request), label=instance)
 
 
 # --- Channels -------------------------------------------------------------------------------------

@@ -114,6 +114,10 @@ def canned_response_list(*, tenant, query: str = ""):
     return qs.order_by("shortcut")
 
 
+def rules_requiring_label(*, tenant, label: Label):
+    return AutoReplyRule.objects.for_tenant(tenant).filter(labels_required=label)
+
+
 def label_list(*, tenant):
     return Label.objects.for_tenant(tenant).annotate(conversation_count=Count("conversations"))
 

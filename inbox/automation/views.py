@@ -398,7 +398,7 @@ def label_delete(request, label_id):
             "section": "labels",
             "label": label,
             "count": label.conversations.count(),
-            "rules": services.rules_requiring_label(tenant=request.tenant, label=label),
+            "rules": selectors.rules_requiring_label(tenant=request.tenant, label=label),
         },
     )
 

@@ -9,6 +9,7 @@ from inbox.automation import services
 from inbox.automation.engine import is_open, render_text
 from inbox.automation.models import AutoReplyRule, BusinessHours, Holiday, RuleRun
 from inbox.automation.selectors import automation_settings_get, is_outside_business_hours
+from inbox.automation.services import rule_runs
 from inbox.models import Conversation, Message
 from keywords import clear_matcher_cache
 from tests.factories import (
@@ -219,7 +220,7 @@ def test_provider_window_and_tiktok_ten_message_rule_are_respected(tenant_a):
 
 
 def test_whatsapp_window_closed_after_24_hours(tenant_a, monkeypatch):
-    monkeypatch.setattr(services, "STALE_AFTER", timedelta(days=3))
+    monkeypatch.setattr(rule_runs, "STALE_AFTER", timedelta(days=3))
     conversation = ConversationFactory(
         tenant=tenant_a, last_customer_message_at=NOW - timedelta(days=2)
     )
