@@ -5,7 +5,6 @@ message_send, conversation_assign, …): no business rules live here.
 """
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,7 +31,6 @@ from tenants.api_filters import filtered
 from tenants.idempotency import IdempotentMixin
 from tenants.pagination import KeysetCursorPagination
 
-User = get_user_model()
 # Object ids in URLs: digits that fit a bigint (anything else is a 404, never a database error).
 ID_REGEX = r"\d{1,18}"
 MAX_ID = 2**63 - 1
@@ -391,18 +389,23 @@ class ConversationViewSet(
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Assign the conversation to a member (or unassign it with null)."""
-        from inbox.services.conversations import conversation_assign
+        from inbox.services.conversations import (
+            ConversationActionError,
+            assignable_member,
+            conversation_assign,
+        )
 
         conversation = self.get_object()
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignee = None
         if serializer.validated_data["assignee"] is not None:
-            assignee = User.objects.filter(
-                pk=serializer.validated_data["assignee"], memberships__tenant=self.tenant
-            ).first()
-            if assignee is None:
-                raise exceptions.ValidationError({"assignee": "Not a member of this business."})
+            try:
+                assignee = assignable_member(
+                    tenant=self.tenant, user_id=serializer.validated_data["assignee"]
+                )
+            except ConversationActionError as exc:
+                raise exceptions.ValidationError({"assignee": [str(exc)]}) from exc
         return self._run(
             conversation_assign,
             conversation=conversation,

@@ -6,6 +6,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from inbox.realtime import tenant_group
+from inbox.selectors.conversations import agent_restricted, visible_conversations
+from tenants.access import membership_for
+from tenants.permissions import has_perm
 
 MAX_WATCH = 500
 
@@ -65,38 +68,26 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _access(self, user, slug):
-        from inbox.selectors.conversations import agent_restricted
-        from tenants.access import membership_for
-        from tenants.permissions import has_perm
-
         membership = membership_for(user, slug)
         if membership is None or not has_perm(membership, "inbox.view"):
             return None
-        tenant = membership.tenant
-        return tenant.pk, agent_restricted(tenant=tenant, membership=membership)
+        self.membership = membership
+        return membership.tenant_id, agent_restricted(
+            tenant=membership.tenant, membership=membership
+        )
+
+    def _visible_conversations(self):
+        """The same rule as every page and the API: `visible_conversations`."""
+        return visible_conversations(
+            tenant=self.membership.tenant, user=self.membership.user, membership=self.membership
+        )
 
     @database_sync_to_async
     def _visible_ids(self, ids) -> set[int]:
-        from django.db.models import Q
-
-        from inbox.models import Conversation
-
         if not ids:
             return set()
-        return set(
-            Conversation.objects.filter(tenant_id=self.tenant_id, pk__in=ids)
-            .filter(Q(assignee_id=self.user_id) | Q(assignee__isnull=True))
-            .values_list("pk", flat=True)
-        )
+        return set(self._visible_conversations().filter(pk__in=ids).values_list("pk", flat=True))
 
     @database_sync_to_async
     def _visible(self, conversation_id: int) -> bool:
-        from django.db.models import Q
-
-        from inbox.models import Conversation
-
-        return (
-            Conversation.objects.filter(tenant_id=self.tenant_id, pk=conversation_id)
-            .filter(Q(assignee_id=self.user_id) | Q(assignee__isnull=True))
-            .exists()
-        )
+        return self._visible_conversations().filter(pk=conversation_id).exists()

@@ -14,10 +14,10 @@ urlpatterns = [
     path(T + "inbox/changes/", live.changes, name="inbox_changes"),
     path(T + "inbox/rows/", live.rows, name="inbox_rows"),
     path(T + "inbox/bulk/", conversation_actions.bulk_action, name="inbox_bulk"),
-    path(T + "inbox/views/", saved_views.saved_view_create, name="inbox_view_create"),
+    path(T + "inbox/views/", saved_views.saved_view_create_view, name="inbox_view_create"),
     path(
         T + "inbox/views/<int:savedview_id>/delete/",
-        saved_views.saved_view_delete,
+        saved_views.saved_view_delete_view,
         name="inbox_view_delete",
     ),
     path(C, thread.conversation_detail, name="inbox_conversation"),

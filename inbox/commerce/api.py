@@ -23,13 +23,7 @@ from inbox.commerce.serializers import (
 )
 from tenants.api import TenantScopedViewSet, conflict
 from tenants.api_auth import DefaultCursorPagination
-
-try:  # `Idempotency-Key` on POST (tenants/idempotency.py, from the API work)
-    from tenants.idempotency import IdempotentMixin
-except ImportError:  # pragma: no cover - until that work is merged
-
-    class IdempotentMixin:
-        pass
+from tenants.idempotency import IdempotentMixin
 
 
 class BookingCursorPagination(DefaultCursorPagination):

@@ -7,13 +7,13 @@ live there); this module only writes the text and picks the conversation.
 from __future__ import annotations
 
 import zoneinfo
-from importlib import import_module
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from inbox.commerce.money import format_amount
 from inbox.models import Conversation
+from inbox.services.sending import MessageRejected, message_send
 
 
 class SendFailed(Exception):
@@ -24,20 +24,10 @@ class SendFailed(Exception):
         self.reason = reason
 
 
-def _message_send():
-    for module in ("inbox.services.sending", "inbox.services.send"):
-        try:
-            return import_module(module).message_send
-        except (ImportError, AttributeError):
-            continue
-    raise SendFailed(_("Sending messages is not available."))
-
-
 def send_to_customer(
     *, conversation: Conversation, text: str, author_user=None, author_kind="agent", rule_name=""
 ):
     """Queue `text` in the conversation; SendFailed with the provider's reason if refused."""
-    message_send = _message_send()
     kwargs = {"rule_name": rule_name} if rule_name else {}
     try:
         return message_send(
@@ -47,11 +37,8 @@ def send_to_customer(
             author_kind=author_kind,
             **kwargs,
         )
-    except Exception as exc:  # MessageRejected / ReplyWindowClosed carry a human reason
-        reason = getattr(exc, "reason", None)
-        if reason is None:
-            raise
-        raise SendFailed(reason) from exc
+    except MessageRejected as exc:
+        raise SendFailed(exc.reason) from exc
 
 
 def conversation_for(*, tenant, contact, conversation: Conversation | None) -> Conversation | None:

@@ -12,12 +12,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
 from inbox.models import Conversation, ConversationRead, Label
+from signals_app.models import SignalReport
 from tenants.permissions import Role
 
 STATUSES = ("open", "pending", "resolved", "snoozed", "all")
@@ -135,16 +135,6 @@ def visible_conversations(*, tenant, user, membership) -> QuerySet:
     return qs
 
 
-def signal_report_model():
-    """signals_app.SignalReport once the signals work has landed, else None."""
-    if not apps.is_installed("signals_app"):
-        return None
-    try:
-        return apps.get_model("signals_app", "SignalReport")
-    except LookupError:
-        return None
-
-
 def unread_condition(user) -> Q:
     """A customer wrote after this user last read the conversation."""
     read_since = ConversationRead.objects.filter(
@@ -180,9 +170,7 @@ def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -
         # TikTok's messaging webhooks name the ad, not always its campaign: match either.
         qs = qs.filter(Q(campaign_id=filters.campaign_id) | Q(ad_id=filters.campaign_id))
     if filters.has_signal:
-        model = signal_report_model()
-        if model is not None:
-            qs = qs.filter(Exists(model.objects.filter(conversation_id=OuterRef("pk"))))
+        qs = qs.filter(Exists(SignalReport.objects.filter(conversation_id=OuterRef("pk"))))
     if filters.query:
         from inbox.selectors.search import conversation_ids_matching
 

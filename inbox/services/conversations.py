@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.models import Conversation, ConversationRead, Label, Message
+from tenants.models import Membership
+from tenants.permissions import has_perm
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +88,33 @@ def _touch(conversation: Conversation, *fields: str) -> None:
     conversation.save(update_fields=[*fields, "updated_at"])
 
 
+def assignable_member(*, tenant, user_id):
+    """The user with this id if conversations may be assigned to them, else the refusal.
+
+    The one rule for every entry point: a member of the business whose role may reply
+    (a viewer cannot answer, so cannot be assigned).
+    """
+    membership = (
+        Membership.objects.for_tenant(tenant)
+        .select_related("user")
+        .filter(user_id=user_id if str(user_id).isdigit() else None)
+        .first()
+    )
+    if membership is None:
+        raise ConversationActionError(_("That person is not a member of this business."))
+    if not has_perm(membership, "inbox.reply"):
+        raise ConversationActionError(
+            _("%(name)s can only view the inbox, so cannot be assigned conversations.")
+            % {"name": _user_name(membership.user)}
+        )
+    return membership.user
+
+
 @transaction.atomic
 def conversation_assign(*, conversation: Conversation, assignee, actor) -> Conversation:
-    """Assign to a member of the tenant (or None to unassign)."""
-    if (
-        assignee is not None
-        and not assignee.memberships.filter(tenant_id=conversation.tenant_id).exists()
-    ):
-        raise ConversationActionError(_("That person is not a member of this business."))
+    """Assign to a member who may reply (or None to unassign)."""
+    if assignee is not None:
+        assignable_member(tenant=conversation.tenant_id, user_id=assignee.pk)
     if conversation.assignee_id == (assignee.pk if assignee else None):
         return conversation
     conversation.assignee = assignee

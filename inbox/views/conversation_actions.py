@@ -22,26 +22,16 @@ from tenants.access import (
     require_perm,
     tenant_view,
 )
-from tenants.models import Membership
 
 BULK_LIMIT = 500
 
 
-def _member_user(request, value):
+def _assignee(request, value):
+    """None for "nobody", else the member the form names (the service decides who may be)."""
     if value in (None, "", "none"):
         return None
-    if value == "me":
-        return request.user
-    membership = (
-        Membership.objects.for_tenant(request.tenant)
-        .select_related("user")
-        .filter(user_id=value if str(value).isdigit() else 0)
-        .exclude(role="viewer")
-        .first()
-    )
-    if membership is None:
-        raise svc.ConversationActionError("unknown member")
-    return membership.user
+    user_id = request.user.pk if value == "me" else value
+    return svc.assignable_member(tenant=request.tenant, user_id=user_id)
 
 
 def _parse_moment(value: str) -> datetime | None:
@@ -75,9 +65,9 @@ def _run(request, conversation, action, **kwargs):
 def conversation_assign(request, conversation_id):
     conversation = access_conversation(request.membership, conversation_id, write=True)
     try:
-        assignee = _member_user(request, request.POST.get("assignee"))
-    except svc.ConversationActionError:
-        return HttpResponseBadRequest("unknown member")
+        assignee = _assignee(request, request.POST.get("assignee"))
+    except svc.ConversationActionError as error:
+        return _thread(request, conversation, error=str(error), status=422)
     return _run(
         request, conversation, svc.conversation_assign, assignee=assignee, actor=request.user
     )
@@ -177,7 +167,7 @@ def bulk_action(request):
     try:
         if action == "assign":
             done = svc.conversations_bulk_assign(
-                conversations=conversations, assignee=_member_user(request, value), actor=actor
+                conversations=conversations, assignee=_assignee(request, value), actor=actor
             )
         elif action == "status":
             done = svc.conversations_bulk_set_status(
@@ -204,6 +194,8 @@ def bulk_action(request):
             done = svc.conversations_bulk_mark_read(conversations=conversations, user=actor)
         else:
             return HttpResponseBadRequest("unknown action")
-    except (svc.ConversationActionError, ValueError):
+    except svc.ConversationActionError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    except ValueError:
         return HttpResponseBadRequest("bad value")
     return JsonResponse({"done": done, "ids": [c.pk for c in conversations]})

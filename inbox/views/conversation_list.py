@@ -14,8 +14,8 @@ from inbox.selectors.conversations import (
     visible_conversations,
 )
 from inbox.selectors.counts import sidebar_counts
+from inbox.selectors.saved_views import saved_view_list
 from inbox.selectors.search import contact_search, message_search
-from inbox.views.saved_views import saved_views_for_member
 from inbox.views.thread import assignable_members, thread_context
 from tenants.access import tenant_view
 from tenants.permissions import has_perm
@@ -110,7 +110,7 @@ def inbox(request):
             "channels": list(Channel.objects.for_tenant(tenant).order_by("name")),
             "labels": list(Label.objects.for_tenant(tenant)),
             "members": assignable_members(tenant),
-            "saved_views": saved_views_for_member(request),
+            "saved_views": saved_view_list(tenant=request.tenant, user=request.user),
             "can_reply": has_perm(request.membership, "inbox.reply"),
             "can_share_views": has_perm(request.membership, "settings.manage"),
             "open_conversation": conversation,

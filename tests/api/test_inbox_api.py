@@ -24,24 +24,6 @@ REPLY_ROLES = {"owner", "admin", "agent", "key"}
 LABEL_ROLES = {"owner", "admin", "key"}
 
 
-def _services_available():
-    try:
-        import inbox.selectors.conversations  # noqa: F401
-        import inbox.services.conversations  # noqa: F401
-        import inbox.services.sending  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_inbox_services = pytest.mark.skipif(
-    not _services_available(),
-    reason="needs inbox.selectors.conversations (conversation_queryset), "
-    "inbox.services.conversations and inbox.services.sending (message_send) from the "
-    "inbox-ui and channels branches, not yet on main",
-)
-
-
 @pytest.fixture
 def world(tenant_a):
     channel = ChannelFactory(tenant=tenant_a, provider="whatsapp")
@@ -100,7 +82,6 @@ def test_contacts_for_every_role(role_api, role, world, tenant_a):
         assert created.json()["error"]["code"] == "permission_denied"
 
 
-@needs_inbox_services
 @pytest.mark.parametrize("role", ROLES)
 def test_contact_updates_by_role(role_api, role, world):
     api = role_api(role)
@@ -108,7 +89,6 @@ def test_contact_updates_by_role(role_api, role, world):
     assert updated.status_code == (200 if role in REPLY_ROLES else 403), updated.content
 
 
-@needs_inbox_services
 def test_contact_create_and_update_emit_crm_events(key_api, world, tenant_a, receiver):
     from inbox.outbound_webhooks.models import WebhookDelivery
     from inbox.outbound_webhooks.services import webhook_subscription_create
@@ -133,7 +113,6 @@ def test_contact_create_and_update_emit_crm_events(key_api, world, tenant_a, rec
     assert events[0] == "contact.created" and "contact.updated" in events
 
 
-@needs_inbox_services
 def test_an_invalid_contact_phone_is_a_400(key_api, world):
     response = key_api.patch(f"/api/v1/contacts/{world['contact'].pk}/", {"phone": "call me"})
     assert response.status_code == 400
@@ -164,7 +143,6 @@ def test_a_client_cannot_choose_the_tenant_of_a_contact(key_api, tenant_a, tenan
 
 
 # --- Conversations ----------------------------------------------------------------------------
-@needs_inbox_services
 @pytest.mark.parametrize("role", ROLES)
 def test_conversations_and_messages_for_every_role(role_api, role, world):
     api = role_api(role)
@@ -177,7 +155,6 @@ def test_conversations_and_messages_for_every_role(role_api, role, world):
     assert [m["text"] for m in messages] == ["Hi, is it in stock?"]
 
 
-@needs_inbox_services
 @pytest.mark.parametrize("role", ROLES)
 def test_conversation_writes_by_role(role_api, role, world, agent_a):
     api = role_api(role)
@@ -193,7 +170,6 @@ def test_conversation_writes_by_role(role_api, role, world, agent_a):
     assert [a.status_code for a in answers] == expected, [a.content for a in answers]
 
 
-@needs_inbox_services
 def test_sending_a_message_queues_it(key_api, world):
     conversation = world["conversation"]
     response = key_api.post(
@@ -206,7 +182,6 @@ def test_sending_a_message_queues_it(key_api, world):
     assert message.conversation == conversation and message.author_kind == "agent"
 
 
-@needs_inbox_services
 def test_sending_outside_the_reply_window_is_a_422_and_stores_nothing(key_api, world):
     conversation = world["conversation"]
     Conversation.objects.filter(pk=conversation.pk).update(
@@ -221,7 +196,6 @@ def test_sending_outside_the_reply_window_is_a_422_and_stores_nothing(key_api, w
     assert not Message.objects.filter(direction="out").exists()
 
 
-@needs_inbox_services
 def test_an_idempotent_send_sends_once(key_api, world):
     url = f"/api/v1/conversations/{world['conversation'].pk}/messages/"
     headers = {"HTTP_IDEMPOTENCY_KEY": "send-1"}
@@ -231,7 +205,6 @@ def test_an_idempotent_send_sends_once(key_api, world):
     assert Message.objects.filter(direction="out").count() == 1
 
 
-@needs_inbox_services
 def test_assign_status_and_labels_change_the_conversation(key_api, world, agent_a, owner_b):
     base = f"/api/v1/conversations/{world['conversation'].pk}/"
     assert key_api.post(base + "assign/", {"assignee": agent_a.pk}).json()["assignee"]["id"] == (
@@ -251,7 +224,6 @@ def test_assign_status_and_labels_change_the_conversation(key_api, world, agent_
     assert removed["labels"] == []
 
 
-@needs_inbox_services
 def test_conversation_filters(key_api, session_api, tenant_a, world, agent_a):
     channel2 = ChannelFactory(tenant=tenant_a, provider="messenger")
     other = ConversationFactory(tenant=tenant_a, channel=channel2, status="resolved")
@@ -279,7 +251,6 @@ def test_conversation_filters(key_api, session_api, tenant_a, world, agent_a):
     assert key_api.get("/api/v1/conversations/", {"assignee": "me"}).status_code == 400
 
 
-@needs_inbox_services
 def test_an_agent_restricted_to_their_own_conversations_sees_only_those(
     session_api, tenant_a, world, agent_a
 ):
@@ -297,7 +268,6 @@ def test_an_agent_restricted_to_their_own_conversations_sees_only_those(
     assert api.get(f"/api/v1/conversations/{hidden.pk}/").status_code == 404
 
 
-@needs_inbox_services
 def test_message_filters(key_api, world):
     conversation = world["conversation"]
     MessageFactory(conversation=conversation, kind="note", direction="out", author_kind="agent")
@@ -319,7 +289,6 @@ def test_labels_for_every_role(role_api, role, world):
 
 
 # --- Another tenant ---------------------------------------------------------------------------
-@needs_inbox_services
 def test_another_tenant_gets_404_for_every_object(b_key_api, session_api, owner_b, world):
     c, conv, lab = world["contact"], world["conversation"], world["label"]
     paths = [
@@ -354,7 +323,6 @@ def test_a_session_for_a_tenant_the_user_is_not_in_is_404(session_api, owner_b, 
 
 
 # --- Query counts -----------------------------------------------------------------------------
-@needs_inbox_services
 def test_list_endpoints_do_not_grow_queries_with_rows(
     key_api, tenant_a, world, django_assert_max_num_queries
 ):
@@ -401,7 +369,6 @@ def test_contact_pages_are_stable_under_concurrent_inserts(key_api, tenant_a):
     assert set(original) <= set(collected)
 
 
-@needs_inbox_services
 def test_conversation_pages_are_stable_under_concurrent_inserts(key_api, tenant_a, world):
     now = timezone.now()
     original = [

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from inbox.commerce import notify
 from inbox.models import Message
+from inbox.services.sending import MessageRejected
 
 
 class SentMessages(list):
@@ -17,9 +18,7 @@ class SentMessages(list):
     def __call__(self, *, conversation, text, author_user=None, author_kind="agent", **kw):
         self.calls.append(kw)
         if self.reject_with:
-            exc = Exception(self.reject_with)
-            exc.reason = self.reject_with
-            raise exc
+            raise MessageRejected(self.reject_with)
         message = Message.objects.create(
             tenant=conversation.tenant,
             conversation=conversation,
@@ -39,7 +38,7 @@ class SentMessages(list):
 def sent(monkeypatch):
     """Messages sent to customers by commerce (summaries, reminders)."""
     fake = SentMessages()
-    monkeypatch.setattr(notify, "_message_send", lambda: fake)
+    monkeypatch.setattr(notify, "message_send", fake)
     return fake
 
 

@@ -500,7 +500,6 @@ def test_a_booking_near_year_one_with_a_reminder_is_not_500(tenant_a, conversati
 
 
 def test_a_retried_post_with_the_same_idempotency_key_creates_one_order(tenant_a, conversation_a):
-    pytest.importorskip("tenants.idempotency")
     client = key_client(tenant_a)
     body = order_body(conversation_a)
     first = client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")

@@ -203,9 +203,6 @@ def test_reminders_are_in_the_tenants_timezone(tenant_a, sent):
 
 
 def test_reminders_go_through_the_real_message_send(tenant_a):
-    sending = pytest.importorskip("inbox.services.sending")
-    if not hasattr(sending, "message_send"):
-        pytest.skip("message_send is not on this branch yet")
     conversation = factories.ConversationFactory(tenant=tenant_a)
     booking = make_booking(
         tenant=tenant_a,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationRead, Message, SavedView
+from inbox.models import Conversation, ConversationRead, Message
 from inbox.selectors.conversations import ConversationFilters, conversation_queryset
 from inbox.selectors.counts import capped_counts, sidebar_counts
 from inbox.selectors.search import message_search
@@ -102,14 +102,19 @@ def test_channel_label_unread_ad_campaign_filters(world, tenant_a, owner_a):
     assert c["ad"].pk in _ids(_query(tenant_a, owner_a, unread="1"))
 
 
-def test_has_signal_filter_is_a_no_op_without_the_signals_model(world, tenant_a, owner_a):
-    from inbox.selectors.conversations import signal_report_model
+def test_has_signal_filter_keeps_the_conversations_with_a_signal(world, tenant_a, owner_a):
+    from signals_app.models import SignalReport
 
-    qs = _query(tenant_a, owner_a, has_signal="1")
-    if signal_report_model() is None:
-        assert len(_ids(qs)) == len(_ids(_query(tenant_a, owner_a)))
-    else:
-        assert _ids(qs) == set()
+    assert _ids(_query(tenant_a, owner_a, has_signal="1")) == set()
+    signalled = world["c"]["open_free"]
+    SignalReport.objects.create(
+        tenant=tenant_a,
+        conversation=signalled,
+        signal="payment",
+        event_name="Purchase",
+        event_id=f"test-{signalled.pk}",
+    )
+    assert _ids(_query(tenant_a, owner_a, has_signal="1")) == {signalled.pk}
 
 
 def test_agents_see_only_their_own_when_the_tenant_says_so(world, tenant_a, agent_a, owner_a):
@@ -189,34 +194,6 @@ def test_search_is_tenant_scoped(tenant_a, tenant_b, owner_a):
     MessageFactory(conversation=ConversationFactory(tenant=tenant_b), text="secret banana")
     visible = Conversation.objects.for_tenant(tenant_a)
     assert message_search(tenant=tenant_a, conversations=visible, query="banana") == []
-
-
-def test_saved_views_personal_and_shared(world, tenant_a, agent_a, admin_a, owner_a, client_for):
-    base = f"/t/{tenant_a.slug}/inbox/views/"
-    agent = client_for(agent_a)
-    r = agent.post(base, {"name": "My VIP", "filters": f"label={world['vip'].pk}&status=all"})
-    assert r.status_code == 201
-    mine = SavedView.objects.get(name="My VIP")
-    assert mine.owner == agent_a and not mine.shared
-    assert mine.filters == {"status": "all", "label": [str(world["vip"].pk)]}
-    assert agent.post(base, {"name": "Team", "shared": "1", "filters": ""}).status_code == 403
-    admin = client_for(admin_a)
-    assert (
-        admin.post(
-            base, {"name": "Team", "shared": "1", "filters": "assignee=unassigned"}
-        ).status_code
-        == 201
-    )
-    page = agent.get(f"/t/{tenant_a.slug}/inbox/").content.decode()
-    assert "My VIP" in page and "Team" in page
-    owner_page = client_for(owner_a).get(f"/t/{tenant_a.slug}/inbox/").content.decode()
-    assert "My VIP" not in owner_page and "Team" in owner_page
-    # Another member's personal view is not found; the owner deletes theirs.
-    assert client_for(owner_a).post(f"{base}{mine.pk}/delete/").status_code == 404
-    assert agent.post(f"{base}{mine.pk}/delete/").status_code == 204
-    # The saved filters apply.
-    filters = ConversationFilters.from_querydict(SavedView.objects.get(name="Team").filters)
-    assert filters.assignee == "unassigned"
 
 
 def test_viewer_may_look_but_not_act(world, tenant_a, viewer_a, client_for):

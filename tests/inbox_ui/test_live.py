@@ -127,3 +127,42 @@ def test_a_watched_conversation_leaving_the_agents_view_is_still_announced(
         await communicator.disconnect()
 
     async_to_sync(run)()
+
+
+def test_the_websocket_and_the_pages_apply_the_same_visibility_rule(
+    tenant_a, agent_a, admin_a, client_for
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tenant_a.agents_see_all = False
+    tenant_a.save()
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    # The hidden one is announced first: had it been forwarded, it would be among the hints read.
+    hidden = ConversationFactory(tenant=tenant_a, assignee=admin_a)
+    mine = ConversationFactory(tenant=tenant_a, assignee=agent_a)
+    free = ConversationFactory(tenant=tenant_a, assignee=None)
+    changes = client_for(agent_a).get(f"/t/{tenant_a.slug}/inbox/changes/", {"since": since}).json()
+    seen_by_the_page = set(changes["conversation_ids"])
+
+    async def hinted_ids():
+        from channels.db import database_sync_to_async
+
+        communicator, connected = await _connect(agent_a, tenant_a.slug)
+        assert connected
+        await communicator.receive_json_from()
+        for conversation in (hidden, mine, free):
+            await database_sync_to_async(broadcast)(
+                tenant_id=tenant_a.pk, event="conversation.updated", data={"id": conversation.pk}
+            )
+        hinted = set()
+        for _ in seen_by_the_page:
+            hinted.add((await communicator.receive_json_from(timeout=2))["conversation_id"])
+        assert await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
+        return hinted
+
+    hinted = async_to_sync(hinted_ids)()
+    assert seen_by_the_page == {mine.pk, free.pk}
+    assert hinted == seen_by_the_page

@@ -3,6 +3,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from inbox.automation.demo import seed_automation
+from inbox.commerce.demo import seed_commerce
+from inbox.demo import seed_channels, seed_inbox_volume
+from signals_app.demo import seed_signals
 from tenants import services
 from tenants.locale import set_person_language
 from tenants.models import Membership, Tenant
@@ -22,22 +26,14 @@ LANGUAGES = {"agent1@example.com": "vi", "agent2@example.com": "th"}
 
 def demo_steps():
     """Other apps' demo seeders, run in order once the tenant and its people exist."""
-    steps = []
-    for dotted in (
+    return [
         # Rules first, so the demo conversations get their auto-replies.
-        "inbox.automation.demo.seed_automation",
-        "inbox.demo.seed_channels",
-        "inbox.demo.seed_inbox_volume",
-        "signals_app.demo.seed_signals",
-        "inbox.commerce.demo.seed_commerce",
-    ):
-        module_name, func_name = dotted.rsplit(".", 1)
-        try:
-            module = __import__(module_name, fromlist=[func_name])
-        except ModuleNotFoundError:
-            continue
-        steps.append((dotted, getattr(module, func_name)))
-    return steps
+        ("inbox.automation.demo.seed_automation", seed_automation),
+        ("inbox.demo.seed_channels", seed_channels),
+        ("inbox.demo.seed_inbox_volume", seed_inbox_volume),
+        ("signals_app.demo.seed_signals", seed_signals),
+        ("inbox.commerce.demo.seed_commerce", seed_commerce),
+    ]
 
 
 class Command(BaseCommand):
