@@ -1,10 +1,11 @@
 """Keyword engine benchmark.
 
-Throughput of ``KeywordMatcher.find`` (the C scanner) on 200-character mixed-script messages
-with 10, 1,000 and 10,000 keywords, as ratios to (a) a compiled regular-expression
-alternation of the same keywords and (b) a bare pyahocorasick scan (no normalisation, no
-boundary checks); the pure-Python engine (the fallback) for comparison; plus the build time
-and memory (tracemalloc) of a 10,000-keyword matcher.
+Throughput of ``KeywordMatcher.find`` (pure Python on pyahocorasick) on 200-character
+mixed-script messages with 10, 1,000 and 10,000 keywords, as ratios to (a) a compiled
+regular-expression alternation of the same keywords (the target: >= 100x at 10,000) and (b) a
+bare pyahocorasick scan (no normalisation, no boundary checks; for information); plus the
+build time and memory (tracemalloc) of a 10,000-keyword matcher. Keyword detection's share of
+the per-message processing is measured by ``bench_keyword_share.py``.
 
     python bench/bench_keywords.py            # prints and writes docs/benchmarks.md
     python bench/bench_keywords.py --no-write
@@ -252,27 +253,18 @@ def build_figures(rng: random.Random) -> dict:
 def _verdict(rows: list[dict]) -> str:
     at_10k = [r for r in rows if r["n"] == 10_000]
     regex_ok = all(r["vs_regex"] >= 100 for r in at_10k)
-    bare_ok = all(r["vs_bare"] <= 2 for r in rows)
-    worst = max(r["vs_bare"] for r in rows)
     ratios = ", ".join(f"{r['vs_regex']:,.0f}×" for r in at_10k)
-    text = (
-        f"Regex target {'met' if regex_ok else 'NOT met'} ({ratios} at 10,000 keywords). "
-        f"Bare-scan target {'met' if bare_ok else 'NOT met'} (worst {worst:.2f}×)."
+    return (
+        f"Target ≥ 100× faster than the regex at 10,000 keywords: "
+        f"{'met' if regex_ok else 'NOT met'} ({ratios}). What ours does beyond the bare scan, "
+        "in Python around pyahocorasick (`keywords/matcher.py`, `keywords/normalize.py`): "
+        "normalise the message (NFC + case folding; an NFC message that folds one character "
+        "to one needs no offset map, NFD text is cut into clusters normalised once and "
+        "cached), accent-fold it for the accent-insensitive keywords (a second automaton), "
+        "check boundaries and anchors per raw hit and build the `KeywordMatch` tuples. The "
+        "bare scan runs on the raw text with lower-cased keywords, so upper-case words give it "
+        "fewer raw hits than ours sees."
     )
-    text += (
-        " What ours does beyond the bare scan, all in one C call (`inbox/automation/native/"
-        "kwscan.c`): normalise the message (NFC + case folding through per-code-point tables; "
-        "clusters of a letter and its combining marks, as in NFD text, normalised once and "
-        "cached), keep the offsets back to the original text, accent-fold it when any keyword "
-        "ignores accents (all keywords then share one automaton over the folded text, an "
-        "accent-sensitive hit being checked against the unfolded text), then check boundaries "
-        "and anchors per raw hit and build the `KeywordMatch` tuples. The bare scan runs on "
-        "the raw text with lower-cased keywords, so upper-case words give it fewer raw hits "
-        "than ours sees. NFD messages cost ours the most (cluster look-ups)."
-    )
-    if not bare_ok:
-        text += " Over 2×: see the NFC / NFD column for where the time goes."
-    return text
 
 
 def render(rows: list[dict], build: dict, elapsed: float) -> str:
@@ -292,8 +284,7 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
         "words in the same scripts; modes 60 % whole word, 20 % contains, 10 % exact, "
         "10 % starts with. "
         "*ours* = `KeywordMatcher.find` (normalisation, offset mapping, boundary checks, "
-        "`KeywordMatch` tuples, in C); *Python engine* = the same matcher without the C scanner "
-        "(the fallback where Parley is installed without a compiler); "
+        "`KeywordMatch` tuples, in Python); "
         "*regex* = one compiled `re` alternation of the same keywords "
         "(IGNORECASE, `findall`); *bare* = `list(automaton.iter(text))` on the raw text, no "
         "normalisation or checks (the ceiling).",
@@ -315,9 +306,15 @@ def render(rows: list[dict], build: dict, elapsed: float) -> str:
         )
     lines += [
         "",
-        "Targets: ≥ 100× faster than the regex at 10,000 keywords; within 2× of the bare scan. "
-        "(Before the C scanner, with the Python engine alone: 4.8–13.7× the bare scan on "
-        "2026-11-22, 6.0–10.3× on 2026-11-29.)",
+        'The earlier target "within 2× of a bare automaton scan" is withdrawn (issue 12): '
+        "it measured the wrong thing — a bare scan neither normalises nor checks anything — "
+        "and it was met only by a hand-written C scanner (9.8–11.3 µs at 10,000 keywords on "
+        "2026-11-29) that saved tens of µs per message on a path costing milliseconds, ran on "
+        "every customer's untrusted text and needed a compiler at install. What matters is "
+        "the regex ratio above and the share of the processing time (next section). For "
+        "scale: the same Python engine measured 40–54 µs per message at 10,000 keywords on a "
+        "quiet machine (load 0.9, 2026-11-29 04:24); absolute times above move with the "
+        "machine's load, the ratios are interleaved.",
         "",
         _verdict(rows),
         "",
