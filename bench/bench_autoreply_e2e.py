@@ -62,9 +62,9 @@ def _close_ingest_pool():
     import contextlib
 
     with contextlib.suppress(ImportError):
-        from inbox.services import _ingest_db
+        from inbox.ingest import hot_path
 
-        _ingest_db.close_all()
+        hot_path.close_all()
 
 
 @pytest.mark.integration

@@ -102,8 +102,8 @@ def run(n_reports: int, *, simulated: bool) -> dict:
 
     from config.celery import app
     from inbox.models import Channel, Contact, Conversation
+    from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
     from signals_app.connection import token_connect
-    from signals_app.fake_tiktok_ads import FakeTikTokAds
     from signals_app.models import SignalReport
     from signals_app.simulator_models import FakeTikTokBehaviour, FakeTikTokRequest
     from signals_app.tasks import signals_send_pending

@@ -1,12 +1,10 @@
 from django.urls import path
 
 from inbox import channel_views as views
-from inbox import webhooks
+from inbox.ingest.views import provider_webhook
 
 urlpatterns = [
-    path("webhooks/tiktok/", webhooks.tiktok_webhook, name="webhook_tiktok"),
-    path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook_whatsapp"),
-    path("webhooks/messenger/", webhooks.messenger_webhook, name="webhook_messenger"),
+    path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("t/<slug:tenant_slug>/settings/channels/", views.channel_list, name="channel_list"),
     path(
         "t/<slug:tenant_slug>/settings/channels/whatsapp/",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from inbox.ingest.intake import webhook_event_reprocess
 from inbox.models import Attachment, Channel, WebhookEvent
 from inbox.providers import registry, tiktok
 from inbox.providers.base import ProviderError
@@ -27,7 +28,6 @@ from inbox.services.channels import (
     channel_disconnect,
 )
 from inbox.services.media import attachment_fetch
-from inbox.services.webhooks import webhook_event_reprocess
 from tenants.access import access_attachment, access_channel, membership_for, tenant_view
 from tenants.permissions import has_perm
 
@@ -68,7 +68,8 @@ def channel_list(request):
             "section": "channels",
             "simulator": _simulator_allowed(),
             "webhook_urls": {
-                p: request.build_absolute_uri(reverse(f"webhook_{p}")) for p in registry.PROVIDERS
+                p: request.build_absolute_uri(reverse("provider_webhook", args=[p]))
+                for p in registry.PROVIDERS
             },
         },
     )

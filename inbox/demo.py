@@ -22,9 +22,9 @@ from django.core.management.base import OutputWrapper
 from django.db import connection, transaction
 from django.utils import timezone
 
+from inbox.ingest.processing import webhook_event_process
 from inbox.management.commands.generate_load_data import LABELS, Command
 from inbox.models import Channel, Conversation, Label
-from inbox.services.receiving import webhook_event_process
 from inbox.services.sending import MessageRejected, message_send
 from inbox.simulator.payloads import simulate_inbound
 from tenants.models import Membership

@@ -17,7 +17,7 @@ def ping_database(tenant_id: int, action: str) -> None:
 
 @shared_task(name="inbox.webhook_event_process")
 def webhook_event_process_task(event_id: int) -> str | None:
-    from inbox.services.receiving import webhook_event_process
+    from inbox.ingest.processing import webhook_event_process
 
     return webhook_event_process(event_id=event_id)
 
@@ -25,7 +25,7 @@ def webhook_event_process_task(event_id: int) -> str | None:
 @shared_task(name="inbox.webhook_events_process")
 def webhook_events_process_task(event_ids: list[int]) -> int:
     """A batch from the ingest dispatcher; each event is processed on its own."""
-    from inbox.services.receiving import webhook_event_process
+    from inbox.ingest.processing import webhook_event_process
 
     done = 0
     for event_id in event_ids:
@@ -74,7 +74,7 @@ def attachments_prefetch_task(message_id: int) -> int:
 
 @shared_task(name="inbox.sweep_pending")
 def sweep_pending_task() -> dict:
-    from inbox.services.webhooks import sweep_pending
+    from inbox.ingest.sweep import sweep_pending
 
     return sweep_pending()
 

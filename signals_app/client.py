@@ -53,7 +53,7 @@ def base_url(*, simulated: bool) -> str:
 def http_client(*, simulated: bool) -> httpx.Client:
     timeout = httpx.Timeout(settings.PROVIDER_HTTP_TIMEOUT, connect=5.0)
     if simulated:
-        from signals_app.fake_tiktok_ads import FakeTikTokAds
+        from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 
         return httpx.Client(
             base_url=SIMULATOR_BASE_URL, transport=FakeTikTokAds().transport(), timeout=timeout

@@ -61,7 +61,7 @@ urlpatterns = [
 ]
 
 if settings.SIMULATOR_ENABLED:
-    from signals_app.fake_tiktok_ads import MOUNT, fake_api_view
+    from inbox.simulator.fake_tiktok_ads import MOUNT, fake_api_view
 
     urlpatterns += [
         path(

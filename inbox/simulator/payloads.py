@@ -10,8 +10,8 @@ import time
 
 from django.db import transaction
 
+from inbox.ingest.intake import IngestResult, webhook_ingest, webhook_secrets
 from inbox.providers import registry
-from inbox.services.webhooks import IngestResult, webhook_ingest, webhook_secrets
 
 
 def _digits(seed: str, n: int) -> str:

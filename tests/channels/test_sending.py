@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Conversation, Message
 from inbox.services.sending import (
     MAX_ATTEMPTS,
@@ -13,7 +14,6 @@ from inbox.services.sending import (
     message_retry,
     message_send,
 )
-from inbox.services.webhooks import sweep_pending
 
 from .conftest import fake_requests
 

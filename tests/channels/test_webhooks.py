@@ -297,16 +297,20 @@ def test_tiktok_mark_read_marks_our_messages_read(tiktok_channel, post_webhook):
 
 
 def test_side_effects_of_an_inbound_message(tiktok_channel, post_webhook, monkeypatch):
-    from inbox.services import events, receiving
+    from inbox.ingest import conversations, messages
+    from inbox.services import events
 
     detected, automation, crm = [], [], []
     monkeypatch.setattr(
-        receiving, "signals_detect_for_message", lambda *, message: detected.append(message.pk)
+        messages, "signals_detect_for_message", lambda *, message: detected.append(message.pk)
     )
     monkeypatch.setattr(events, "enqueue_automation", automation.append)
-    monkeypatch.setattr(
-        receiving, "crm_event_emit", lambda *, tenant, event_type, data: crm.append(event_type)
-    )
+
+    def record(*, tenant, event_type, data):
+        crm.append(event_type)
+
+    monkeypatch.setattr(messages, "crm_event_emit", record)
+    monkeypatch.setattr(conversations, "crm_event_emit", record)
     post_webhook("tiktok", "im_receive_msg_text")
     message = Message.objects.get()
     assert detected == [message.pk]
@@ -328,18 +332,18 @@ def test_contact_name_and_identity(tiktok_channel, post_webhook):
 def test_a_processing_crash_leaves_the_event_pending_for_the_sweeper(
     tiktok_channel, post_webhook, monkeypatch
 ):
-    from inbox.services import receiving
+    from inbox.ingest import processing
 
     def boom(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(receiving, "message_receive", boom)
+    monkeypatch.setattr(processing, "message_receive", boom)
     # (eager Celery: the task's exception is logged by the enqueue helper, not raised)
     assert post_webhook("tiktok", "im_receive_msg_text").status_code == 200
     event = WebhookEvent.objects.get()
     assert event.status == "pending" and event.attempts == 1 and "hiccup" in event.error
     monkeypatch.undo()
-    from inbox.services.receiving import webhook_event_process
+    from inbox.ingest.processing import webhook_event_process
 
     assert webhook_event_process(event_id=event.pk) == "processed"
     assert Message.objects.count() == 1
@@ -356,8 +360,8 @@ def test_stored_headers_keep_the_signature_not_everything(tiktok_channel, post_w
 def test_the_request_path_outside_a_transaction_uses_the_pool_and_dispatcher(tenant_a, client):
     """Served as in production (no surrounding transaction): pooled INSERT, the dispatcher
     thread enqueues (eager here: processes in the background), the message appears."""
+    from inbox.ingest import hot_path
     from inbox.models import Channel
-    from inbox.services import _ingest_db
     from tests.providers.helpers import TIKTOK_BUSINESS_ID
 
     Channel.objects.create(
@@ -391,7 +395,7 @@ def test_the_request_path_outside_a_transaction_uses_the_pool_and_dispatcher(ten
         )
         assert WebhookEvent.objects.count() == 1
     finally:
-        _ingest_db.close_all()
+        hot_path.close_all()
 
 
 def test_a_new_messenger_contact_gets_its_name_from_the_profile_api(
@@ -413,12 +417,12 @@ def test_the_database_down_answers_503_so_the_provider_retries(
 ):
     from django.db import OperationalError
 
-    from inbox import webhooks
+    from inbox.ingest import views
 
     def down(**kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(webhooks, "webhook_ingest", down)
+    monkeypatch.setattr(views, "webhook_ingest", down)
     assert post_webhook("tiktok", "im_receive_msg_text").status_code == 503
 
 
@@ -429,7 +433,7 @@ def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_u
 
     from django.utils import timezone
 
-    from inbox.services.webhooks import sweep_pending
+    from inbox.ingest.sweep import sweep_pending
     from inbox.tasks import webhook_event_process_task
 
     real_delay = webhook_event_process_task.delay
@@ -449,7 +453,7 @@ def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_u
 def test_the_ingest_pool_retries_once_on_a_connection_killed_by_a_restart(monkeypatch):
     import psycopg
 
-    from inbox.services import _ingest_db
+    from inbox.ingest import hot_path
 
     class Dead:
         closed = False
@@ -479,12 +483,12 @@ def test_the_ingest_pool_retries_once_on_a_connection_killed_by_a_restart(monkey
 
             return C()
 
-    pool = _ingest_db._Pool({}, size=2)
+    pool = hot_path._Pool({}, size=2)
     pool.idle.put(Alive())
     pool.idle.put(Dead())  # LIFO: the dead one is used first
     pool.created = 2
-    monkeypatch.setattr(_ingest_db, "pool", lambda: pool)
-    event_id = _ingest_db.insert_event(
+    monkeypatch.setattr(hot_path, "pool", lambda: pool)
+    event_id = hot_path.insert_event(
         provider="tiktok",
         received_at=None,
         headers={},

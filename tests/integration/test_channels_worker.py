@@ -27,9 +27,9 @@ def _wait_for(check, seconds=30):
 @pytest.fixture
 def _close_ingest_pool():
     yield
-    from inbox.services import _ingest_db
+    from inbox.ingest import hot_path
 
-    _ingest_db.close_all()  # so the test database can be dropped
+    hot_path.close_all()  # so the test database can be dropped
 
 
 @pytest.mark.integration

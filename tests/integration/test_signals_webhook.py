@@ -10,8 +10,8 @@ from django.conf import settings
 
 from inbox.models import Channel, Conversation
 from inbox.providers import tiktok
+from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 from signals_app.connection import token_connect
-from signals_app.fake_tiktok_ads import FakeTikTokAds
 from signals_app.models import SignalReport
 from tests.providers.helpers import load
 
@@ -43,9 +43,9 @@ def _post(client, payload):
 @pytest.fixture
 def _close_ingest_pool():
     yield
-    from inbox.services import _ingest_db
+    from inbox.ingest import hot_path
 
-    _ingest_db.close_all()
+    hot_path.close_all()
 
 
 @pytest.mark.integration

@@ -10,8 +10,8 @@ import time
 import pytest
 from django.db import transaction
 
+from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 from signals_app.connection import token_connect
-from signals_app.fake_tiktok_ads import FakeTikTokAds
 from signals_app.models import SignalReport
 from signals_app.services import signals_detect_for_message
 from tests.factories import ChannelFactory, ContactFactory, ConversationFactory, MessageFactory

@@ -245,7 +245,7 @@ def test_objects_replaced_by_other_types_never_crash_the_worker(channels, post, 
 def test_webhooks_answer_503_when_the_database_is_down(channels, client, monkeypatch):
     """The real outage is exercised by bench/reliability (PostgreSQL restarted); here the
     ingest's INSERT fails as psycopg fails when the server is gone."""
-    import inbox.webhooks as views
+    import inbox.ingest.views as views
 
     def down(**kwargs):
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")

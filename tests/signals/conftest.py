@@ -1,9 +1,9 @@
 import pytest
 from django.db import transaction
 
+from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 from signals_app import sending
 from signals_app.connection import token_connect
-from signals_app.fake_tiktok_ads import FakeTikTokAds
 from signals_app.services import signals_detect_for_message
 from tests.factories import ChannelFactory, ContactFactory, ConversationFactory, MessageFactory
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from signals_app.fake_tiktok_ads import FakeTikTokAds
+from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 from signals_app.models import SignalReport
 from signals_app.payload import SignalFields, build_events_body
 from tests.factories import ChannelFactory, ContactFactory, ConversationFactory

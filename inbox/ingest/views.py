@@ -1,4 +1,5 @@
-"""Provider webhook endpoints: /webhooks/<provider>/ (GET handshake for Meta, POST events)."""
+"""The one webhook endpoint, ``/webhooks/<provider>/``: GET answers the provider's handshake
+(Meta), POST verifies, stores and enqueues (``intake.webhook_ingest``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from inbox.ingest.intake import webhook_ingest
 from inbox.providers import registry
-from inbox.services.webhooks import webhook_ingest
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,12 @@ def _too_big(request) -> bool:
         return False
 
 
-def _webhook(request, provider: str):
-    module = registry.get(provider)
+@csrf_exempt
+def provider_webhook(request, provider: str):
+    try:
+        module = registry.get(provider)
+    except LookupError:
+        raise Http404 from None
     if request.method == "GET":
         challenge = module.verification_challenge(request.GET, settings.META_VERIFY_TOKEN)
         if challenge is None:
@@ -47,18 +52,3 @@ def _webhook(request, provider: str):
         return HttpResponse("unavailable", status=503, content_type="text/plain")
     body = {200: "ok", 401: "bad signature", 413: "payload too large"}.get(result.status, "")
     return HttpResponse(body, status=result.status, content_type="text/plain")
-
-
-@csrf_exempt
-def tiktok_webhook(request):
-    return _webhook(request, "tiktok")
-
-
-@csrf_exempt
-def whatsapp_webhook(request):
-    return _webhook(request, "whatsapp")
-
-
-@csrf_exempt
-def messenger_webhook(request):
-    return _webhook(request, "messenger")

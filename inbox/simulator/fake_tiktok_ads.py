@@ -33,7 +33,7 @@ import httpx
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .simulator_models import FakeTikTokBehaviour, FakeTikTokRequest, FakeTikTokToken
+from signals_app.simulator_models import FakeTikTokBehaviour, FakeTikTokRequest, FakeTikTokToken
 
 MOUNT = "/simulator/tiktok-ads"
 API = "/open_api/v1.3"

@@ -1,0 +1,216 @@
+"""Messages seen in webhooks: a customer's message, or one the business sent (our echo, or
+typed by a person in the provider's own app)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.models import Attachment, Channel, Conversation, Message
+from inbox.outbound_webhooks.services import crm_event_emit
+from inbox.providers.base import InboundMessage
+from inbox.services import events
+from inbox.services._sql import insert_ignore_conflict
+from signals_app.services import signals_detect_for_message
+
+from .conversations import attribution_set, contact_upsert, conversation_for, sender_conversation
+from .effects import ProcessingEffects
+
+ATTACHMENT_KINDS = {
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "sticker": "sticker",
+    "emoji": "sticker",
+    "share_post": "shared_post",
+    "document": "file",
+    "file": "file",
+}
+# A pending send whose echo arrives before the provider call returned is matched by text
+# within this window (then the echo is ours, not a message typed in the provider's app).
+ECHO_MATCH_WINDOW = timedelta(minutes=10)
+
+
+def message_receive(
+    *, channel: Channel, inbound: InboundMessage, effects: ProcessingEffects
+) -> Message | None:
+    """Store one message seen in a webhook. Returns the new message, or None when it was
+    already stored (redelivery) or is an echo of our own send."""
+    if inbound.direction == "out":
+        return _business_message_receive(channel=channel, inbound=inbound, effects=effects)
+    identity = contact_upsert(
+        channel=channel,
+        external_id=inbound.contact_external_id or f"unknown-{inbound.message_id}",
+        name=inbound.contact_name,
+        effects=effects,
+    )
+    conversation, created = conversation_for(
+        channel=channel,
+        identity=identity,
+        provider_conversation_id=inbound.conversation_external_id,
+        at=inbound.timestamp,
+        effects=effects,
+    )
+    message = _insert_message(
+        channel=channel,
+        conversation=conversation,
+        inbound=inbound,
+        direction=Message.Direction.IN,
+        author_kind=Message.AuthorKind.CUSTOMER,
+        status=Message.Status.RECEIVED,
+    )
+    if message is None:
+        return None
+    if inbound.referral is not None:
+        attribution_set(conversation, inbound.referral, channel)
+    conversation_touch_inbound(conversation, message, reopened_from=conversation.status)
+    signals_detect_for_message(message=message)
+    crm_event_emit(
+        tenant=channel.tenant, event_type="message.created", data=events.message_data(message)
+    )
+    if not created:
+        crm_event_emit(
+            tenant=channel.tenant,
+            event_type="conversation.updated",
+            data=events.conversation_data(conversation),
+        )
+    effects.broadcast(
+        channel.tenant_id,
+        "message.created",
+        {"conversation_id": conversation.pk, "message_id": message.pk},
+    )
+    if not inbound.content_stripped:
+        effects.automation_message_ids.append(message.pk)
+    if any(a.kind != "share_post" for a in inbound.attachments):
+        effects.media_message_ids.append(message.pk)
+    return message
+
+
+def _insert_message(
+    *, channel, conversation, inbound: InboundMessage, direction, author_kind, status, **extra
+):
+    reply_to = None
+    if inbound.reply_to:
+        reply_to = (
+            Message.objects.for_tenant(channel.tenant)
+            .filter(channel=channel, provider_message_id=inbound.reply_to)
+            .only("pk")
+            .first()
+        )
+    metadata = {"type": inbound.message_type}
+    if inbound.content_stripped:
+        metadata["content_stripped"] = True
+    if inbound.referral is not None:
+        metadata["referral"] = inbound.referral.as_dict()
+    message = Message(
+        tenant=channel.tenant,
+        conversation=conversation,
+        channel=channel,
+        kind=Message.Kind.MESSAGE,
+        direction=direction,
+        author_kind=author_kind,
+        text=inbound.text,
+        provider_message_id=inbound.message_id,
+        reply_to=reply_to,
+        status=status,
+        metadata=metadata | extra.pop("metadata", {}),
+        created_at=inbound.timestamp,
+        **extra,
+    )
+    if insert_ignore_conflict(message) is None:
+        return None
+    for att in inbound.attachments:
+        Attachment.objects.create(
+            tenant=channel.tenant,
+            message=message,
+            kind=ATTACHMENT_KINDS.get(att.kind, "file"),
+            provider_media_id=att.media_id,
+            url=att.url[:1000],
+            mime_type=att.mime_type,
+            size=att.size,
+        )
+    return message
+
+
+def _preview(message: Message) -> str:
+    if message.text:
+        return message.text[:200]
+    if message.metadata.get("content_stripped"):
+        return _("Message content withheld by TikTok (EEA)")
+    return "[" + str(message.metadata.get("type", "attachment")) + "]"
+
+
+def conversation_touch_inbound(conversation: Conversation, message: Message, reopened_from):
+    fields = ["last_customer_message_at", "business_messages_since_customer", "updated_at"]
+    at = message.created_at
+    if conversation.last_customer_message_at is None or at > conversation.last_customer_message_at:
+        conversation.last_customer_message_at = at
+        conversation.business_messages_since_customer = 0
+    if at >= conversation.last_message_at:
+        conversation.last_message_at = at
+        conversation.last_message_preview = _preview(message)
+        fields += ["last_message_at", "last_message_preview"]
+    if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until = None
+        fields += ["status", "snoozed_until"]
+    conversation.save(update_fields=fields)
+
+
+def _business_message_receive(*, channel, inbound: InboundMessage, effects: ProcessingEffects):
+    """An outbound message reported by the provider: ours (echo → ignore, or attach the id to
+    a send still in flight) or typed by a person in the provider's own app (record it)."""
+    qs = Message.objects.for_tenant(channel.tenant)
+    existing = qs.filter(channel=channel, provider_message_id=inbound.message_id).first()
+    if existing is not None:
+        return None
+    conversation, _created = sender_conversation(channel, inbound, effects)
+    in_flight = (
+        qs.filter(
+            conversation=conversation,
+            direction=Message.Direction.OUT,
+            provider_message_id__isnull=True,
+            status__in=[Message.Status.QUEUED, Message.Status.SENDING],
+            text=inbound.text,
+            created_at__gte=inbound.timestamp - ECHO_MATCH_WINDOW,
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if in_flight is not None:
+        Message.objects.filter(pk=in_flight.pk, provider_message_id__isnull=True).update(
+            provider_message_id=inbound.message_id, updated_at=timezone.now()
+        )
+        return None
+    message = _insert_message(
+        channel=channel,
+        conversation=conversation,
+        inbound=inbound,
+        direction=Message.Direction.OUT,
+        author_kind=Message.AuthorKind.AGENT,
+        status=Message.Status.SENT,
+        sent_at=inbound.timestamp,
+        metadata={"sent_from": "provider_app"},
+    )
+    if message is None:
+        return None
+    fields = ["business_messages_since_customer", "updated_at"]
+    conversation.business_messages_since_customer = F("business_messages_since_customer") + 1
+    if message.created_at >= conversation.last_message_at:
+        conversation.last_message_at = message.created_at
+        conversation.last_message_preview = _preview(message)
+        fields += ["last_message_at", "last_message_preview"]
+    conversation.save(update_fields=fields)
+    conversation.refresh_from_db(fields=["business_messages_since_customer"])
+    crm_event_emit(
+        tenant=channel.tenant, event_type="message.created", data=events.message_data(message)
+    )
+    effects.broadcast(
+        channel.tenant_id,
+        "message.created",
+        {"conversation_id": conversation.pk, "message_id": message.pk},
+    )
+    return message

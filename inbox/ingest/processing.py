@@ -1,0 +1,115 @@
+"""Processing of one stored webhook event: claim it, parse it with its provider's module,
+route it to its channel by account id, hand each part to the ingest services.
+
+Idempotent: a redelivered event or message changes nothing (``ON CONFLICT DO NOTHING`` on
+(channel, provider message id)); statuses never move backwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from inbox.models import Channel, WebhookEvent
+from inbox.providers import registry
+from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
+
+from .effects import ProcessingEffects
+from .messages import message_receive
+from .updates import read_apply, referral_record, status_apply
+
+log = logging.getLogger(__name__)
+
+MAX_PROCESSING_ATTEMPTS = 5
+
+
+def webhook_event_process(*, event_id: int) -> str | None:
+    """Process one stored event; returns its final status (None if another worker has it or
+    it was already done)."""
+    try:
+        with transaction.atomic():
+            event = (
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(pk=event_id, status=WebhookEvent.Status.PENDING)
+                .first()
+            )
+            if event is None:
+                return None
+            effects = ProcessingEffects()
+            _process(event, effects)
+            transaction.on_commit(effects.fire)
+            return event.status
+    except Exception as exc:
+        log.exception("webhook event %s failed to process", event_id)
+        _record_error(event_id, exc)
+        raise
+
+
+def _record_error(event_id: int, exc: Exception) -> None:
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.status != WebhookEvent.Status.PENDING:
+            return
+        event.attempts += 1
+        event.error = f"{type(exc).__name__}: {exc}"[:2000]
+        fields = ["attempts", "error"]
+        if event.attempts >= MAX_PROCESSING_ATTEMPTS:
+            event.status = WebhookEvent.Status.FAILED
+            event.processed_at = timezone.now()
+            fields += ["status", "processed_at"]
+        event.save(update_fields=fields)
+
+
+def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
+    event.status = status
+    event.error = error
+    event.processed_at = timezone.now()
+    event.attempts += 1
+    event.save(update_fields=["status", "error", "processed_at", "attempts", "tenant", "channel"])
+
+
+def _process(event: WebhookEvent, effects: ProcessingEffects) -> None:
+    module = registry.get(event.provider)
+    try:
+        payload = clean_strings(json.loads(bytes(event.body)))
+        batch: ParsedBatch = module.parse(payload)
+    except (ValueError, PayloadError, RecursionError) as exc:
+        _finish(event, WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        return
+    if batch.is_empty():
+        _finish(event, WebhookEvent.Status.PROCESSED, "; ".join(batch.ignored)[:2000])
+        return
+    # Routing is the one place that looks across tenants: the account id names the channel.
+    channels = {
+        c.account_id: c
+        for c in Channel.objects.select_related("tenant").filter(
+            provider=event.provider, account_id__in=batch.account_ids
+        )
+    }
+    if not channels:
+        _finish(
+            event,
+            WebhookEvent.Status.UNROUTED,
+            "no channel for account id(s) " + ", ".join(batch.account_ids),
+        )
+        return
+    first = next(iter(channels.values()))
+    event.channel, event.tenant = first, first.tenant
+    skipped = [a for a in batch.account_ids if a not in channels]
+    for msg in batch.messages:
+        if msg.account_id in channels:
+            message_receive(channel=channels[msg.account_id], inbound=msg, effects=effects)
+    for ref in batch.referrals:
+        if ref.account_id in channels:
+            referral_record(channel=channels[ref.account_id], event=ref, effects=effects)
+    for status in batch.statuses:
+        if status.account_id in channels:
+            status_apply(channel=channels[status.account_id], update=status, effects=effects)
+    for read in batch.reads:
+        if read.account_id in channels:
+            read_apply(channel=channels[read.account_id], receipt=read, effects=effects)
+    note = "; ".join([*batch.ignored, *(f"no channel for {a}" for a in skipped)])
+    _finish(event, WebhookEvent.Status.PROCESSED, note[:2000])

@@ -1,0 +1,50 @@
+"""The sweeper: re-enqueue work left behind (e.g. while Redis was down). The database, not the
+broker, is the source of truth."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from inbox.models import Message, WebhookEvent
+from inbox.services import events
+
+from .intake import enqueue_event
+
+
+def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Re-enqueue work left behind (e.g. while Redis was down): the database is the truth."""
+    from inbox.tasks import SEND_TASK_TIME_LIMIT, message_deliver_task
+
+    now = now or timezone.now()
+    event_ids = list(
+        WebhookEvent.objects.filter(
+            status=WebhookEvent.Status.PENDING, received_at__lt=now - timedelta(seconds=60)
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in event_ids:
+        enqueue_event(pk)
+    # A claim older than the send task's hard time limit means the worker died mid-send: queue
+    # it again (at-least-once; an echo that arrived meanwhile has already attached the
+    # provider id). With the sweep every 30 s a killed send is retried within about 90 s.
+    stale = now - timedelta(seconds=SEND_TASK_TIME_LIMIT + 15)
+    revived = Message.objects.filter(
+        status=Message.Status.SENDING, updated_at__lt=stale, provider_message_id__isnull=True
+    ).update(status=Message.Status.QUEUED, next_attempt_at=now, updated_at=now)
+    Message.objects.filter(
+        status=Message.Status.SENDING, updated_at__lt=stale, provider_message_id__isnull=False
+    ).update(status=Message.Status.SENT, updated_at=now)
+    message_ids = list(
+        Message.objects.filter(status=Message.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(updated_at__lt=now - timedelta(seconds=30))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in message_ids:
+        events.enqueue(message_deliver_task, pk)
+    return {"events": len(event_ids), "messages": len(message_ids), "revived": revived}
