@@ -56,20 +56,9 @@ def _percentile(values, q):
     return ordered[index]
 
 
-@pytest.fixture
-def _close_ingest_pool():
-    yield
-    import contextlib
-
-    with contextlib.suppress(ImportError):
-        from inbox.ingest import hot_path
-
-        hot_path.close_all()
-
-
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_bench_autoreply_end_to_end(celery_worker_process, client, _close_ingest_pool):  # noqa: F811
+def test_bench_autoreply_end_to_end(celery_worker_process, client):  # noqa: F811
     from inbox.automation import services
     from inbox.models import Channel
     from inbox.providers import whatsapp

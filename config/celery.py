@@ -3,12 +3,26 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("parley")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _return_database_connections(**kwargs) -> None:
+    """Each task starts and ends like a request: its connection goes back to Django's pool
+    (or is closed when unusable), so a broken one never outlives the task that saw it."""
+    from django.db import close_old_connections
+
+    request = getattr(kwargs.get("task"), "request", None)
+    if not getattr(request, "is_eager", False):
+        close_old_connections()
+
 
 # Every periodic task of Parley. Each app adds its entries here, not elsewhere.
 app.conf.beat_schedule = {

@@ -6,6 +6,7 @@ Celery tasks run eagerly, and the cache and the live-update layer live in memory
 
 import base64
 import hashlib
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -97,6 +98,20 @@ else:
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# Django's psycopg pool, per process: web requests (ASGI runs each one in a fresh thread, where
+# Django could not keep a connection) and Celery tasks borrow a connection instead of opening a
+# PostgreSQL backend each, and checked connections survive a database restart. The pool refuses
+# CONN_MAX_AGE > 0 (it replaces it). Off under pytest: pytest-django switches the database to
+# the test database after settings are read, which a pool opened earlier would not follow.
+DATABASE_POOL = env.bool("DATABASE_POOL", default="pytest" not in sys.modules)
+if DATABASE_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, cache, channel layer ---------------------------------------------------
@@ -138,6 +153,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+if DATABASE_POOL:
+    # Celery's Django fixup would otherwise close the whole pool after every task of a prefork
+    # worker; told to reuse connections, it leaves them to config/celery.py, which hands each
+    # task's connection back to the pool (Django's close_old_connections) before the next.
+    CELERY_DB_REUSE_MAX = 10_000
 
 # --- Auth and accounts (django-allauth) ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -286,8 +306,6 @@ META_APP_SECRET = env.str("META_APP_SECRET", default="parley-dev-meta-app-secret
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="parley-dev-verify-token")
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
-# Database connections each web process keeps for webhook ingest (0: use Django's own).
-WEBHOOK_INGEST_POOL_SIZE = env.int("WEBHOOK_INGEST_POOL_SIZE", default=4)
 # How long the simulator's fake APIs stall when told to time out.
 SIMULATOR_TIMEOUT_SECONDS = env.float("SIMULATOR_TIMEOUT_SECONDS", default=2.0)
 

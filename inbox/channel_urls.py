@@ -7,27 +7,19 @@ urlpatterns = [
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("t/<slug:tenant_slug>/settings/channels/", views.channel_list, name="channel_list"),
     path(
-        "t/<slug:tenant_slug>/settings/channels/whatsapp/",
-        views.channel_connect_whatsapp,
-        name="channel_connect_whatsapp",
-    ),
-    path(
-        "t/<slug:tenant_slug>/settings/channels/messenger/",
-        views.channel_connect_messenger,
-        name="channel_connect_messenger",
-    ),
-    path(
-        "t/<slug:tenant_slug>/settings/channels/tiktok/",
-        views.channel_connect_tiktok_start,
-        name="channel_connect_tiktok",
-    ),
-    path(
-        "channels/tiktok/callback/", views.channel_tiktok_callback, name="channel_tiktok_callback"
-    ),
-    path(
         "t/<slug:tenant_slug>/settings/channels/<int:channel_id>/disconnect/",
         views.channel_disconnect_view,
         name="channel_disconnect",
+    ),
+    path(
+        "t/<slug:tenant_slug>/settings/channels/<slug:provider>/",
+        views.channel_connect,
+        name="channel_connect",
+    ),
+    path(
+        "channels/<slug:provider>/callback/",
+        views.channel_oauth_callback,
+        name="channel_oauth_callback",
     ),
     path(
         "t/<slug:tenant_slug>/attachments/<int:attachment_id>/",

@@ -1,5 +1,6 @@
-"""Channel pages: connect (TikTok OAuth, WhatsApp/Messenger forms), disconnect; attachment
-media served through Parley; the operator page for failed and unrouted webhook events."""
+"""Channel pages: connect (each provider's form or OAuth steps, from its module), disconnect;
+attachment media served through Parley; the operator page for failed and unrouted webhook
+events."""
 
 from __future__ import annotations
 
@@ -10,21 +11,20 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inbox.ingest.intake import webhook_event_reprocess
 from inbox.models import Attachment, Channel, WebhookEvent
-from inbox.providers import registry, tiktok
+from inbox.providers import registry
 from inbox.providers.base import ProviderError
 from inbox.services.channels import (
     ChannelConnectError,
-    channel_connect_meta,
-    channel_connect_tiktok,
+    channel_connect_with_code,
+    channel_connect_with_form,
     channel_disconnect,
 )
 from inbox.services.media import attachment_fetch
@@ -32,29 +32,17 @@ from tenants.access import access_attachment, access_channel, membership_for, te
 from tenants.permissions import has_perm
 
 log = logging.getLogger(__name__)
-OAUTH_SESSION_KEY = "tiktok_oauth"
-
-
-class MetaChannelForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Display name"), max_length=120, required=False)
-    account_id = forms.RegexField(
-        regex=r"^\d{5,32}$",
-        label=gettext_lazy("Id"),
-        error_messages={"invalid": gettext_lazy("Enter the numeric id from Meta.")},
-    )
-    waba_id = forms.RegexField(
-        regex=r"^\d{5,32}$", label=gettext_lazy("WhatsApp business account id"), required=False
-    )
-    access_token = forms.CharField(
-        label=gettext_lazy("Access token"), widget=forms.PasswordInput(render_value=False)
-    )
-    simulator = forms.BooleanField(
-        label=gettext_lazy("Use the built-in simulator instead of Meta"), required=False
-    )
 
 
 def _simulator_allowed() -> bool:
     return bool(settings.SIMULATOR_ENABLED)
+
+
+def _provider(name: str):
+    try:
+        return registry.get(name)
+    except LookupError:
+        raise Http404 from None
 
 
 @tenant_view("channels.manage")
@@ -65,35 +53,43 @@ def channel_list(request):
         "inbox/channels/list.html",
         {
             "channels": channels,
+            "providers": list(registry.PROVIDERS.values()),
             "section": "channels",
             "simulator": _simulator_allowed(),
             "webhook_urls": {
-                p: request.build_absolute_uri(reverse("provider_webhook", args=[p]))
-                for p in registry.PROVIDERS
+                name: request.build_absolute_uri(reverse("provider_webhook", args=[name]))
+                for name in registry.PROVIDERS
             },
         },
     )
 
 
-def _connect_meta(request, provider: str):
-    module = registry.get(provider)
-    form = MetaChannelForm(request.POST or None)
-    if provider != "whatsapp":
-        del form.fields["waba_id"]
-    if not _simulator_allowed():
-        del form.fields["simulator"]
+@tenant_view("channels.manage")
+def channel_connect(request, provider: str):
+    """Connect a channel the provider's way: its form (checked with a call to the provider),
+    or the start of its OAuth flow (POST)."""
+    module = _provider(provider)
+    if module.CONNECT == "oauth":
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return _oauth_start(request, module)
+    form = module.connect_form(request.POST or None)
+    if _simulator_allowed():
+        form.fields["simulator"] = forms.BooleanField(
+            label=_("Use the built-in simulator instead of %(provider)s")
+            % {"provider": module.LABEL},
+            required=False,
+        )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        simulated = bool(data.pop("simulator", False))
         try:
-            channel = channel_connect_meta(
+            channel = channel_connect_with_form(
                 tenant=request.tenant,
                 actor=request.user,
                 provider=provider,
-                account_id=data["account_id"],
-                access_token=data["access_token"],
-                name=data.get("name", ""),
-                waba_id=data.get("waba_id", ""),
-                simulated=bool(data.get("simulator")),
+                data=data,
+                simulated=simulated,
             )
         except ChannelConnectError as exc:
             form.add_error(None, exc.reason)
@@ -102,39 +98,30 @@ def _connect_meta(request, provider: str):
             return redirect("channel_list", request.tenant.slug)
     return render(
         request,
-        "inbox/channels/connect_meta.html",
+        "inbox/channels/connect_form.html",
         {"form": form, "provider": module, "section": "channels"},
     )
 
 
-@tenant_view("channels.manage")
-def channel_connect_whatsapp(request):
-    return _connect_meta(request, "whatsapp")
+def _oauth_session_key(provider: str) -> str:
+    return f"{provider}_oauth"
 
 
-@tenant_view("channels.manage")
-def channel_connect_messenger(request):
-    return _connect_meta(request, "messenger")
-
-
-@tenant_view("channels.manage")
-@require_POST
-def channel_connect_tiktok_start(request):
+def _oauth_start(request, module):
     simulated = _simulator_allowed() and request.POST.get("simulator") == "1"
     state = secrets.token_urlsafe(24)
-    request.session[OAUTH_SESSION_KEY] = {
+    request.session[_oauth_session_key(module.NAME)] = {
         "state": state,
         "tenant": request.tenant.slug,
         "simulator": simulated,
     }
-    authorize = (
-        request.build_absolute_uri(reverse("simulator_tiktok_authorize"))
-        if simulated
-        else settings.TIKTOK_AUTH_URL
-    )
-    url = tiktok.authorization_url(
-        client_key=settings.TIKTOK_CLIENT_KEY,
-        redirect_uri=request.build_absolute_uri(reverse("channel_tiktok_callback")),
+    authorize = ""
+    if simulated:
+        authorize = request.build_absolute_uri(reverse(module.fake().AUTHORIZE_URL_NAME))
+    url = module.oauth_authorize_url(
+        redirect_uri=request.build_absolute_uri(
+            reverse("channel_oauth_callback", args=[module.NAME])
+        ),
         state=state,
         authorize_url=authorize,
     )
@@ -142,12 +129,18 @@ def channel_connect_tiktok_start(request):
 
 
 @login_required
-def channel_tiktok_callback(request):
-    """TikTok redirects here (one redirect URI per app); the tenant comes from the state."""
-    pending = request.session.pop(OAUTH_SESSION_KEY, None)
+def channel_oauth_callback(request, provider: str):
+    """The provider redirects here (one redirect URI per app); the tenant comes from the
+    state kept in the session."""
+    module = _provider(provider)
+    pending = request.session.pop(_oauth_session_key(provider), None)
     state = request.GET.get("state", "")
     if not pending or not state or not secrets.compare_digest(pending["state"], state):
-        return HttpResponse(_("This TikTok authorization is invalid or expired."), status=400)
+        return HttpResponse(
+            _("This %(provider)s authorization is invalid or expired.")
+            % {"provider": module.LABEL},
+            status=400,
+        )
     membership = membership_for(request.user, pending["tenant"])
     if membership is None:
         raise Http404
@@ -157,16 +150,22 @@ def channel_tiktok_callback(request):
     if request.GET.get("error"):
         messages.error(
             request,
-            _("TikTok did not connect: %(e)s")
-            % {"e": request.GET.get("error_description") or request.GET["error"]},
+            _("%(provider)s did not connect: %(e)s")
+            % {
+                "provider": module.LABEL,
+                "e": request.GET.get("error_description") or request.GET["error"],
+            },
         )
         return redirect("channel_list", slug)
     try:
-        channel = channel_connect_tiktok(
+        channel = channel_connect_with_code(
             tenant=membership.tenant,
             actor=request.user,
+            provider=provider,
             code=request.GET.get("code", ""),
-            redirect_uri=request.build_absolute_uri(reverse("channel_tiktok_callback")),
+            redirect_uri=request.build_absolute_uri(
+                reverse("channel_oauth_callback", args=[provider])
+            ),
             simulated=bool(pending.get("simulator")),
         )
     except ChannelConnectError as exc:

@@ -146,7 +146,9 @@ KWARG_FACTORIES = {
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest", "provider"}
+# Values the walker puts in for such kwargs of tenant pages.
+NON_OBJECT_VALUES = {"provider": "whatsapp"}
 
 
 def _rule(tenant):

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tenants.services import api_key_create
-from tests.isolation_objects import KWARG_FACTORIES, NON_OBJECT_KWARGS
+from tests.isolation_objects import KWARG_FACTORIES, NON_OBJECT_KWARGS, NON_OBJECT_VALUES
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -29,6 +29,8 @@ def _kwargs(route):
 
 
 def _fill(route, values):
+    values = {**NON_OBJECT_VALUES, **values}
+
     def sub(match):
         return str(values[match.group(2)])
 

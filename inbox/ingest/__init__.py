@@ -4,7 +4,7 @@
   database is down)
 - `intake`: verify the signature with the provider's secret, store the raw event (dedup key),
   enqueue its processing; the operator's reprocess
-- `hot_path`: the request path's pooled INSERT and batched publish
+- `dispatch`: the request path's batched publish to Celery
 - `processing`: claim a stored event, parse it, route it to its channel
 - `conversations`, `messages`, `updates`: what a parsed event writes
 - `sweep`: re-enqueue what the broker lost

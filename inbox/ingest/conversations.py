@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from inbox.models import Channel, Contact, ContactIdentity, Conversation
 from inbox.outbound_webhooks.services import crm_event_emit
-from inbox.providers.base import ProviderError
+from inbox.providers import registry
 from inbox.services import events
 from inbox.services._sql import insert_ignore_conflict
 
@@ -23,7 +23,6 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: Pr
         .first()
     )
     if identity is None:
-        name = name or _profile_name(channel, external_id)
         contact = Contact.objects.create(tenant=channel.tenant, name=name or "")
         identity = ContactIdentity(
             tenant=channel.tenant,
@@ -52,27 +51,6 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: Pr
         identity.username = name
         identity.save(update_fields=["username"])
     return identity
-
-
-def _profile_name(channel: Channel, external_id: str) -> str:
-    """Messenger webhooks carry no name: ask the profile API once, for a new contact."""
-    if channel.provider != "messenger":
-        return ""
-    from inbox.providers import messenger
-    from inbox.services import http
-
-    try:
-        with http.client_for(channel) as client:
-            profile = messenger.fetch_profile(
-                client,
-                base_url=http.base_url_for(channel),
-                credentials=channel.credentials,
-                psid=external_id,
-                **http.provider_opts("messenger"),
-            )
-    except ProviderError:
-        return ""
-    return messenger.display_name(profile)
 
 
 def conversation_for(
@@ -155,10 +133,6 @@ def attribution_set(conversation: Conversation, referral, channel: Channel) -> N
         if referral.campaign:
             conversation.campaign_id = referral.campaign[:64]
             fields.append("campaign_id")
-        conversation.source = (
-            Conversation.Source.TIKTOK_AD
-            if channel.provider == "tiktok"
-            else Conversation.Source.META_AD
-        )
+        conversation.source = registry.get(channel.provider).AD_SOURCE
         fields += ["ad_id", "campaign_name", "source"]
     conversation.save(update_fields=fields)

@@ -10,17 +10,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inbox.models import WebhookEvent
+from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 from inbox.providers.base import header
 from inbox.services import events
 from inbox.services._sql import insert_ignore_conflict
 
-from . import hot_path
+from .dispatch import dispatch
 
 log = logging.getLogger(__name__)
-
-KEPT_HEADERS = ("Content-Type", "User-Agent", "Tiktok-Signature", "X-Hub-Signature-256")
 
 
 @dataclass(frozen=True)
@@ -30,48 +28,71 @@ class IngestResult:
     duplicate: bool = False
 
 
-def webhook_secrets(provider: str) -> list[str]:
-    if provider == "tiktok":
-        return [settings.TIKTOK_CLIENT_SECRET]
-    return [settings.META_APP_SECRET]
+def _parse_json(raw_body: bytes) -> tuple[object, str]:
+    try:
+        return json.loads(raw_body), ""
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return None, f"invalid JSON: {str(exc)[:500]}"
+
+
+def signing_channel(module, payload) -> Channel | None:
+    """For a provider that signs per channel: the channel the payload names (its account
+    field), whose secret must verify the signature. None when the payload names none we know."""
+    try:
+        account_id = str(module.webhook_account_id(payload) or "")
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        return None
+    if not account_id:
+        return None
+    return Channel.objects.filter(provider=module.NAME, account_id=account_id).first()
+
+
+def verifying_secrets(module, payload) -> list[str]:
+    """The secrets that may have signed this webhook: the app's, or the named channel's."""
+    if not module.SIGNED_PER_CHANNEL:
+        return [secret for secret in module.webhook_secrets() if secret]
+    channel = signing_channel(module, payload)
+    secret = module.channel_webhook_secret(channel) if channel is not None else ""
+    return [secret] if secret else []
+
+
+def _kept_headers(headers) -> dict[str, str]:
+    names = ["Content-Type", "User-Agent"]
+    names += sorted({p.SIGNATURE_HEADER for p in registry.PROVIDERS.values()})
+    return {name: header(headers, name) for name in names if header(headers, name)}
 
 
 def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
+    """Verify → store the raw event (deduplicated) → enqueue its processing. A wrong or
+    missing signature (or, for a provider that signs per channel, an unknown channel) is a
+    401 and stores nothing; a signed body that is not JSON is stored as a failed event."""
     module = registry.get(provider)
     if len(raw_body) > settings.WEBHOOK_MAX_BODY_BYTES:
         return IngestResult(status=413)
-    tolerance = settings.TIKTOK_WEBHOOK_TOLERANCE_SECONDS
+    payload, error = _parse_json(raw_body)
     if not any(
-        module.verify_signature(headers, raw_body, secret, tolerance=tolerance)
-        for secret in webhook_secrets(provider)
-        if secret
+        module.verify_webhook(headers, raw_body, secret)
+        for secret in verifying_secrets(module, payload)
     ):
         return IngestResult(status=401)
-    error = ""
-    try:
-        payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        payload, error = None, f"invalid JSON: {str(exc)[:500]}"
     values = {
         "provider": provider,
         "received_at": timezone.now(),
-        "headers": {h: header(headers, h) for h in KEPT_HEADERS if header(headers, h)},
+        "headers": _kept_headers(headers),
         "body": raw_body,
         "dedup_key": module.dedup_key(raw_body, payload)[:191],
         "status": WebhookEvent.Status.FAILED if error else WebhookEvent.Status.PENDING,
         "error": error,
     }
-    if hot_path.pool_enabled():
-        # The hot path: one autocommit INSERT on a pooled connection; the broker publish is
-        # batched off the request thread.
-        event_id = hot_path.insert_event(**values)
-        if event_id is not None and not error:
-            hot_path.dispatch(event_id)
-    else:
-        with transaction.atomic():
-            event_id = insert_ignore_conflict(WebhookEvent(**values))
-            if event_id is not None and not error:
-                transaction.on_commit(lambda: enqueue_event(event_id))
+    # Outside a transaction (a request) the INSERT autocommits on its own, on a connection
+    # borrowed from Django's pool, and the publish is batched off the request thread.
+    in_transaction = transaction.get_connection().in_atomic_block
+    event_id = insert_ignore_conflict(WebhookEvent(**values))
+    if event_id is not None and not error:
+        if in_transaction:
+            transaction.on_commit(lambda: enqueue_event(event_id))
+        else:
+            dispatch(event_id)
     return IngestResult(status=200, event_id=event_id, duplicate=event_id is None)
 
 

@@ -19,6 +19,7 @@ from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 
 from .effects import ProcessingEffects
 from .messages import message_receive
+from .profiles import ProfileNames, profile_names_for_event, with_profile_names
 from .updates import read_apply, referral_record, status_apply
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ def webhook_event_process(*, event_id: int) -> str | None:
     """Process one stored event; returns its final status (None if another worker has it or
     it was already done)."""
     try:
+        # Slow provider calls happen before the transaction and its row locks.
+        profile_names = profile_names_for_event(event_id)
         with transaction.atomic():
             event = (
                 WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -39,7 +42,7 @@ def webhook_event_process(*, event_id: int) -> str | None:
             if event is None:
                 return None
             effects = ProcessingEffects()
-            _process(event, effects)
+            _process(event, effects, profile_names)
             transaction.on_commit(effects.fire)
             return event.status
     except Exception as exc:
@@ -71,7 +74,7 @@ def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
     event.save(update_fields=["status", "error", "processed_at", "attempts", "tenant", "channel"])
 
 
-def _process(event: WebhookEvent, effects: ProcessingEffects) -> None:
+def _process(event: WebhookEvent, effects: ProcessingEffects, profile_names: ProfileNames) -> None:
     module = registry.get(event.provider)
     try:
         payload = clean_strings(json.loads(bytes(event.body)))
@@ -79,6 +82,7 @@ def _process(event: WebhookEvent, effects: ProcessingEffects) -> None:
     except (ValueError, PayloadError, RecursionError) as exc:
         _finish(event, WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
         return
+    batch = with_profile_names(batch, profile_names)
     if batch.is_empty():
         _finish(event, WebhookEvent.Status.PROCESSED, "; ".join(batch.ignored)[:2000])
         return

@@ -1,6 +1,6 @@
 """The inbox's models, one module per topic; import them from `inbox.models`."""
 
-from inbox.models.channels import Channel, Provider
+from inbox.models.channels import Channel
 from inbox.models.contacts import Contact, ContactIdentity
 from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.messages import Attachment, Message
@@ -22,7 +22,6 @@ __all__ = [
     "ConversationRead",
     "Label",
     "Message",
-    "Provider",
     "SavedView",
     "SimulatorFailure",
     "SimulatorProfile",

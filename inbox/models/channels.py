@@ -1,17 +1,12 @@
-"""Channels: a connected TikTok, WhatsApp or Messenger account of a business."""
+"""Channels: a connected account of a business at one of the registered providers."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inbox.providers.registry import choices as provider_choices
 from tenants.crypto import EncryptedJSONField
 from tenants.models import TenantOwnedModel
-
-
-class Provider(models.TextChoices):
-    TIKTOK = "tiktok", "TikTok"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    MESSENGER = "messenger", "Messenger"
 
 
 class Channel(TenantOwnedModel):
@@ -20,9 +15,11 @@ class Channel(TenantOwnedModel):
         DISCONNECTED = "disconnected", _("Disconnected")
         ERROR = "error", _("Error")
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    # The registered providers; a callable, so adding a provider needs no migration.
+    provider = models.CharField(max_length=16, choices=provider_choices)
     name = models.CharField(max_length=120)
-    # TikTok business id (open_id), WhatsApp phone_number_id, Messenger page id.
+    # The provider's id of the account: TikTok business id (open_id), WhatsApp
+    # phone_number_id, Messenger page id, … (what webhooks are routed by).
     account_id = models.CharField(max_length=128)
     waba_id = models.CharField(max_length=64, blank=True)
     credentials = EncryptedJSONField(default=dict, blank=True)

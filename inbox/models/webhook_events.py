@@ -5,7 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inbox.models.channels import Channel, Provider
+from inbox.models.channels import Channel
+from inbox.providers.registry import choices as provider_choices
 from tenants.models import Tenant
 
 
@@ -21,7 +22,7 @@ class WebhookEvent(models.Model):
         FAILED = "failed", _("Failed")
         UNROUTED = "unrouted", _("Unrouted")
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16, choices=provider_choices)
     received_at = models.DateTimeField(default=timezone.now)
     headers = models.JSONField(default=dict)
     body = models.BinaryField()

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from .base import (
+    ChannelDraft,
     ProviderError,
     body_hash,
     constant_time_equal,
@@ -19,6 +23,11 @@ from .base import (
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 GRAPH_VERSION = "v21.0"
 PRODUCTION_BASE_URL = "https://graph.facebook.com"
+AD_SOURCE = "meta_ad"
+FAKE_API_PATH = "graph"
+SIGNED_PER_CHANNEL = False  # the Meta app secret signs every page's and number's webhooks
+TOKEN_ERROR_CODES = {"190"}
+CONNECT = "form"
 
 # Graph error codes worth retrying: temporary failures and rate limits.
 TRANSIENT_CODES = {
@@ -74,6 +83,71 @@ def verification_challenge(params: Any, verify_token: str) -> str | None:
         return None
     challenge = params.get("hub.challenge")
     return str(challenge) if challenge is not None else None
+
+
+def webhook_secrets() -> list[str]:
+    return [settings.META_APP_SECRET]
+
+
+def webhook_handshake(params: Any) -> str | None:
+    return verification_challenge(params, settings.META_VERIFY_TOKEN)
+
+
+def verify_webhook(headers: Any, raw_body: bytes, secret: str) -> bool:
+    return verify_signature(headers, raw_body, secret)
+
+
+def api_base_url() -> str:
+    return settings.META_GRAPH_API_URL
+
+
+def http_options() -> dict:
+    return {"version": settings.META_GRAPH_API_VERSION}
+
+
+def send_recipient(*, conversation_external_id: str, contact_external_id: str) -> str:
+    return contact_external_id  # the customer's wa_id / PSID
+
+
+class ConnectForm(forms.Form):
+    """A Meta account id and a token, checked with a call to Graph before saving."""
+
+    name = forms.CharField(label=gettext_lazy("Display name"), max_length=120, required=False)
+    account_id = forms.RegexField(
+        regex=r"^\d{5,32}$",
+        label=gettext_lazy("Id"),
+        error_messages={"invalid": gettext_lazy("Enter the numeric id from Meta.")},
+    )
+    waba_id = forms.RegexField(
+        regex=r"^\d{5,32}$", label=gettext_lazy("WhatsApp business account id"), required=False
+    )
+    access_token = forms.CharField(
+        label=gettext_lazy("Access token"), widget=forms.PasswordInput(render_value=False)
+    )
+
+
+def connect_with_form(
+    client: httpx.Client, *, base_url: str, data: dict, validate, label: str
+) -> ChannelDraft:
+    """Validate the token against the account with ``validate`` (the module's
+    ``validate_credentials``) and describe the channel to save."""
+    account_id = str(data["account_id"]).strip()
+    access_token = str(data["access_token"]).strip()
+    info = validate(
+        client,
+        base_url=base_url,
+        credentials={"access_token": access_token},
+        account_id=account_id,
+        **http_options(),
+    )
+    display = info.get("verified_name") or info.get("name") or info.get("display_phone_number")
+    fields = {"waba_id": str(data.get("waba_id") or "").strip()} if "waba_id" in data else {}
+    return ChannelDraft(
+        account_id=account_id,
+        name=data.get("name") or display or f"{label} {account_id}",
+        credentials={"access_token": access_token},
+        fields=fields,
+    )
 
 
 def dedup_key(name: str, raw_body: bytes) -> str:

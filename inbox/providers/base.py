@@ -1,17 +1,8 @@
 """Provider-neutral types shared by every provider module.
 
-Each provider module (``tiktok``, ``whatsapp``, ``messenger``) exposes the same small surface:
-
-- ``NAME``, ``SIGNATURE_HEADER``, ``MAX_TEXT_LENGTH``, reply-window constants
-- ``verify_signature(headers, raw_body, secret, *, now=None, tolerance=...) -> bool``
-- ``sign(raw_body, secret, *, timestamp=None) -> dict`` (tests and the simulator)
-- ``verification_challenge(params, verify_token) -> str | None``
-- ``dedup_key(raw_body, payload) -> str``
-- ``parse(payload) -> ParsedBatch`` (raises ``PayloadError``)
-- ``send_text(client, *, base_url, credentials, account_id, recipient, text, **opts)``
-- ``fetch_media(client, *, base_url, credentials, account_id, attachment, **opts)``
-- ``reply_window_problem(*, last_customer_message_at, business_messages_since_customer, now,
-  tag="") -> str | None``
+Every provider module offers the surface listed in ``registry.REQUIRED`` (explained in
+``docs/architecture.md``, "How to add a provider"); the wire-format parts (signatures, parsing,
+sending) work on these types and plain ``httpx`` clients.
 
 This module imports nothing from Django.
 """
@@ -220,7 +211,48 @@ class MediaContent:
     mime_type: str
 
 
+@dataclass(frozen=True)
+class ChannelDraft:
+    """What connecting a channel (or refreshing its token) produced, for the channels service
+    to save. ``fields``: other ``Channel`` fields the provider fills (e.g. ``waba_id``)."""
+
+    account_id: str
+    name: str
+    credentials: dict
+    token_expires_at: datetime | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
 # --- helpers shared by provider modules ---------------------------------------------------
+
+
+def no_profile_name(client: httpx.Client, **kwargs: Any) -> str:
+    """For providers whose webhooks carry the customer's name (no profile lookup)."""
+    return ""
+
+
+def no_refresh_needed(*, credentials: dict, token_expires_at: datetime | None, now) -> bool:
+    return False
+
+
+def no_refresh(client: httpx.Client, **kwargs: Any) -> ChannelDraft:
+    raise ProviderError("This provider's tokens do not expire.", code="no_refresh", permanent=True)
+
+
+def no_revoke(client: httpx.Client, **kwargs: Any) -> None:
+    """Nothing to revoke at the provider (Parley forgets the token)."""
+
+
+def no_oauth(**kwargs: Any):
+    raise ProviderError("This provider connects with a form.", code="no_oauth", permanent=True)
+
+
+def no_channel_secret(channel: Any) -> str:
+    return ""
+
+
+def no_account_in_payload(payload: Any) -> str:
+    return ""
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext_lazy
 
 from . import _meta
 from .base import (
@@ -26,6 +27,12 @@ from .base import (
     check_text,
     download,
     from_epoch_ms,
+    no_account_in_payload,
+    no_channel_secret,
+    no_oauth,
+    no_refresh,
+    no_refresh_needed,
+    no_revoke,
     require,
     shape_checked,
 )
@@ -39,10 +46,33 @@ MAX_TEXT_LENGTH = 2000
 REPLY_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 HUMAN_AGENT_TAG = "HUMAN_AGENT"
+HAS_PROFILE_API = True  # webhooks carry no name: the profile API gives it, once per contact
+CONNECT_LABEL = gettext_lazy("Connect a Facebook page (Messenger)")
+CONNECT_HELP = gettext_lazy(
+    "Enter the page id and a page access token with the pages_messaging permission."
+)
+
+AD_SOURCE = _meta.AD_SOURCE
+FAKE_API_PATH = _meta.FAKE_API_PATH
+SIGNED_PER_CHANNEL = _meta.SIGNED_PER_CHANNEL
+TOKEN_ERROR_CODES = _meta.TOKEN_ERROR_CODES
+CONNECT = _meta.CONNECT
 
 sign = _meta.sign
 verify_signature = _meta.verify_signature
 verification_challenge = _meta.verification_challenge
+webhook_secrets = _meta.webhook_secrets
+webhook_handshake = _meta.webhook_handshake
+verify_webhook = _meta.verify_webhook
+webhook_account_id = no_account_in_payload
+channel_webhook_secret = no_channel_secret
+api_base_url = _meta.api_base_url
+http_options = _meta.http_options
+send_recipient = _meta.send_recipient
+oauth_authorize_url = connect_with_code = no_oauth
+credentials_need_refresh = no_refresh_needed
+refresh_credentials = no_refresh
+revoke_credentials = no_revoke
 
 
 def dedup_key(raw_body: bytes, payload: Any) -> str:
@@ -198,6 +228,17 @@ def tag_for_reply(*, last_customer_message_at: datetime | None, now: datetime) -
     return ""
 
 
+def reply_tag(*, author_kind: str, last_customer_message_at: datetime | None, now: datetime) -> str:
+    """Human agents may reply for 7 days with HUMAN_AGENT; automated replies may not."""
+    if author_kind != "agent":
+        return ""
+    return tag_for_reply(last_customer_message_at=last_customer_message_at, now=now)
+
+
+def reply_window(*, author_kind: str) -> timedelta:
+    return HUMAN_AGENT_WINDOW if author_kind == "agent" else REPLY_WINDOW
+
+
 def send_text(
     client: httpx.Client,
     *,
@@ -270,6 +311,33 @@ def display_name(profile: dict) -> str:
     return " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
 
 
+def fetch_profile_name(
+    client: httpx.Client,
+    *,
+    base_url: str,
+    credentials: dict,
+    external_id: str,
+    version: str = GRAPH_VERSION,
+    **opts: Any,
+) -> str:
+    profile = fetch_profile(
+        client, base_url=base_url, credentials=credentials, psid=external_id, version=version
+    )
+    return display_name(profile)
+
+
+def connect_form(*args: Any, **kwargs: Any) -> _meta.ConnectForm:
+    form = _meta.ConnectForm(*args, **kwargs)
+    del form.fields["waba_id"]
+    return form
+
+
+def connect_with_form(client: httpx.Client, *, base_url: str, data: dict):
+    return _meta.connect_with_form(
+        client, base_url=base_url, data=data, validate=validate_credentials, label=LABEL
+    )
+
+
 def validate_credentials(
     client: httpx.Client,
     *,
@@ -316,3 +384,9 @@ def reply_window_problem(
         "Messenger only allows replies within 7 days of the customer's last message "
         "(24 hours for automated messages); the reply window is closed."
     )
+
+
+def fake():
+    from inbox.simulator.fakes import messenger as fake_messenger
+
+    return fake_messenger

@@ -1,22 +1,99 @@
-"""Provider name → module. Adding LINE or Zalo means adding one module here."""
+"""Provider name → provider module. Adding LINE or Zalo means adding one module to ``BUILT_IN``
+(and its fake under ``inbox/simulator/fakes/``); nothing else in Parley names a provider.
+
+A provider module (or any object with the same attributes, as the in-suite test provider is)
+offers the surface listed in ``REQUIRED``; ``docs/architecture.md`` ("How to add a provider")
+explains each name.
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any
 
 from . import messenger, tiktok, whatsapp
 
-PROVIDERS: dict[str, ModuleType] = {
-    tiktok.NAME: tiktok,
-    whatsapp.NAME: whatsapp,
-    messenger.NAME: messenger,
-}
+REQUIRED = (
+    # who it is
+    "NAME",
+    "LABEL",
+    "MAX_TEXT_LENGTH",
+    "SIGNATURE_HEADER",
+    "AD_SOURCE",
+    "TOKEN_ERROR_CODES",
+    # webhooks: verify (app-wide or per-channel secret), handshake, dedup, parse
+    "SIGNED_PER_CHANNEL",
+    "webhook_secrets",
+    "webhook_account_id",
+    "channel_webhook_secret",
+    "verify_webhook",
+    "webhook_handshake",
+    "sign",
+    "dedup_key",
+    "parse",
+    # outbound HTTP
+    "FAKE_API_PATH",
+    "api_base_url",
+    "http_options",
+    "send_text",
+    "send_recipient",
+    "fetch_media",
+    "HAS_PROFILE_API",
+    "fetch_profile_name",
+    # reply-window rules (composer, API and automation all ask these)
+    "reply_tag",
+    "reply_window",
+    "reply_window_problem",
+    # connecting a channel: a form, or OAuth steps; token upkeep
+    "CONNECT",
+    "CONNECT_LABEL",
+    "CONNECT_HELP",
+    "connect_form",
+    "connect_with_form",
+    "oauth_authorize_url",
+    "connect_with_code",
+    "credentials_need_refresh",
+    "refresh_credentials",
+    "revoke_credentials",
+    # the simulator's fake of this provider
+    "fake",
+)
 
-CHOICES = [(name, module.LABEL) for name, module in PROVIDERS.items()]
+BUILT_IN = (tiktok, whatsapp, messenger)
+
+PROVIDERS: dict[str, Any] = {}
 
 
-def get(name: str) -> ModuleType:
+def register(provider: Any) -> Any:
+    """Add a provider; refuses one that lacks part of the surface (named in the error)."""
+    missing = [name for name in REQUIRED if not hasattr(provider, name)]
+    if missing:
+        raise TypeError(f"provider {provider!r} lacks {', '.join(missing)}")
+    if provider.CONNECT not in ("form", "oauth"):
+        raise TypeError(f"provider {provider.NAME!r}: CONNECT must be 'form' or 'oauth'")
+    PROVIDERS[provider.NAME] = provider
+    return provider
+
+
+def unregister(name: str) -> None:
+    PROVIDERS.pop(name, None)
+
+
+def get(name: str) -> Any:
     try:
         return PROVIDERS[name]
     except KeyError:
         raise LookupError(f"unknown provider {name!r}") from None
+
+
+def choices() -> list[tuple[str, str]]:
+    """``Channel.provider``'s choices: whatever is registered."""
+    return [(name, provider.LABEL) for name, provider in PROVIDERS.items()]
+
+
+def label(name: str) -> str:
+    provider = PROVIDERS.get(name)
+    return provider.LABEL if provider is not None else name
+
+
+for _module in BUILT_IN:
+    register(_module)

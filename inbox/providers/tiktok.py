@@ -15,9 +15,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import (
     AttachmentRef,
+    ChannelDraft,
     InboundMessage,
     MediaContent,
     ParsedBatch,
@@ -38,6 +42,8 @@ from .base import (
     hmac_sha256_hex,
     http_request,
     json_body,
+    no_account_in_payload,
+    no_channel_secret,
     require,
     shape_checked,
 )
@@ -53,6 +59,13 @@ AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize"
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com"
 REQUIRED_SCOPES = ("message.list.read", "message.list.send", "message.list.manage")
 REQUESTED_SCOPES = ("user.info.basic", *REQUIRED_SCOPES)
+AD_SOURCE = "tiktok_ad"
+FAKE_API_PATH = "tiktok"
+HAS_PROFILE_API = False
+SIGNED_PER_CHANNEL = False  # one app secret signs every account's webhooks
+CONNECT = "oauth"
+CONNECT_LABEL = gettext_lazy("Connect a TikTok business account")
+CONNECT_HELP = ""
 
 EVENTS = (
     "im_receive_msg",
@@ -65,6 +78,8 @@ ATTACHMENT_TYPES = ("image", "video", "sticker", "share_post", "emoji")
 
 TRANSIENT_CODES = {"40100", "51065", "40016", "40133"}
 TOKEN_CODES = {"40102", "40104", "40105"}
+TOKEN_ERROR_CODES = TOKEN_CODES  # the channel needs reconnecting
+REFRESH_AHEAD = timedelta(hours=2)
 HUMAN_MESSAGES = {
     "40001": "TikTok refused: the app lacks permission to message for this account "
     "(reconnect the channel and grant the messaging scopes).",
@@ -117,6 +132,25 @@ def verify_signature(
 def verification_challenge(params: Any, verify_token: str) -> str | None:
     """TikTok has no GET handshake (the callback URL is registered through the API)."""
     return None
+
+
+def webhook_handshake(params: Any) -> str | None:
+    return None
+
+
+def webhook_secrets() -> list[str]:
+    """The app's client secret signs the webhooks of every connected account."""
+    return [settings.TIKTOK_CLIENT_SECRET]
+
+
+webhook_account_id = no_account_in_payload
+channel_webhook_secret = no_channel_secret
+
+
+def verify_webhook(headers: Any, raw_body: bytes, secret: str) -> bool:
+    return verify_signature(
+        headers, raw_body, secret, tolerance=settings.TIKTOK_WEBHOOK_TOLERANCE_SECONDS
+    )
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -288,6 +322,23 @@ def parse(payload: Any) -> ParsedBatch:
 # --- sending and errors -------------------------------------------------------------------
 
 
+def api_base_url() -> str:
+    return settings.TIKTOK_BUSINESS_API_URL
+
+
+def http_options() -> dict:
+    return {}
+
+
+def send_recipient(*, conversation_external_id: str, contact_external_id: str) -> str:
+    """TikTok sends to the conversation id (the customer's id when none is known yet)."""
+    return conversation_external_id or contact_external_id
+
+
+def fetch_profile_name(client: httpx.Client, **kwargs: Any) -> str:
+    return ""  # TikTok webhooks carry the customer's display name
+
+
 def _api(base_url: str, path: str) -> str:
     return f"{base_url.rstrip('/')}/open_api/v1.3/{path.lstrip('/')}"
 
@@ -395,6 +446,14 @@ def fetch_media(
     if not url:
         raise ProviderError("TikTok returned no download URL.", code="no_url", permanent=True)
     return download(client, url)
+
+
+def reply_tag(*, author_kind: str, last_customer_message_at: datetime | None, now: datetime) -> str:
+    return ""
+
+
+def reply_window(*, author_kind: str) -> timedelta:
+    return REPLY_WINDOW
 
 
 def reply_window_problem(
@@ -549,3 +608,104 @@ def revoke(
         json={"client_id": client_id, "client_secret": client_secret, "access_token": access_token},
     )
     _check(response)
+
+
+# --- connecting a channel -----------------------------------------------------------------
+
+
+def connect_form(*args: Any, **kwargs: Any):
+    raise TypeError("TikTok connects through OAuth, not a form")
+
+
+def connect_with_form(client: httpx.Client, **kwargs: Any) -> ChannelDraft:
+    raise TypeError("TikTok connects through OAuth, not a form")
+
+
+def oauth_authorize_url(*, redirect_uri: str, state: str, authorize_url: str = "") -> str:
+    return authorization_url(
+        client_key=settings.TIKTOK_CLIENT_KEY,
+        redirect_uri=redirect_uri,
+        state=state,
+        authorize_url=authorize_url or settings.TIKTOK_AUTH_URL,
+    )
+
+
+def _draft(tokens: TokenSet) -> ChannelDraft:
+    return ChannelDraft(
+        account_id=tokens.open_id,
+        name=f"TikTok {tokens.open_id[-6:]}",
+        credentials=tokens.as_credentials(),
+        token_expires_at=tokens.expires_at,
+    )
+
+
+def connect_with_code(
+    client: httpx.Client, *, base_url: str, code: str, redirect_uri: str, now: datetime
+) -> ChannelDraft:
+    """Finish the OAuth flow: exchange the code, insist on the messaging scopes."""
+    tokens = exchange_code(
+        client,
+        base_url=base_url,
+        client_id=settings.TIKTOK_CLIENT_KEY,
+        client_secret=settings.TIKTOK_CLIENT_SECRET,
+        code=code,
+        redirect_uri=redirect_uri,
+        now=now,
+    )
+    missing = missing_scopes(tokens.scopes)
+    if missing:
+        raise ProviderError(
+            _(
+                "TikTok did not grant the permissions Parley needs: %(scopes)s. Connect again and "
+                "allow them."
+            )
+            % {"scopes": ", ".join(missing)},
+            code="scopes",
+            permanent=True,
+        )
+    return _draft(tokens)
+
+
+def credentials_need_refresh(
+    *, credentials: dict, token_expires_at: datetime | None, now: datetime
+) -> bool:
+    expires = token_expires_at
+    if expires is None and credentials.get("expires_at"):
+        try:
+            expires = datetime.fromisoformat(credentials["expires_at"])
+        except ValueError:
+            expires = None
+    return expires is not None and expires <= now + REFRESH_AHEAD
+
+
+def refresh_credentials(
+    client: httpx.Client, *, base_url: str, credentials: dict, now: datetime
+) -> ChannelDraft:
+    """The refresh token rotates: the caller must store the returned credentials at once."""
+    tokens = refresh_token(
+        client,
+        base_url=base_url,
+        client_id=settings.TIKTOK_CLIENT_KEY,
+        client_secret=settings.TIKTOK_CLIENT_SECRET,
+        refresh_token=credentials.get("refresh_token", ""),
+        now=now,
+    )
+    return _draft(tokens)
+
+
+def revoke_credentials(client: httpx.Client, *, base_url: str, credentials: dict) -> None:
+    if not credentials.get("access_token"):
+        return
+    revoke(
+        client,
+        base_url=base_url,
+        client_id=settings.TIKTOK_CLIENT_KEY,
+        client_secret=settings.TIKTOK_CLIENT_SECRET,
+        access_token=credentials["access_token"],
+    )
+
+
+def fake():
+    from inbox.simulator.fakes import tiktok as fake_tiktok
+
+    return fake_tiktok

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext_lazy
 
 from . import _meta
 from .base import (
@@ -22,6 +23,13 @@ from .base import (
     check_text,
     download,
     from_epoch_seconds,
+    no_account_in_payload,
+    no_channel_secret,
+    no_oauth,
+    no_profile_name,
+    no_refresh,
+    no_refresh_needed,
+    no_revoke,
     require,
     shape_checked,
 )
@@ -34,10 +42,35 @@ PRODUCTION_BASE_URL = _meta.PRODUCTION_BASE_URL
 MAX_TEXT_LENGTH = 4096
 REPLY_WINDOW = timedelta(hours=24)
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+HAS_PROFILE_API = False  # webhooks carry the customer's profile name
+CONNECT_LABEL = gettext_lazy("Connect a WhatsApp Cloud API number")
+CONNECT_HELP = gettext_lazy(
+    "Enter the phone number id, the WhatsApp business account id and a system user token from "
+    "Meta's WhatsApp Manager."
+)
+fetch_profile_name = no_profile_name
+
+AD_SOURCE = _meta.AD_SOURCE
+FAKE_API_PATH = _meta.FAKE_API_PATH
+SIGNED_PER_CHANNEL = _meta.SIGNED_PER_CHANNEL
+TOKEN_ERROR_CODES = _meta.TOKEN_ERROR_CODES
+CONNECT = _meta.CONNECT
 
 sign = _meta.sign
 verify_signature = _meta.verify_signature
 verification_challenge = _meta.verification_challenge
+webhook_secrets = _meta.webhook_secrets
+webhook_handshake = _meta.webhook_handshake
+verify_webhook = _meta.verify_webhook
+webhook_account_id = no_account_in_payload
+channel_webhook_secret = no_channel_secret
+api_base_url = _meta.api_base_url
+http_options = _meta.http_options
+send_recipient = _meta.send_recipient
+oauth_authorize_url = connect_with_code = no_oauth
+credentials_need_refresh = no_refresh_needed
+refresh_credentials = no_refresh
+revoke_credentials = no_revoke
 
 
 def dedup_key(raw_body: bytes, payload: Any) -> str:
@@ -227,6 +260,24 @@ def validate_credentials(
     return data
 
 
+def connect_form(*args: Any, **kwargs: Any) -> _meta.ConnectForm:
+    return _meta.ConnectForm(*args, **kwargs)
+
+
+def connect_with_form(client: httpx.Client, *, base_url: str, data: dict):
+    return _meta.connect_with_form(
+        client, base_url=base_url, data=data, validate=validate_credentials, label=LABEL
+    )
+
+
+def reply_tag(*, author_kind: str, last_customer_message_at: datetime | None, now: datetime) -> str:
+    return ""
+
+
+def reply_window(*, author_kind: str) -> timedelta:
+    return REPLY_WINDOW
+
+
 def reply_window_problem(
     *,
     last_customer_message_at: datetime | None,
@@ -242,3 +293,9 @@ def reply_window_problem(
             "message; the reply window is closed."
         )
     return None
+
+
+def fake():
+    from inbox.simulator.fakes import whatsapp as fake_whatsapp
+
+    return fake_whatsapp

@@ -1,25 +1,18 @@
 """The reply window the composer shows: open with time left, or closed with the reason.
 
-The reason comes from the channels work (`inbox.services.sending.reply_window_problem`) when
-it is present, so the composer says exactly what sending would say; the time left is
-computed from the providers' windows (TikTok 48 h, WhatsApp 24 h, Messenger 7 days for a
-human agent with the HUMAN_AGENT tag).
+Both come from the provider's module. ``reply_window_problem`` is the one definition of the
+window: the composer, the API, automation and the send itself (``message_send``) ask it, so the
+composer says exactly what sending would say.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-WINDOWS = {
-    "tiktok": timedelta(hours=48),
-    "whatsapp": timedelta(hours=24),
-    "messenger": timedelta(days=7),
-}
-TIKTOK_MAX_BUSINESS_MESSAGES = 10
+from inbox.providers import registry
 
 
 @dataclass(frozen=True)
@@ -35,34 +28,36 @@ class ReplyWindow:
         return max(0, int((self.closes_at - timezone.now()).total_seconds()))
 
 
-def _fallback_problem(conversation, now) -> str | None:
-    provider = conversation.channel.provider
-    last = conversation.last_customer_message_at
-    if last is None:
-        return _("The customer must write first; this customer has not written yet.")
-    window = WINDOWS.get(provider, timedelta(hours=24))
-    if now - last > window:
-        return _("The reply window has closed; wait for the customer to write again.")
-    if (
-        provider == "tiktok"
-        and conversation.business_messages_since_customer >= TIKTOK_MAX_BUSINESS_MESSAGES
-    ):
-        return _("TikTok allows at most 10 messages before the customer answers.")
-    return None
+def reply_tag(conversation, author_kind: str, now: datetime) -> str:
+    """The provider's tag for a reply sent now (Messenger's HUMAN_AGENT), or ""."""
+    return registry.get(conversation.channel.provider).reply_tag(
+        author_kind=author_kind,
+        last_customer_message_at=conversation.last_customer_message_at,
+        now=now,
+    )
+
+
+def reply_window_problem(
+    *, conversation, author_kind: str = "agent", now: datetime | None = None
+) -> str | None:
+    """Why the provider would refuse a reply now, or None."""
+    now = now or timezone.now()
+    module = registry.get(conversation.channel.provider)
+    return module.reply_window_problem(
+        last_customer_message_at=conversation.last_customer_message_at,
+        business_messages_since_customer=conversation.business_messages_since_customer,
+        now=now,
+        tag=reply_tag(conversation, author_kind, now),
+    )
 
 
 def reply_window_info(conversation, *, now: datetime | None = None) -> ReplyWindow:
     now = now or timezone.now()
-    try:
-        from inbox.services.sending import reply_window_problem
-    except ImportError:
-        problem = _fallback_problem(conversation, now)
-    else:
-        problem = reply_window_problem(conversation=conversation, author_kind="agent", now=now)
-    closes_at = None
-    if conversation.last_customer_message_at is not None:
-        window = WINDOWS.get(conversation.channel.provider, timedelta(hours=24))
-        closes_at = conversation.last_customer_message_at + window
+    problem = reply_window_problem(conversation=conversation, author_kind="agent", now=now)
     if problem:
         return ReplyWindow(open=False, reason=str(problem), closes_at=None)
+    closes_at = None
+    if conversation.last_customer_message_at is not None:
+        module = registry.get(conversation.channel.provider)
+        closes_at = conversation.last_customer_message_at + module.reply_window(author_kind="agent")
     return ReplyWindow(open=True, closes_at=closes_at)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.db import connection
 
 
-def insert_ignore_conflict(obj, *, conn=None) -> int | None:
+def insert_ignore_conflict(obj) -> int | None:
     """Insert ``obj``; return its new id, or None when a unique constraint already holds the
-    row (nothing is written). Sets ``obj.pk`` when inserted. ``conn``: a raw psycopg
-    connection to use instead of Django's (the ingest pool)."""
+    row (nothing is written). Sets ``obj.pk`` when inserted."""
     meta = obj._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
@@ -20,14 +19,9 @@ def insert_ignore_conflict(obj, *, conn=None) -> int | None:
         ", ".join(["%s"] * len(fields)),
         quote(meta.pk.column),
     )
-    if conn is not None:
-        with conn.cursor() as cursor:
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
     if row is None:
         return None
     obj.pk = row[0]

@@ -7,14 +7,12 @@ import logging
 from datetime import datetime, timedelta
 
 import httpx
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from inbox.models import Channel
-from inbox.providers import messenger, tiktok, whatsapp
+from inbox.providers import registry
 from inbox.providers.base import ProviderError
 from tenants.services import audit_log_record
 
@@ -22,7 +20,6 @@ from . import http
 
 log = logging.getLogger(__name__)
 
-TOKEN_ERROR_CODES = {"40102", "40104", "40105", "190"}
 REFRESH_AHEAD = timedelta(hours=2)
 
 
@@ -71,106 +68,89 @@ def _save_channel(*, tenant, actor, provider, account_id, name, credentials, **e
     return channel
 
 
-def channel_connect_tiktok(
+def _connect(*, tenant, actor, provider: str, simulated: bool, client, finish) -> Channel:
+    """Run the provider's connect step ``finish(client, base_url)`` (a ``ChannelDraft``),
+    then save the channel."""
+    own = client is None
+    client = client or http.http_client(simulated=simulated)
+    try:
+        draft = finish(client, http.base_url(provider, simulated=simulated))
+    except ProviderError as exc:
+        raise ChannelConnectError(exc.message) from exc
+    finally:
+        if own:
+            client.close()
+    return _save_channel(
+        tenant=tenant,
+        actor=actor,
+        provider=provider,
+        account_id=draft.account_id,
+        name=draft.name,
+        credentials=draft.credentials,
+        token_expires_at=draft.token_expires_at,
+        settings={"simulator": True} if simulated else {},
+        **draft.fields,
+    )
+
+
+def channel_connect_with_form(
     *,
     tenant,
     actor,
+    provider: str,
+    data: dict,
+    simulated: bool = False,
+    client: httpx.Client | None = None,
+) -> Channel:
+    """A provider connected with a form (WhatsApp, Messenger): the provider checks the
+    credentials with a call before anything is saved."""
+    module = registry.get(provider)
+    return _connect(
+        tenant=tenant,
+        actor=actor,
+        provider=provider,
+        simulated=simulated,
+        client=client,
+        finish=lambda client, base_url: module.connect_with_form(
+            client, base_url=base_url, data=data
+        ),
+    )
+
+
+def channel_connect_with_code(
+    *,
+    tenant,
+    actor,
+    provider: str,
     code: str,
     redirect_uri: str,
     simulated: bool = False,
     client: httpx.Client | None = None,
     now: datetime | None = None,
 ) -> Channel:
-    """Finish the OAuth flow: exchange the code, check scopes, store the tokens."""
+    """Finish a provider's OAuth flow (TikTok): exchange the code, check what was granted,
+    store the tokens."""
+    module = registry.get(provider)
     now = now or timezone.now()
-    own = client is None
-    client = client or http.http_client(simulated=simulated)
-    try:
-        tokens = tiktok.exchange_code(
-            client,
-            base_url=http.base_url("tiktok", simulated=simulated),
-            client_id=settings.TIKTOK_CLIENT_KEY,
-            client_secret=settings.TIKTOK_CLIENT_SECRET,
-            code=code,
-            redirect_uri=redirect_uri,
-            now=now,
-        )
-    except ProviderError as exc:
-        raise ChannelConnectError(exc.message) from exc
-    finally:
-        if own:
-            client.close()
-    missing = tiktok.missing_scopes(tokens.scopes)
-    if missing:
-        raise ChannelConnectError(
-            _(
-                "TikTok did not grant the permissions Parley needs: %(scopes)s. Connect again and "
-                "allow them."
-            )
-            % {"scopes": ", ".join(missing)}
-        )
-    return _save_channel(
-        tenant=tenant,
-        actor=actor,
-        provider="tiktok",
-        account_id=tokens.open_id,
-        name=f"TikTok {tokens.open_id[-6:]}",
-        credentials=tokens.as_credentials(),
-        token_expires_at=tokens.expires_at,
-        settings={"simulator": True} if simulated else {},
-    )
-
-
-def channel_connect_meta(
-    *,
-    tenant,
-    actor,
-    provider: str,
-    account_id: str,
-    access_token: str,
-    name: str = "",
-    waba_id: str = "",
-    simulated: bool = False,
-    client: httpx.Client | None = None,
-) -> Channel:
-    """WhatsApp (phone_number_id + token) or Messenger (page id + page token), validated
-    with a call to the provider before saving."""
-    module = whatsapp if provider == "whatsapp" else messenger
-    account_id = account_id.strip()
-    own = client is None
-    client = client or http.http_client(simulated=simulated)
-    try:
-        info = module.validate_credentials(
-            client,
-            base_url=http.base_url(provider, simulated=simulated),
-            credentials={"access_token": access_token.strip()},
-            account_id=account_id,
-            version=settings.META_GRAPH_API_VERSION,
-        )
-    except ProviderError as exc:
-        raise ChannelConnectError(exc.message) from exc
-    finally:
-        if own:
-            client.close()
-    display = info.get("verified_name") or info.get("name") or info.get("display_phone_number")
-    return _save_channel(
+    return _connect(
         tenant=tenant,
         actor=actor,
         provider=provider,
-        account_id=account_id,
-        name=name or display or f"{module.LABEL} {account_id}",
-        credentials={"access_token": access_token.strip()},
-        waba_id=waba_id.strip(),
-        settings={"simulator": True} if simulated else {},
+        simulated=simulated,
+        client=client,
+        finish=lambda client, base_url: module.connect_with_code(
+            client, base_url=base_url, code=code, redirect_uri=redirect_uri, now=now
+        ),
     )
 
 
 def channel_refresh_token(
     *, channel: Channel, client: httpx.Client | None = None, now: datetime | None = None
 ) -> Channel:
-    """Refresh a TikTok channel's token, holding the row lock: the refresh token rotates, so
-    two concurrent refreshes would burn it."""
+    """Refresh a channel's token, holding the row lock: a refresh token may rotate (TikTok's
+    does), so two concurrent refreshes would burn it."""
     now = now or timezone.now()
+    module = registry.get(channel.provider)
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(pk=channel.pk)
         if channel.token_expires_at and channel.token_expires_at > now + REFRESH_AHEAD:
@@ -178,12 +158,10 @@ def channel_refresh_token(
         own = client is None
         client = client or http.client_for(channel)
         try:
-            tokens = tiktok.refresh_token(
+            draft = module.refresh_credentials(
                 client,
                 base_url=http.base_url_for(channel),
-                client_id=settings.TIKTOK_CLIENT_KEY,
-                client_secret=settings.TIKTOK_CLIENT_SECRET,
-                refresh_token=channel.credentials.get("refresh_token", ""),
+                credentials=channel.credentials,
                 now=now,
             )
         except ProviderError as exc:
@@ -195,8 +173,8 @@ def channel_refresh_token(
         finally:
             if own:
                 client.close()
-        channel.credentials = {**channel.credentials, **tokens.as_credentials()}
-        channel.token_expires_at = tokens.expires_at
+        channel.credentials = {**channel.credentials, **draft.credentials}
+        channel.token_expires_at = draft.token_expires_at
         if channel.status == Channel.Status.ERROR:
             channel.status = Channel.Status.ACTIVE
             channel.last_error = ""
@@ -209,14 +187,13 @@ def channel_refresh_token(
 def channel_credentials_fresh(
     *, channel: Channel, client: httpx.Client | None = None, now: datetime | None = None
 ) -> dict:
-    """The channel's credentials, refreshing a TikTok token that is about to expire."""
+    """The channel's credentials, refreshing a token that is about to expire."""
     now = now or timezone.now()
-    if channel.provider == "tiktok":
-        expires = channel.token_expires_at or parse_datetime(
-            channel.credentials.get("expires_at", "") or ""
-        )
-        if expires is not None and expires <= now + REFRESH_AHEAD:
-            channel = channel_refresh_token(channel=channel, client=client, now=now)
+    module = registry.get(channel.provider)
+    if module.credentials_need_refresh(
+        credentials=channel.credentials, token_expires_at=channel.token_expires_at, now=now
+    ):
+        channel = channel_refresh_token(channel=channel, client=client, now=now)
     return channel.credentials
 
 
@@ -227,19 +204,15 @@ def channel_mark_error(*, channel: Channel, error: str) -> None:
 
 
 def channel_disconnect(*, channel: Channel, actor) -> Channel:
-    """Revoke the TikTok token (best effort), forget the credentials."""
-    if channel.provider == "tiktok" and channel.credentials.get("access_token"):
-        try:
-            with http.client_for(channel) as client:
-                tiktok.revoke(
-                    client,
-                    base_url=http.base_url_for(channel),
-                    client_id=settings.TIKTOK_CLIENT_KEY,
-                    client_secret=settings.TIKTOK_CLIENT_SECRET,
-                    access_token=channel.credentials["access_token"],
-                )
-        except ProviderError as exc:
-            log.warning("revoking channel %s failed: %s", channel.pk, exc.code)
+    """Revoke the token at the provider where it has a revoke call (best effort), forget the
+    credentials."""
+    try:
+        with http.client_for(channel) as client:
+            registry.get(channel.provider).revoke_credentials(
+                client, base_url=http.base_url_for(channel), credentials=channel.credentials
+            )
+    except ProviderError as exc:
+        log.warning("revoking channel %s failed: %s", channel.pk, exc.code)
     channel.credentials = {}
     channel.status = Channel.Status.DISCONNECTED
     channel.token_expires_at = None
@@ -258,11 +231,12 @@ def channel_disconnect(*, channel: Channel, actor) -> Channel:
 
 
 def channels_refresh_expiring(*, now: datetime | None = None) -> int:
-    """Periodic: refresh every TikTok token expiring within ``REFRESH_AHEAD``."""
+    """Periodic: refresh every token expiring within ``REFRESH_AHEAD`` (only channels whose
+    provider issues expiring tokens have ``token_expires_at``)."""
     now = now or timezone.now()
     ids = list(
         Channel.objects.filter(
-            provider="tiktok",
+            token_expires_at__isnull=False,
             status__in=[Channel.Status.ACTIVE, Channel.Status.ERROR],
             token_expires_at__lte=now + REFRESH_AHEAD,
         ).values_list("pk", flat=True)

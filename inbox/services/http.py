@@ -2,13 +2,15 @@
 
 A channel marked ``settings["simulator"] = True`` talks to the built-in fake providers
 (in-process transport, requests recorded in the database) — demos and tests; every other
-channel talks to the base URLs from settings (the real APIs in production).
+channel talks to its provider's base URL from settings (the real API in production).
 """
 
 from __future__ import annotations
 
 import httpx
 from django.conf import settings
+
+from inbox.providers import registry
 
 SIMULATOR_HOST = "http://simulator.parley.invalid"
 SIMULATOR_PREFIX = "/simulator/api"
@@ -37,12 +39,10 @@ def client_for(channel) -> httpx.Client:
 
 
 def base_url(provider: str, *, simulated: bool) -> str:
+    module = registry.get(provider)
     if simulated:
-        root = SIMULATOR_HOST + SIMULATOR_PREFIX
-        return f"{root}/tiktok" if provider == "tiktok" else f"{root}/graph"
-    if provider == "tiktok":
-        return settings.TIKTOK_BUSINESS_API_URL
-    return settings.META_GRAPH_API_URL
+        return f"{SIMULATOR_HOST}{SIMULATOR_PREFIX}/{module.FAKE_API_PATH}"
+    return module.api_base_url()
 
 
 def base_url_for(channel) -> str:
@@ -50,4 +50,4 @@ def base_url_for(channel) -> str:
 
 
 def provider_opts(provider: str) -> dict:
-    return {} if provider == "tiktok" else {"version": settings.META_GRAPH_API_VERSION}
+    return registry.get(provider).http_options()

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from inbox.models import Channel, ContactIdentity, Conversation, Message
 from inbox.outbound_webhooks.services import crm_event_emit
-from inbox.providers import messenger, registry
+from inbox.providers import registry
 from inbox.providers.base import ProviderError
+from inbox.selectors.reply_window import reply_tag, reply_window_problem
 
 from . import events, http
 
@@ -42,28 +43,6 @@ def backoff_seconds(attempt: int) -> float:
     """10 s, 20 s, 40 s, … capped at 10 min, with ±20 % jitter."""
     base = min(BACKOFF_BASE_SECONDS * (2 ** max(attempt - 1, 0)), BACKOFF_CAP_SECONDS)
     return base * random.uniform(0.8, 1.2)
-
-
-def messenger_tag(conversation: Conversation, author_kind: str, now: datetime) -> str:
-    """Human agents may reply on Messenger for 7 days with HUMAN_AGENT; bots may not."""
-    if conversation.channel.provider != "messenger" or author_kind != "agent":
-        return ""
-    return messenger.tag_for_reply(
-        last_customer_message_at=conversation.last_customer_message_at, now=now
-    )
-
-
-def reply_window_problem(
-    *, conversation: Conversation, author_kind: str = "agent", now: datetime | None = None
-) -> str | None:
-    now = now or timezone.now()
-    module = registry.get(conversation.channel.provider)
-    return module.reply_window_problem(
-        last_customer_message_at=conversation.last_customer_message_at,
-        business_messages_since_customer=conversation.business_messages_since_customer,
-        now=now,
-        tag=messenger_tag(conversation, author_kind, now),
-    )
 
 
 def message_send(
@@ -100,7 +79,7 @@ def message_send(
         problem = reply_window_problem(conversation=conversation, author_kind=author_kind, now=now)
         if problem:
             raise ReplyWindowClosed(problem)
-        tag = messenger_tag(conversation, author_kind, now)
+        tag = reply_tag(conversation, author_kind, now)
         message = Message.objects.create(
             tenant=conversation.tenant,
             conversation=conversation,
@@ -194,18 +173,20 @@ def _after_commit(message: Message, event: str) -> None:
 
 def _recipient(message: Message) -> str:
     conversation = message.conversation
-    if message.channel.provider == "tiktok" and conversation.provider_conversation_id:
-        return conversation.provider_conversation_id
     identity = (
         ContactIdentity.objects.for_tenant(message.tenant_id)
         .filter(channel=message.channel, contact=conversation.contact_id)
         .first()
     )
-    if identity is None:
+    recipient = registry.get(message.channel.provider).send_recipient(
+        conversation_external_id=conversation.provider_conversation_id or "",
+        contact_external_id=identity.external_id if identity is not None else "",
+    )
+    if not recipient:
         raise ProviderError(
             _("This contact has no identity on the channel."), code="no_recipient", permanent=True
         )
-    return identity.external_id
+    return recipient
 
 
 def message_deliver(*, message_id: int, now: datetime | None = None) -> str | None:
@@ -278,7 +259,7 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
 
 
 def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
-    from .channels import TOKEN_ERROR_CODES, channel_mark_error
+    from .channels import channel_mark_error
 
     if not exc.permanent and message.attempts < MAX_ATTEMPTS:
         delay = backoff_seconds(message.attempts)
@@ -308,7 +289,7 @@ def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
     Conversation.objects.filter(pk=message.conversation_id).update(
         business_messages_since_customer=Greatest(F("business_messages_since_customer") - 1, 0)
     )
-    if exc.code in TOKEN_ERROR_CODES:
+    if exc.code in registry.get(message.channel.provider).TOKEN_ERROR_CODES:
         channel_mark_error(channel=message.channel, error=exc.message)
     message.refresh_from_db()
     crm_event_emit(

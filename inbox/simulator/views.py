@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from inbox.models import Channel
+from inbox.providers import registry
 from tenants.access import tenant_view
 
 from .fake_providers import FakeProviders, SimulatedTimeout
@@ -88,14 +89,20 @@ class InboundForm(forms.Form):
     )
 
 
+def _fake_api_choices() -> list[tuple[str, str]]:
+    """One choice per fake API (WhatsApp and Messenger share Graph's)."""
+    labels: dict[str, list[str]] = {}
+    for provider in registry.PROVIDERS.values():
+        labels.setdefault(provider.FAKE_API_PATH, []).append(provider.LABEL)
+    return [("", "Any")] + [(path, " / ".join(names)) for path, names in labels.items()]
+
+
 class FailureForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("http_500", "HTTP 500"), ("timeout", "Timeout"), ("error", "Provider error")]
     )
     code = forms.CharField(required=False, max_length=20, label=gettext_lazy("Error code"))
-    provider = forms.ChoiceField(
-        choices=[("", "Any"), ("tiktok", "TikTok"), ("graph", "Meta Graph")], required=False
-    )
+    provider = forms.ChoiceField(choices=_fake_api_choices, required=False)
     count = forms.IntegerField(min_value=1, max_value=50, initial=1)
 
 

@@ -8,8 +8,8 @@ import unicodedata
 
 import pytest
 
-from signals_app.connection import token_connect
 from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
+from signals_app.connection import token_connect
 from signals_app.models import SignalReport
 from tests.providers.helpers import load_recent
 

@@ -357,10 +357,9 @@ def test_stored_headers_keep_the_signature_not_everything(tiktok_channel, post_w
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_request_path_outside_a_transaction_uses_the_pool_and_dispatcher(tenant_a, client):
-    """Served as in production (no surrounding transaction): pooled INSERT, the dispatcher
-    thread enqueues (eager here: processes in the background), the message appears."""
-    from inbox.ingest import hot_path
+def test_the_request_path_outside_a_transaction_uses_the_dispatcher(tenant_a, client):
+    """Served as in production (no surrounding transaction): an autocommit INSERT, the
+    dispatcher thread enqueues (eager here: processes in the background), the message appears."""
     from inbox.models import Channel
     from tests.providers.helpers import TIKTOK_BUSINESS_ID
 
@@ -373,29 +372,26 @@ def test_the_request_path_outside_a_transaction_uses_the_pool_and_dispatcher(ten
         settings={"simulator": True},
     )
     raw = load_raw("tiktok", "im_receive_msg_text")
-    try:
-        response = client.post(
-            "/webhooks/tiktok/",
-            data=raw,
-            content_type="application/json",
-            **signed_headers("tiktok", raw),
-        )
-        assert response.status_code == 200
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not Message.objects.exists():
-            time.sleep(0.05)
-        assert Message.objects.count() == 1
-        assert WebhookEvent.objects.get().status == "processed"
-        # redelivery: the pooled INSERT hits the dedup constraint
-        client.post(
-            "/webhooks/tiktok/",
-            data=raw,
-            content_type="application/json",
-            **signed_headers("tiktok", raw),
-        )
-        assert WebhookEvent.objects.count() == 1
-    finally:
-        hot_path.close_all()
+    response = client.post(
+        "/webhooks/tiktok/",
+        data=raw,
+        content_type="application/json",
+        **signed_headers("tiktok", raw),
+    )
+    assert response.status_code == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not Message.objects.exists():
+        time.sleep(0.05)
+    assert Message.objects.count() == 1
+    assert WebhookEvent.objects.get().status == "processed"
+    # redelivery: the INSERT hits the dedup constraint
+    client.post(
+        "/webhooks/tiktok/",
+        data=raw,
+        content_type="application/json",
+        **signed_headers("tiktok", raw),
+    )
+    assert WebhookEvent.objects.count() == 1
 
 
 def test_a_new_messenger_contact_gets_its_name_from_the_profile_api(
@@ -410,6 +406,48 @@ def test_a_new_messenger_contact_gets_its_name_from_the_profile_api(
     from tests.channels.conftest import fake_requests
 
     assert len(fake_requests("/7012345678901234")) == 1  # asked once, for the new contact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_profile_api_is_asked_outside_the_processing_transaction(tenant_a, monkeypatch):
+    """A slow profile API must not hold the event and identity row locks: the lookup runs
+    before processing opens its transaction."""
+    from django.db import transaction
+
+    from inbox.ingest import intake
+    from inbox.ingest.processing import webhook_event_process
+    from inbox.models import Channel
+    from inbox.providers import messenger
+    from inbox.simulator.store import DatabaseStore
+    from tests.providers.helpers import MESSENGER_PAGE_ID
+
+    Channel.objects.create(
+        tenant=tenant_a,
+        provider="messenger",
+        name="page",
+        account_id=MESSENGER_PAGE_ID,
+        credentials={"access_token": f"EAA.{MESSENGER_PAGE_ID}.t"},
+        settings={"simulator": True},
+    )
+    DatabaseStore().set_profile("7012345678901234", "Camille Martin")
+    in_transaction = []
+    lookup = messenger.fetch_profile_name
+
+    def spying_lookup(client, **kwargs):
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return lookup(client, **kwargs)
+
+    monkeypatch.setattr(messenger, "fetch_profile_name", spying_lookup)
+    monkeypatch.setattr(intake, "enqueue_event", lambda event_id: None)  # processed below
+    raw = load_raw("messenger", "message_text")
+    headers = {k[5:].replace("_", "-"): v for k, v in signed_headers("messenger", raw).items()}
+    with transaction.atomic():
+        event_id = intake.webhook_ingest(
+            provider="messenger", headers=headers, raw_body=raw
+        ).event_id
+    assert webhook_event_process(event_id=event_id) == "processed"
+    assert in_transaction == [False]
+    assert Contact.objects.get().name == "Camille Martin"
 
 
 def test_the_database_down_answers_503_so_the_provider_retries(
@@ -450,51 +488,64 @@ def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_u
     assert Message.objects.count() == 1
 
 
-def test_the_ingest_pool_retries_once_on_a_connection_killed_by_a_restart(monkeypatch):
-    import psycopg
+@pytest.mark.django_db(transaction=True)
+def test_a_pooled_connection_killed_by_a_database_restart_is_replaced():
+    """Production processes use Django's pool with health checks: a connection whose backend
+    died (a PostgreSQL restart) is replaced when next borrowed, not handed to a request."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from inbox.ingest import hot_path
+    from django.db import connection
 
-    class Dead:
-        closed = False
-
-        def cursor(self):
-            raise psycopg.OperationalError("server closed the connection unexpectedly")
-
-        def close(self):
-            self.closed = True
-
-    class Alive:
-        closed = False
-
-        def cursor(self):
-            class C:
-                def __enter__(self):
-                    return self
-
-                def __exit__(self, *a):
-                    return False
-
-                def execute(self, sql, params):
-                    self.params = params
-
-                def fetchone(self):
-                    return (42,)
-
-            return C()
-
-    pool = hot_path._Pool({}, size=2)
-    pool.idle.put(Alive())
-    pool.idle.put(Dead())  # LIFO: the dead one is used first
-    pool.created = 2
-    monkeypatch.setattr(hot_path, "pool", lambda: pool)
-    event_id = hot_path.insert_event(
-        provider="tiktok",
-        received_at=None,
-        headers={},
-        body=b"{}",
-        dedup_key="k",
-        status="pending",
-        error="",
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
     )
-    assert event_id == 42 and pool.created == 1
+    script = """
+import django
+django.setup()
+from django.conf import settings
+from django.db import close_old_connections, connection
+assert settings.DATABASES["default"]["OPTIONS"]["pool"], "the pool is off"
+def backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+first = backend_pid()
+close_old_connections()  # the end of a request or task: back to the pool
+print(first, flush=True)
+input()  # the test kills that backend meanwhile
+second = backend_pid()
+print(second, flush=True)
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": url,
+        "DATABASE_POOL": "true",
+        "DATABASE_POOL_MIN_SIZE": "1",
+        "DATABASE_POOL_MAX_SIZE": "1",
+    }
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = int(proc.stdout.readline())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+        out, err = proc.communicate("\n", timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert int(out.strip()) != first

@@ -2,7 +2,6 @@
 by a signed webhook, the worker stores it, runs the rules and sends the auto-reply, which
 reaches the fake provider exactly once — also when the message is processed again."""
 
-import contextlib
 import json
 import time
 
@@ -25,19 +24,10 @@ def _wait_for(check, seconds=30.0):
     pytest.fail("timed out waiting for the worker")
 
 
-@pytest.fixture
-def _close_ingest_pool():
-    yield
-    with contextlib.suppress(ImportError):
-        from inbox.ingest import hot_path
-
-        hot_path.close_all()  # so the test database can be dropped
-
-
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_keyword_message_by_webhook_is_answered_once_at_the_fake_provider(
-    celery_worker_process, tenant_a, client, _close_ingest_pool
+    celery_worker_process, tenant_a, client
 ):
     from inbox.automation import services
     from inbox.providers import whatsapp

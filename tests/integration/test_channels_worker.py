@@ -24,19 +24,9 @@ def _wait_for(check, seconds=30):
     pytest.fail("timed out waiting for the worker")
 
 
-@pytest.fixture
-def _close_ingest_pool():
-    yield
-    from inbox.ingest import hot_path
-
-    hot_path.close_all()  # so the test database can be dropped
-
-
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_webhook_to_message_and_reply_to_fake_provider(
-    celery_worker_process, tenant_a, client, _close_ingest_pool
-):
+def test_webhook_to_message_and_reply_to_fake_provider(celery_worker_process, tenant_a, client):
     channel = Channel.objects.create(
         tenant=tenant_a,
         provider="whatsapp",

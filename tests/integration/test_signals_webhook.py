@@ -40,18 +40,10 @@ def _post(client, payload):
     assert response.status_code == 200, response.content
 
 
-@pytest.fixture
-def _close_ingest_pool():
-    yield
-    from inbox.ingest import hot_path
-
-    hot_path.close_all()
-
-
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_tiktok_ad_conversation_with_a_payment_reaches_tiktok_as_one_purchase(
-    celery_worker_process, tenant_a, client, _close_ingest_pool
+    celery_worker_process, tenant_a, client
 ):
     Channel.objects.create(
         tenant=tenant_a,
