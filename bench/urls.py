@@ -1,3 +1,5 @@
+import os
+
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -14,3 +16,9 @@ urlpatterns = [
     path("bench/trivial/", trivial),
     path("", include("config.urls")),
 ]
+
+if os.environ.get("BENCH_WEBHOOK_PUBLISH") == "direct":
+    # Whether the dispatcher's batching still pays: publish one task per webhook, in the request.
+    from inbox.ingest import intake
+
+    intake.dispatch = intake.enqueue_event

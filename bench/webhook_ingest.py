@@ -2,6 +2,11 @@
 the production server (uvicorn, several worker processes) in the same run.
 
     DATABASE_URL=... REDIS_URL=... python bench/webhook_ingest.py [--workers 2] [--seconds 8]
+        [--publish batched|direct]
+
+The server runs as in production: Django's psycopg pool (``DATABASE_POOL``, on outside pytest),
+the stored ids published by the dispatcher thread in batches (``--publish direct``: one task
+per webhook, in the request, to see whether the batching still pays).
 
 Prints a markdown table; raw numbers go to bench/results/webhook_ingest.json. Every loop is
 bounded in time; the server is stopped at the end.
@@ -76,6 +81,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--publish", choices=("batched", "direct"), default="batched")
     args = parser.parse_args()
     env = dict(os.environ)
     env.update(
@@ -87,6 +93,7 @@ def main() -> None:
         TIKTOK_CLIENT_SECRET=SECRET,
         CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
+        BENCH_WEBHOOK_PUBLISH=args.publish,
     )
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
         sys.exit("set DATABASE_URL and REDIS_URL (the production shape: a real broker)")
@@ -183,7 +190,8 @@ def report(r: dict, args, load: float) -> None:
     print(
         f"\nuvicorn config.asgi, {args.workers} worker processes, loopback, "
         f"{args.connections} keep-alive connections (max runs), {args.rounds} interleaved "
-        f"rounds of {args.seconds:.0f} s per run, load average at start: {load:.1f}\n"
+        f"rounds of {args.seconds:.0f} s per run, publish {args.publish}, "
+        f"load average at start: {load:.1f}\n"
     )
     print("| run | req/s | per round | p50 ms | p99 ms | p99 per round | max ms | statuses |")
     print("|---|---|---|---|---|---|---|---|")

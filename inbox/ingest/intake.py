@@ -69,12 +69,16 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
     module = registry.get(provider)
     if len(raw_body) > settings.WEBHOOK_MAX_BODY_BYTES:
         return IngestResult(status=413)
-    payload, error = _parse_json(raw_body)
+    payload, error = None, ""
+    if module.SIGNED_PER_CHANNEL:  # the payload names the channel whose secret signed it
+        payload, error = _parse_json(raw_body)
     if not any(
         module.verify_webhook(headers, raw_body, secret)
         for secret in verifying_secrets(module, payload)
     ):
         return IngestResult(status=401)
+    if not module.SIGNED_PER_CHANNEL:
+        payload, error = _parse_json(raw_body)
     values = {
         "provider": provider,
         "received_at": timezone.now(),

@@ -24,7 +24,9 @@ def fixture_names(provider: str) -> list[str]:
 
 
 def all_fixtures() -> list[tuple[str, str]]:
-    return [(p, n) for p in ("tiktok", "whatsapp", "messenger") for n in fixture_names(p)]
+    """Every fixture of every provider that has a fixture folder."""
+    providers = sorted(d.name for d in FIXTURES.iterdir() if d.is_dir())
+    return [(p, n) for p in providers for n in fixture_names(p)]
 
 
 def load_raw(provider: str, name: str) -> bytes:

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from inbox.models import Channel, Label
+from inbox.providers import registry
 from tenants.models import Membership, Tenant
 
 THAI = [
@@ -266,8 +267,7 @@ class Command(BaseCommand):
                         EPOCH + timedelta(days=1) if status == "snoozed" else None,
                         rng.choice((0, 0, 0, 1, 2, 3, 4)), assignee, moment, last_text[:200],
                         last_customer, 0,
-                        ("tiktok_ad" if provider == "tiktok" else "meta_ad") if from_ad
-                        else "organic",
+                        registry.get(provider).AD_SOURCE if from_ad else "organic",
                         f"ad-{rng.randint(1, 400)}" if from_ad else "", campaign,
                         f"Campaign {campaign}" if from_ad else "", "",
                         json.dumps({"campaign_id": campaign} if from_ad else {}), start, moment,

@@ -3,6 +3,7 @@ format, and the webhooks a simulated TikTok customer produces."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
@@ -132,8 +133,6 @@ def _tokens(open_id: str, scope: str) -> dict:
 
 def customer_id(name: str) -> str:
     """A stable fake id for a customer name (same name → same person)."""
-    import hashlib
-
     return "-000sim" + hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
