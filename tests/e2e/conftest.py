@@ -171,7 +171,10 @@ def new_page(browser, asgi_server):
         page.goto("/accounts/login/")
         page.fill("input[name=login]", user.email)
         page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit]").first.click()
+        # The sign-in form's own button: the header's language switch is a form of buttons too.
+        page.locator("input[name=password]").locator("xpath=ancestor::form").locator(
+            "button[type=submit]"
+        ).click()
         page.wait_for_load_state("networkidle")
         if path:
             page.goto(path)
