@@ -218,7 +218,9 @@ LANGUAGES = [
     ("cs", "Čeština"),
     ("ja", "日本語"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: Parley's own strings. locale_vendor/: Django's and allauth's strings that those
+# projects do not translate for a language we ship (allauth has no Vietnamese).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -21,7 +21,9 @@ class EventSetForm(forms.Form):
         ("existing", _("Use an existing one")),
     ]
 
-    choice = forms.ChoiceField(choices=CHOICES, widget=forms.RadioSelect, initial="existing")
+    choice = forms.ChoiceField(
+        label=_("Message Event Set"), choices=CHOICES, widget=forms.RadioSelect, initial="existing"
+    )
     name = forms.CharField(label=_("Name of the new event set"), max_length=100, required=False)
     event_set_id = forms.CharField(label=_("Existing event set id"), max_length=64, required=False)
 

@@ -94,16 +94,25 @@ def _fake_api_choices() -> list[tuple[str, str]]:
     labels: dict[str, list[str]] = {}
     for provider in registry.PROVIDERS.values():
         labels.setdefault(provider.FAKE_API_PATH, []).append(provider.LABEL)
-    return [("", "Any")] + [(path, " / ".join(names)) for path, names in labels.items()]
+    return [("", gettext_lazy("Any"))] + [
+        (path, " / ".join(names)) for path, names in labels.items()
+    ]
 
 
 class FailureForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("http_500", "HTTP 500"), ("timeout", "Timeout"), ("error", "Provider error")]
+        label=gettext_lazy("Failure"),
+        choices=[
+            ("http_500", "HTTP 500"),
+            ("timeout", gettext_lazy("Timeout")),
+            ("error", gettext_lazy("Provider error")),
+        ],
     )
     code = forms.CharField(required=False, max_length=20, label=gettext_lazy("Error code"))
-    provider = forms.ChoiceField(choices=_fake_api_choices, required=False)
-    count = forms.IntegerField(min_value=1, max_value=50, initial=1)
+    provider = forms.ChoiceField(
+        label=gettext_lazy("Provider"), choices=_fake_api_choices, required=False
+    )
+    count = forms.IntegerField(label=gettext_lazy("How many"), min_value=1, max_value=50, initial=1)
 
 
 @tenant_view("inbox.reply")

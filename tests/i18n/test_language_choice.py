@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from tenants.models import PersonPreferences
+from tests.factories import UserFactory
 
 
 def page_language(response) -> str:
@@ -81,3 +83,25 @@ def test_the_business_default_language_is_a_choice_of_shipped_languages(
     page = client.get(f"/t/{tenant_a.slug}/settings/").content.decode()
     select = re.search(r'<select name="default_language".*?</select>', page, re.S).group(0)
     assert re.findall(r'value="([^"]+)"', select) == ["en", "vi", "th", "id", "cs", "ja"]
+
+
+@pytest.mark.django_db
+def test_an_invitation_is_written_in_the_invitees_language(
+    tenant_a, owner_a, client_for, django_capture_on_commit_callbacks
+):
+    invitee = UserFactory(email="minh@example.com")
+    PersonPreferences.objects.create(user=invitee, language="vi")
+    tenant_a.default_language = "th"
+    tenant_a.save()
+    client = client_for(owner_a)
+    url = f"/t/{tenant_a.slug}/settings/invitations/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"email": "minh@example.com", "role": "agent"})
+        client.post(url, {"email": "somchai@example.com", "role": "agent"})
+
+    to_minh, to_somchai = mail.outbox
+    assert to_minh.to == ["minh@example.com"] and "Parley" in to_minh.subject
+    assert to_minh.subject == "Bạn được mời tham gia Tenant A trên Parley"
+    assert "với vai trò Nhân viên" in to_minh.body
+    assert to_somchai.subject == "คุณได้รับเชิญเข้าร่วม Tenant A บน Parley"
+    assert "ในบทบาท เจ้าหน้าที่" in to_somchai.body
