@@ -234,7 +234,7 @@ def test_the_order_pages(client_for, viewer_a, agent_a, tenant_a, conversation):
     )
     detail = client.get(f"/t/{tenant_a.slug}/orders/{order.pk}/")
     html = detail.content.decode()
-    assert "Order #1" in html and "History" in html and "status: draft → confirmed" in html
+    assert "Order #1" in html and "History" in html and "Status: Draft → Confirmed" in html
     assert "confirmed" in html
 
 
