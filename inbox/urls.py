@@ -1,12 +1,48 @@
-from django.urls import include, path
+from django.urls import path
 
-from inbox.views import contacts, conversation_actions, conversation_list, live, saved_views, thread
+from inbox.ingest.views import provider_webhook
+from inbox.views import (
+    attachments,
+    channels,
+    contacts,
+    conversation_actions,
+    conversation_list,
+    live,
+    saved_views,
+    thread,
+    webhook_events,
+)
 
 T = "t/<slug:tenant_slug>/"
 C = T + "inbox/c/<int:conversation_id>/"
 
 urlpatterns = [
-    path("", include("inbox.channel_urls")),
+    path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
+    path(T + "settings/channels/", channels.channel_list, name="channel_list"),
+    path(
+        T + "settings/channels/<int:channel_id>/disconnect/",
+        channels.channel_disconnect_view,
+        name="channel_disconnect",
+    ),
+    path(
+        T + "settings/channels/<slug:provider>/", channels.channel_connect, name="channel_connect"
+    ),
+    path(
+        "channels/<slug:provider>/callback/",
+        channels.channel_oauth_callback,
+        name="channel_oauth_callback",
+    ),
+    path(
+        T + "attachments/<int:attachment_id>/",
+        attachments.attachment_media,
+        name="attachment_media",
+    ),
+    path("ops/webhook-events/", webhook_events.webhook_event_list, name="webhook_event_list"),
+    path(
+        "ops/webhook-events/<int:webhook_event_id>/reprocess/",
+        webhook_events.webhook_event_reprocess_view,
+        name="webhook_event_reprocess",
+    ),
     path(T + "inbox/", conversation_list.inbox, name="inbox"),
     path(T + "inbox/list/", conversation_list.conversation_list, name="inbox_list"),
     path(T + "inbox/counts/", conversation_list.filter_counts, name="inbox_counts"),

@@ -6,4 +6,7 @@
 - `contacts`: editing a contact's fields
 - `saved_views`: saving and deleting named filter sets
 - `live`: live-update catch-up (what changed since the page last looked)
+- `channels`: the channel list, connecting (a provider's form or OAuth steps) and disconnecting
+- `attachments`: attachment media served through Parley
+- `webhook_events`: the staff page of failed and unrouted webhook events
 """

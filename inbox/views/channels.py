@@ -1,37 +1,30 @@
-"""Channel pages: connect (each provider's form or OAuth steps, from its module), disconnect;
-attachment media served through Parley; the operator page for failed and unrouted webhook
-events."""
+"""Channel pages: the list, connect (each provider's form or OAuth steps, from its module),
+disconnect."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inbox.ingest.intake import webhook_event_reprocess
-from inbox.models import Attachment, Channel, WebhookEvent
+from inbox.models import Channel
 from inbox.providers import registry
-from inbox.providers.base import ProviderError
 from inbox.services.channels import (
     ChannelConnectError,
     channel_connect_with_code,
     channel_connect_with_form,
     channel_disconnect,
 )
-from inbox.services.media import attachment_fetch
-from tenants.access import access_attachment, access_channel, membership_for, tenant_view
+from tenants.access import access_channel, membership_for, tenant_view
 from tenants.permissions import has_perm
-
-log = logging.getLogger(__name__)
 
 
 def _simulator_allowed() -> bool:
@@ -182,66 +175,3 @@ def channel_disconnect_view(request, channel_id: int):
     channel_disconnect(channel=channel, actor=request.user)
     messages.success(request, _("%(name)s is disconnected.") % {"name": channel.name})
     return redirect("channel_list", request.tenant.slug)
-
-
-@tenant_view("inbox.view")
-def attachment_media(request, attachment_id: int):
-    """Serve an attachment's bytes, fetching them from the provider on first use (never
-    hot-linked: the browser only talks to Parley). Received media is also prefetched in the
-    background right after the message arrives."""
-    # Agents who see only their own conversations see only those conversations' files.
-    attachment = access_attachment(request.membership, attachment_id)
-    try:
-        attachment = attachment_fetch(attachment=attachment)
-    except ProviderError as exc:
-        log.info("attachment %s: %s", attachment.pk, exc.code)
-        return HttpResponse(exc.message, status=502, content_type="text/plain")
-    if not attachment.file:
-        raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.mime_type or "application/octet-stream"
-    )
-    if attachment.kind not in (Attachment.Kind.IMAGE, Attachment.Kind.STICKER):
-        response["Content-Disposition"] = "attachment"
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    return response
-
-
-# --- operators ------------------------------------------------------------------------------
-
-
-def _operator(request) -> None:
-    # Unrouted events have no tenant: only the installation's staff see them.
-    if not (request.user.is_authenticated and request.user.is_staff):
-        raise Http404
-
-
-def webhook_event_list(request):
-    _operator(request)
-    status = request.GET.get("status", "")
-    qs = WebhookEvent.objects.filter(
-        status__in=[WebhookEvent.Status.FAILED, WebhookEvent.Status.UNROUTED]
-    )
-    if status in (WebhookEvent.Status.FAILED, WebhookEvent.Status.UNROUTED):
-        qs = qs.filter(status=status)
-    events = qs.select_related("tenant").order_by("-received_at")[:200]
-    return render(
-        request, "inbox/channels/webhook_events.html", {"events": events, "status": status}
-    )
-
-
-@require_POST
-def webhook_event_reprocess_view(request, webhook_event_id: int):
-    _operator(request)
-    event = WebhookEvent.objects.filter(pk=webhook_event_id).first()
-    if event is None:
-        raise Http404
-    webhook_event_reprocess(event=event)
-    event.refresh_from_db()
-    messages.success(
-        request,
-        _("Event %(id)s reprocessed: %(status)s.") % {"id": event.pk, "status": event.status},
-    )
-    return redirect("webhook_event_list")
