@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inbox import effects
 from tenants.services import audit_log_record
 
 from . import client
@@ -257,14 +258,7 @@ def _connected(connection: TikTokAdsConnection, actor) -> None:
         from .keyword_lists import keywords_install_shipped
 
         keywords_install_shipped(tenant=connection.tenant, actor=None)
-    tenant_id = connection.tenant_id
-    transaction.on_commit(lambda: _kick(tenant_id))
-
-
-def _kick(tenant_id: int) -> None:
-    from .services import _enqueue_send
-
-    _enqueue_send(tenant_id)
+    effects.task_on_commit(effects.SIGNALS_SEND, connection.tenant_id)
 
 
 def event_set_choose(

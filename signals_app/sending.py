@@ -15,7 +15,6 @@ with TikTok's reason.
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inbox.outbound_webhooks.services import crm_event_emit
+from inbox import effects
 
 from . import client
 from .connection import connection_access_token, connection_refresh
@@ -86,11 +85,6 @@ def signal_reports_claim(*, tenant_id: int) -> Claim | None:
             attempts=F("attempts") + 1,
         )
     return Claim(tenant_id=tenant_id, ids=ids, full=len(ids) == size)
-
-
-def _backoff(attempts: int, base: int, cap: int) -> float:
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return delay * random.uniform(0.8, 1.2)
 
 
 def signal_reports_send(*, claim: Claim) -> Outcome:
@@ -156,7 +150,7 @@ def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Ou
             next_attempt_at__gt=now + timedelta(seconds=settings.TIKTOK_SIGNALS_LEASE_SECONDS),
         ).update(next_attempt_at=now)
         for report in reports:
-            crm_event_emit(
+            effects.webhook_event(
                 tenant=connection.tenant,
                 event_type="signal.reported",
                 data={
@@ -185,7 +179,9 @@ def _failure(connection: TikTokAdsConnection, ids: list[int], exc) -> Outcome:
     )
     if exc.kind == "throttled":
         strikes = connection.throttle_strikes + 1
-        delay = _backoff(strikes, THROTTLE_BASE_SECONDS, THROTTLE_CAP_SECONDS)
+        delay = effects.backoff_seconds(
+            strikes, base=THROTTLE_BASE_SECONDS, cap=THROTTLE_CAP_SECONDS
+        )
         until = now + timedelta(seconds=delay)
         with transaction.atomic():
             # Throttling is not the reports' fault: the attempt is given back.
@@ -217,7 +213,9 @@ def _failure(connection: TikTokAdsConnection, ids: list[int], exc) -> Outcome:
             )
             # One UPDATE per attempt count (a batch usually shares one).
             for attempts in set(pending.values_list("attempts", flat=True)):
-                delay = _backoff(attempts, TRANSIENT_BASE_SECONDS, TRANSIENT_CAP_SECONDS)
+                delay = effects.backoff_seconds(
+                    attempts, base=TRANSIENT_BASE_SECONDS, cap=TRANSIENT_CAP_SECONDS
+                )
                 deferred += pending.filter(attempts=attempts).update(
                     next_attempt_at=now + timedelta(seconds=delay), last_error=reason
                 )
@@ -263,4 +261,5 @@ def signal_reports_retry_failed(*, tenant, actor=None) -> int:
         audit_log_record(
             tenant=tenant, actor=actor, action="signals.retried", details={"reports": count}
         )
+        effects.task_on_commit(effects.SIGNALS_SEND, tenant.pk)
     return count

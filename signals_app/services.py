@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inbox import effects
 from inbox.automation.keyword_versions import SIGNALS, cached_matcher
 from inbox.models import Conversation, Message
 from keywords import KeywordMatcher, KeywordSpec
@@ -214,16 +215,6 @@ def signal_reports_create(
         return 0
     SignalReport.objects.bulk_create(rows, ignore_conflicts=True)
     if pending:
-        tenant_id = conversation.tenant_id
-        transaction.on_commit(lambda: _enqueue_send(tenant_id))
+        effects.task_on_commit(effects.SIGNALS_SEND, conversation.tenant_id)
         return len(rows)
     return 0
-
-
-def _enqueue_send(tenant_id: int) -> None:
-    from .tasks import signals_send_pending
-
-    try:
-        signals_send_pending.delay(tenant_id)
-    except Exception:  # the broker is down: the sweeper re-drives from the database
-        log.warning("could not enqueue signal sending for tenant %s", tenant_id)

@@ -2,7 +2,9 @@
 
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
+
+from inbox import effects
 
 from . import sending
 from .connection import connections_refresh_due
@@ -10,11 +12,7 @@ from .connection import connections_refresh_due
 log = logging.getLogger(__name__)
 
 
-def _eager() -> bool:
-    return bool(current_app.conf.task_always_eager)
-
-
-@shared_task(name="signals.send_pending", ignore_result=True)
+@shared_task(name=effects.SIGNALS_SEND, ignore_result=True)
 def signals_send_pending(tenant_id: int) -> None:
     """Send one batch of the tenant's pending reports. A full batch enqueues the next one
     before sending, so several workers drain a large backlog in parallel."""
@@ -22,10 +20,12 @@ def signals_send_pending(tenant_id: int) -> None:
     if claim is None:
         return
     if claim.full:
-        signals_send_pending.delay(tenant_id)
+        effects.task_send(effects.SIGNALS_SEND, tenant_id)
     outcome = sending.signal_reports_send(claim=claim)
-    if outcome.retry_in is not None and not _eager():
-        signals_send_pending.apply_async((tenant_id,), countdown=max(1, int(outcome.retry_in)))
+    if outcome.retry_in is not None:
+        # Run in-process (eagerly), this comes back at once: the claim then finds nothing due
+        # (the failed reports and a throttled connection wait until later) and returns.
+        effects.task_send(effects.SIGNALS_SEND, tenant_id, countdown=max(1, int(outcome.retry_in)))
 
 
 @shared_task(name="signals.sweep", ignore_result=True)
@@ -38,5 +38,5 @@ def signals_sweep() -> int:
         log.exception("refreshing TikTok tokens failed")
     tenant_ids = sending.signal_reports_due_tenants()
     for tenant_id in tenant_ids:
-        signals_send_pending.delay(tenant_id)
+        effects.task_send(effects.SIGNALS_SEND, tenant_id)
     return len(tenant_ids)

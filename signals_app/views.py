@@ -132,10 +132,6 @@ def export_csv(request):
 @require_POST
 def reports_retry(request):
     count = sending.signal_reports_retry_failed(tenant=request.tenant, actor=request.user)
-    if count:
-        from .services import _enqueue_send
-
-        _enqueue_send(request.tenant.pk)
     messages.success(request, _("%(n)d failed reports queued again.") % {"n": count})
     return redirect("signals_dashboard", tenant_slug=request.tenant.slug)
 

@@ -77,3 +77,42 @@ def client_for(db):
         return client
 
     return make
+
+
+class WebhookEvents:
+    """The outbound webhook events written for a tenant subscribed to every event type, as
+    `(tenant_id, event_type, data)` in the order they were written (read from the outbox)."""
+
+    def __init__(self, tenant):
+        from inbox.outbound_webhooks.models import EVENT_TYPES
+        from inbox.outbound_webhooks.services import webhook_subscription_create
+
+        self.subscription = webhook_subscription_create(
+            tenant=tenant, actor=None, url="https://crm.invalid/hook", event_types=EVENT_TYPES
+        )
+
+    def _rows(self):
+        from inbox.outbound_webhooks.models import WebhookDelivery
+
+        return [
+            (d.tenant_id, d.event_type, d.payload["data"])
+            for d in WebhookDelivery.objects.filter(subscription=self.subscription).order_by("id")
+        ]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __getitem__(self, index):
+        return self._rows()[index]
+
+    def __len__(self):
+        return len(self._rows())
+
+    def types(self) -> list[str]:
+        return [event_type for _tenant, event_type, _data in self._rows()]
+
+
+@pytest.fixture
+def webhook_events(tenant_a):
+    """Tenant A subscribed to every outbound webhook event; what was written for it."""
+    return WebhookEvents(tenant_a)

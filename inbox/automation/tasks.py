@@ -1,11 +1,12 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from inbox import effects
 from inbox.automation.services import automation_run_for_message, automation_sweep
 
 
 @shared_task(
-    name="automation.run_for_message",
+    name=effects.AUTOMATION_RUN,
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=120,

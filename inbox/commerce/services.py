@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.commerce import notify
 from inbox.commerce.models import (
     BOOKING_INACTIVE,
@@ -34,7 +35,6 @@ from inbox.commerce.models import (
 )
 from inbox.commerce.money import LineInput, compute_totals, format_amount, quantize
 from inbox.models import Contact, Conversation
-from inbox.outbound_webhooks.services import crm_event_emit
 from tenants.services import audit_log_record
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,9 @@ def _emit(*, tenant, event_type: str, obj) -> None:
     from inbox.commerce.serializers import BookingSerializer, OrderSerializer
 
     serializer = OrderSerializer if isinstance(obj, Order) else BookingSerializer
-    crm_event_emit(tenant=tenant, event_type=event_type, data=_json(serializer(obj).data))
+    effects.webhook_event(
+        tenant=tenant, event_type=event_type, data=lambda: _json(serializer(obj).data)
+    )
 
 
 def _check_contact_conversation(*, tenant, contact: Contact, conversation: Conversation | None):

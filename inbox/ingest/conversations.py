@@ -3,18 +3,18 @@ reopened, with the identity row locked so two workers never open two conversatio
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils import timezone
 
+from inbox import effects
 from inbox.models import Channel, Contact, ContactIdentity, Conversation
-from inbox.outbound_webhooks.services import crm_event_emit
+from inbox.outbound_webhooks.payloads import contact_payload, conversation_payload
 from inbox.providers import registry
-from inbox.services import events
 from inbox.services._sql import insert_ignore_conflict
 
-from .effects import ProcessingEffects
 
-
-def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: ProcessingEffects):
+def contact_upsert(*, channel: Channel, external_id: str, name: str):
     """The identity (locked for this transaction) and its contact; creates both if new."""
     identity = (
         ContactIdentity.objects.select_for_update()
@@ -39,10 +39,10 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str, effects: Pr
                 .get(channel=channel, external_id=external_id)
             )
         else:
-            crm_event_emit(
+            effects.webhook_event(
                 tenant=channel.tenant,
                 event_type="contact.created",
-                data=events.contact_data(contact, identity),
+                data=partial(contact_payload, contact),
             )
     elif name and not identity.contact.name:
         identity.contact.name = name
@@ -59,7 +59,6 @@ def conversation_for(
     identity: ContactIdentity,
     provider_conversation_id: str,
     at,
-    effects: ProcessingEffects,
 ) -> tuple[Conversation, bool]:
     """The contact's current conversation on this channel, or a new one. The caller holds
     the identity's row lock, so two workers never open two conversations for one contact."""
@@ -87,34 +86,30 @@ def conversation_for(
         provider_conversation_id=provider_conversation_id,
         last_message_at=at,
     )
-    crm_event_emit(
+    effects.webhook_event(
         tenant=channel.tenant,
         event_type="conversation.created",
-        data=events.conversation_data(conversation),
+        data=partial(conversation_payload, conversation),
     )
-    effects.broadcast(
-        channel.tenant_id, "conversation.created", {"conversation_id": conversation.pk}
+    effects.live_hint(
+        tenant_id=channel.tenant_id, event="conversation.created", conversation_id=conversation.pk
     )
     return conversation, True
 
 
-def sender_conversation(
-    channel: Channel, event, effects: ProcessingEffects
-) -> tuple[Conversation, bool]:
+def sender_conversation(channel: Channel, event) -> tuple[Conversation, bool]:
     """The contact who sent a provider event (created or updated) and the conversation it
     belongs to (found, reopened or started)."""
     identity = contact_upsert(
         channel=channel,
         external_id=event.contact_external_id,
         name=event.contact_name,
-        effects=effects,
     )
     return conversation_for(
         channel=channel,
         identity=identity,
         provider_conversation_id=event.conversation_external_id,
         at=event.timestamp,
-        effects=effects,
     )
 
 

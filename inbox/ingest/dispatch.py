@@ -20,6 +20,8 @@ import time
 
 from django.db import connections
 
+from inbox import effects
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -42,9 +44,6 @@ class _Dispatcher:
         self.queue.put(event_id)
 
     def _run(self) -> None:
-        from inbox.services import events
-        from inbox.tasks import webhook_events_process_task
-
         while True:
             batch = [self.queue.get()]
             deadline = time.monotonic() + self.WINDOW
@@ -57,7 +56,7 @@ class _Dispatcher:
                 except queue.Empty:
                     break
             try:
-                events.enqueue(webhook_events_process_task, batch)
+                effects.task_send(effects.WEBHOOK_EVENTS_PROCESS, batch)
             except Exception:  # never let the thread die; the sweeper has the events
                 log.exception("dispatching %d webhook events failed", len(batch))
             finally:

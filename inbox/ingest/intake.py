@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inbox import effects
 from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 from inbox.providers.base import header
-from inbox.services import events
 from inbox.services._sql import insert_ignore_conflict
 
 from .dispatch import dispatch
@@ -101,9 +101,7 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
 
 
 def enqueue_event(event_id: int) -> None:
-    from inbox.tasks import webhook_event_process_task
-
-    events.enqueue(webhook_event_process_task, event_id)
+    effects.task_send(effects.WEBHOOK_EVENT_PROCESS, event_id)
 
 
 def webhook_event_reprocess(*, event: WebhookEvent) -> WebhookEvent:

@@ -4,20 +4,20 @@ typed by a person in the provider's own app)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Attachment, Channel, Conversation, Message
-from inbox.outbound_webhooks.services import crm_event_emit
+from inbox.outbound_webhooks.payloads import conversation_payload, message_payload
 from inbox.providers.base import InboundMessage
-from inbox.services import events
 from inbox.services._sql import insert_ignore_conflict
 from signals_app.services import signals_detect_for_message
 
 from .conversations import attribution_set, contact_upsert, conversation_for, sender_conversation
-from .effects import ProcessingEffects
 
 ATTACHMENT_KINDS = {
     "image": "image",
@@ -34,25 +34,21 @@ ATTACHMENT_KINDS = {
 ECHO_MATCH_WINDOW = timedelta(minutes=10)
 
 
-def message_receive(
-    *, channel: Channel, inbound: InboundMessage, effects: ProcessingEffects
-) -> Message | None:
+def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | None:
     """Store one message seen in a webhook. Returns the new message, or None when it was
     already stored (redelivery) or is an echo of our own send."""
     if inbound.direction == "out":
-        return _business_message_receive(channel=channel, inbound=inbound, effects=effects)
+        return _business_message_receive(channel=channel, inbound=inbound)
     identity = contact_upsert(
         channel=channel,
         external_id=inbound.contact_external_id or f"unknown-{inbound.message_id}",
         name=inbound.contact_name,
-        effects=effects,
     )
     conversation, created = conversation_for(
         channel=channel,
         identity=identity,
         provider_conversation_id=inbound.conversation_external_id,
         at=inbound.timestamp,
-        effects=effects,
     )
     message = _insert_message(
         channel=channel,
@@ -68,24 +64,25 @@ def message_receive(
         attribution_set(conversation, inbound.referral, channel)
     conversation_touch_inbound(conversation, message, reopened_from=conversation.status)
     signals_detect_for_message(message=message)
-    crm_event_emit(
-        tenant=channel.tenant, event_type="message.created", data=events.message_data(message)
+    effects.webhook_event(
+        tenant=channel.tenant, event_type="message.created", data=partial(message_payload, message)
     )
     if not created:
-        crm_event_emit(
+        effects.webhook_event(
             tenant=channel.tenant,
             event_type="conversation.updated",
-            data=events.conversation_data(conversation),
+            data=partial(conversation_payload, conversation),
         )
-    effects.broadcast(
-        channel.tenant_id,
-        "message.created",
-        {"conversation_id": conversation.pk, "message_id": message.pk},
+    effects.live_hint(
+        tenant_id=channel.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=message.pk,
     )
     if not inbound.content_stripped:
-        effects.automation_message_ids.append(message.pk)
+        effects.task_on_commit(effects.AUTOMATION_RUN, message.pk)
     if any(a.kind != "share_post" for a in inbound.attachments):
-        effects.media_message_ids.append(message.pk)
+        effects.task_on_commit(effects.MEDIA_PREFETCH, message.pk)
     return message
 
 
@@ -160,14 +157,14 @@ def conversation_touch_inbound(conversation: Conversation, message: Message, reo
     conversation.save(update_fields=fields)
 
 
-def _business_message_receive(*, channel, inbound: InboundMessage, effects: ProcessingEffects):
+def _business_message_receive(*, channel, inbound: InboundMessage):
     """An outbound message reported by the provider: ours (echo → ignore, or attach the id to
     a send still in flight) or typed by a person in the provider's own app (record it)."""
     qs = Message.objects.for_tenant(channel.tenant)
     existing = qs.filter(channel=channel, provider_message_id=inbound.message_id).first()
     if existing is not None:
         return None
-    conversation, _created = sender_conversation(channel, inbound, effects)
+    conversation, _created = sender_conversation(channel, inbound)
     in_flight = (
         qs.filter(
             conversation=conversation,
@@ -205,12 +202,13 @@ def _business_message_receive(*, channel, inbound: InboundMessage, effects: Proc
         fields += ["last_message_at", "last_message_preview"]
     conversation.save(update_fields=fields)
     conversation.refresh_from_db(fields=["business_messages_since_customer"])
-    crm_event_emit(
-        tenant=channel.tenant, event_type="message.created", data=events.message_data(message)
+    effects.webhook_event(
+        tenant=channel.tenant, event_type="message.created", data=partial(message_payload, message)
     )
-    effects.broadcast(
-        channel.tenant_id,
-        "message.created",
-        {"conversation_id": conversation.pk, "message_id": message.pk},
+    effects.live_hint(
+        tenant_id=channel.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=message.pk,
     )
     return message

@@ -17,7 +17,6 @@ from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 
-from .effects import ProcessingEffects
 from .messages import message_receive
 from .profiles import ProfileNames, profile_names_for_event, with_profile_names
 from .updates import read_apply, referral_record, status_apply
@@ -41,9 +40,7 @@ def webhook_event_process(*, event_id: int) -> str | None:
             )
             if event is None:
                 return None
-            effects = ProcessingEffects()
-            _process(event, effects, profile_names)
-            transaction.on_commit(effects.fire)
+            _process(event, profile_names)
             return event.status
     except Exception as exc:
         log.exception("webhook event %s failed to process", event_id)
@@ -74,7 +71,7 @@ def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
     event.save(update_fields=["status", "error", "processed_at", "attempts", "tenant", "channel"])
 
 
-def _process(event: WebhookEvent, effects: ProcessingEffects, profile_names: ProfileNames) -> None:
+def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
     module = registry.get(event.provider)
     try:
         payload = clean_strings(json.loads(bytes(event.body)))
@@ -105,15 +102,15 @@ def _process(event: WebhookEvent, effects: ProcessingEffects, profile_names: Pro
     skipped = [a for a in batch.account_ids if a not in channels]
     for msg in batch.messages:
         if msg.account_id in channels:
-            message_receive(channel=channels[msg.account_id], inbound=msg, effects=effects)
+            message_receive(channel=channels[msg.account_id], inbound=msg)
     for ref in batch.referrals:
         if ref.account_id in channels:
-            referral_record(channel=channels[ref.account_id], event=ref, effects=effects)
+            referral_record(channel=channels[ref.account_id], event=ref)
     for status in batch.statuses:
         if status.account_id in channels:
-            status_apply(channel=channels[status.account_id], update=status, effects=effects)
+            status_apply(channel=channels[status.account_id], update=status)
     for read in batch.reads:
         if read.account_id in channels:
-            read_apply(channel=channels[read.account_id], receipt=read, effects=effects)
+            read_apply(channel=channels[read.account_id], receipt=read)
     note = "; ".join([*batch.ignored, *(f"no channel for {a}" for a in skipped)])
     _finish(event, WebhookEvent.Status.PROCESSED, note[:2000])

@@ -8,16 +8,15 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from inbox import effects
 from inbox.models import Message, WebhookEvent
-from inbox.services import events
+from inbox.services.sending import SEND_TASK_TIME_LIMIT
 
 from .intake import enqueue_event
 
 
 def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Re-enqueue work left behind (e.g. while Redis was down): the database is the truth."""
-    from inbox.tasks import SEND_TASK_TIME_LIMIT, message_deliver_task
-
     now = now or timezone.now()
     event_ids = list(
         WebhookEvent.objects.filter(
@@ -46,5 +45,5 @@ def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str,
         .values_list("pk", flat=True)[:limit]
     )
     for pk in message_ids:
-        events.enqueue(message_deliver_task, pk)
+        effects.task_send(effects.MESSAGE_DELIVER, pk)
     return {"events": len(event_ids), "messages": len(message_ids), "revived": revived}

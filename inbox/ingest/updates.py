@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Channel, Conversation, Message
-from inbox.outbound_webhooks.services import crm_event_emit
+from inbox.outbound_webhooks.payloads import conversation_payload, message_payload
 from inbox.providers.base import ReadReceipt, ReferralEvent, StatusUpdate
-from inbox.services import events
 from signals_app.services import signals_conversation_attributed
 
 from .conversations import attribution_set, sender_conversation
-from .effects import ProcessingEffects
 
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 
@@ -27,7 +28,7 @@ def _allowed_before(status: str) -> list[str]:
     return [s for s, r in STATUS_RANK.items() if r < rank]
 
 
-def status_apply(*, channel: Channel, update: StatusUpdate, effects: ProcessingEffects) -> bool:
+def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     qs = Message.objects.for_tenant(channel.tenant).filter(
         channel=channel,
         provider_message_id=update.message_id,
@@ -55,13 +56,14 @@ def status_apply(*, channel: Channel, update: StatusUpdate, effects: ProcessingE
     message = Message.objects.for_tenant(channel.tenant).get(
         channel=channel, provider_message_id=update.message_id
     )
-    crm_event_emit(
-        tenant=channel.tenant, event_type="message.updated", data=events.message_data(message)
+    effects.webhook_event(
+        tenant=channel.tenant, event_type="message.updated", data=partial(message_payload, message)
     )
-    effects.broadcast(
-        channel.tenant_id,
-        "message.updated",
-        {"conversation_id": message.conversation_id, "message_id": message.pk},
+    effects.live_hint(
+        tenant_id=channel.tenant_id,
+        event="message.updated",
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
     )
     return True
 
@@ -84,7 +86,7 @@ def _conversation_by_provider_ids(channel, conversation_external_id, contact_ext
     return None
 
 
-def read_apply(*, channel: Channel, receipt: ReadReceipt, effects: ProcessingEffects) -> int:
+def read_apply(*, channel: Channel, receipt: ReadReceipt) -> int:
     conversation = _conversation_by_provider_ids(
         channel, receipt.conversation_external_id, receipt.contact_external_id
     )
@@ -106,16 +108,16 @@ def read_apply(*, channel: Channel, receipt: ReadReceipt, effects: ProcessingEff
         )
     )
     if changed:
-        effects.broadcast(
-            channel.tenant_id, "conversation.updated", {"conversation_id": conversation.pk}
+        effects.live_hint(
+            tenant_id=channel.tenant_id,
+            event="conversation.updated",
+            conversation_id=conversation.pk,
         )
     return changed
 
 
-def referral_record(
-    *, channel: Channel, event: ReferralEvent, effects: ProcessingEffects
-) -> Conversation:
-    conversation, created = sender_conversation(channel, event, effects)
+def referral_record(*, channel: Channel, event: ReferralEvent) -> Conversation:
+    conversation, created = sender_conversation(channel, event)
     attribution_set(conversation, event.referral, channel)
     # A TikTok ad referral alone (before any message) already starts a reportable conversation.
     signals_conversation_attributed(conversation=conversation)
@@ -143,14 +145,15 @@ def referral_record(
         conversation.last_message_preview = text[:200]
         conversation.save(update_fields=["last_message_preview", "updated_at"])
     else:
-        crm_event_emit(
+        effects.webhook_event(
             tenant=channel.tenant,
             event_type="conversation.updated",
-            data=events.conversation_data(conversation),
+            data=partial(conversation_payload, conversation),
         )
-    effects.broadcast(
-        channel.tenant_id,
-        "message.created",
-        {"conversation_id": conversation.pk, "message_id": activity.pk},
+    effects.live_hint(
+        tenant_id=channel.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=activity.pk,
     )
     return conversation

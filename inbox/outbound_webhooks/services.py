@@ -1,8 +1,9 @@
-"""Outbound CRM webhooks: emitting events (an outbox in the caller's transaction), delivering
-them from Celery with signatures and retries, and managing subscriptions.
+"""Outbound webhooks to CRMs: delivering events from Celery with signatures and retries, and
+managing subscriptions.
 
-Nothing here runs HTTP inside a request: `crm_event_emit` only writes rows and enqueues the
-delivery task on commit; `webhook_delivery_attempt` (the task) does the POST with short timeouts.
+Nothing here runs HTTP inside a request: an event is recorded through
+`inbox.effects.webhook_event` (outbox rows in the caller's transaction, sent on commit);
+`webhook_delivery_attempt` (the task) does the POST with short timeouts.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import hmac
 import ipaddress
 import json
 import logging
-import random
 import socket
 import time
-import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.outbound_webhooks.models import (
     EVENT_TYPES,
     WebhookAttempt,
@@ -72,68 +72,8 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
-# --- Emitting ---------------------------------------------------------------------------------
-def crm_event_emit(*, tenant, event_type: str, data: dict) -> None:
-    """Queue an event for the tenant's webhook subscriptions.
-
-    Writes one delivery row per matching active subscription in the caller's transaction and
-    enqueues their delivery after it commits (a rollback sends nothing)."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"Unknown CRM event type {event_type!r}")
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True)
-        if s.wants(event_type)
-    ]
-    if not subscriptions:
-        return
-    now = timezone.now()
-    event_id = uuid.uuid4()
-    data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    deliveries = []
-    for subscription in subscriptions:
-        delivery_id = uuid.uuid4()
-        deliveries.append(
-            WebhookDelivery(
-                tenant=tenant,
-                subscription=subscription,
-                delivery_id=delivery_id,
-                event_id=event_id,
-                event_type=event_type,
-                payload={
-                    "id": str(event_id),
-                    "type": event_type,
-                    "created_at": now.isoformat(),
-                    "tenant": tenant.slug,
-                    "data": data,
-                },
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-    WebhookDelivery.objects.bulk_create(deliveries)
-    ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: _enqueue(ids))
-
-
-def _enqueue(delivery_ids, countdown: float | None = None) -> None:
-    from inbox.outbound_webhooks.tasks import webhook_deliver_task
-
-    for delivery_id in delivery_ids:
-        try:
-            if countdown:
-                webhook_deliver_task.apply_async(args=[delivery_id], countdown=countdown)
-            else:
-                webhook_deliver_task.delay(delivery_id)
-        except Exception:  # the broker is down: the sweeper re-enqueues from the database
-            log.warning("could not enqueue webhook delivery %s", delivery_id, exc_info=True)
-
-
 # --- Delivering -------------------------------------------------------------------------------
-def backoff_seconds(attempts: int) -> float:
-    """30 s, 1 min, 2 min, … capped at 1 h, with ±20 % jitter."""
-    base = min(BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)), BACKOFF_CAP_SECONDS)
-    return base * random.uniform(0.8, 1.2)
+# Events are emitted through `inbox.effects.webhook_event` (rows in the caller's transaction).
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
@@ -241,7 +181,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
     if now - delivery.created_at >= RETRY_WINDOW:
         _finish(delivery, WebhookDelivery.Status.FAILED)
         return delivery.status
-    delay = backoff_seconds(delivery.attempts)
+    delay = effects.backoff_seconds(
+        delivery.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS
+    )
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.next_attempt_at = now + timedelta(seconds=delay)
     delivery.locked_until = None
@@ -255,7 +197,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
             "last_error",
         ]
     )
-    transaction.on_commit(lambda: _enqueue([delivery.pk], countdown=delay))
+    effects.task_on_commit(effects.OUTBOUND_WEBHOOK_DELIVER, delivery.pk, countdown=delay)
     return delivery.status
 
 
@@ -322,7 +264,8 @@ def webhook_deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    _enqueue(due)
+    for delivery_id in due:
+        effects.task_send(effects.OUTBOUND_WEBHOOK_DELIVER, delivery_id)
     return len(due)
 
 
@@ -437,6 +380,6 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor=None) -> Webh
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, next_attempt_at=now, created_at=now
     )
-    transaction.on_commit(lambda: _enqueue([delivery.pk]))
+    effects.task_on_commit(effects.OUTBOUND_WEBHOOK_DELIVER, delivery.pk)
     delivery.refresh_from_db()
     return delivery

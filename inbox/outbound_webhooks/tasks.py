@@ -1,9 +1,10 @@
 from celery import shared_task
 
+from inbox import effects
 from inbox.outbound_webhooks import services
 
 
-@shared_task(name="crm.deliver", ignore_result=True)
+@shared_task(name=effects.OUTBOUND_WEBHOOK_DELIVER, ignore_result=True)
 def webhook_deliver_task(delivery_id: int) -> None:
     services.webhook_delivery_attempt(delivery_id=delivery_id)
 

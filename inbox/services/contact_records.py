@@ -3,21 +3,14 @@ name, phone, email — are `inbox.services.contacts.contact_update`)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 
+from inbox import effects
 from inbox.models import Contact
-from inbox.outbound_webhooks.services import crm_event_emit
-
-
-def contact_event_data(contact: Contact) -> dict:
-    return {
-        "id": contact.pk,
-        "contact_id": contact.pk,
-        "name": contact.name,
-        "phone": contact.phone,
-        "email": contact.email,
-        "custom_attributes": contact.custom_attributes,
-    }
+from inbox.outbound_webhooks.payloads import contact_payload
+from inbox.services.contacts import contact_changed
 
 
 @transaction.atomic
@@ -40,7 +33,9 @@ def contact_create(
         notes=notes,
         custom_attributes=custom_attributes or {},
     )
-    crm_event_emit(tenant=tenant, event_type="contact.created", data=contact_event_data(contact))
+    effects.webhook_event(
+        tenant=tenant, event_type="contact.created", data=partial(contact_payload, contact)
+    )
     return contact
 
 
@@ -65,7 +60,5 @@ def contact_update_details(
             fields.append("custom_attributes")
     if fields:
         contact.save(update_fields=[*fields, "updated_at"])
-        crm_event_emit(
-            tenant=contact.tenant, event_type="contact.updated", data=contact_event_data(contact)
-        )
+        contact_changed(contact)
     return contact

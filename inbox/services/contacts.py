@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Contact
+from inbox.outbound_webhooks.payloads import contact_payload
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def _clean_phone(value: str) -> str:
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor, **changes) -> Contact:
-    """Update some of name / phone / email, validated; broadcast and emit on commit."""
+    """Update some of name / phone / email, validated; announced through `contact_changed`."""
     errors, fields = {}, []
     for field, value in changes.items():
         if field not in EDITABLE_FIELDS:
@@ -56,18 +59,14 @@ def contact_update(*, contact: Contact, actor, **changes) -> Contact:
     if not fields:
         return contact
     contact.save(update_fields=[*fields, "updated_at"])
-    tenant = contact.tenant
-    data = {"id": contact.pk, "contact_id": contact.pk, **{f: getattr(contact, f) for f in fields}}
-
-    def send():
-        from inbox.outbound_webhooks.services import crm_event_emit
-        from inbox.realtime import broadcast
-
-        try:
-            broadcast(tenant_id=tenant.pk, event="contact.updated", data={"contact_id": contact.pk})
-        except Exception:
-            log.warning("broadcast contact.updated failed", exc_info=True)
-        crm_event_emit(tenant=tenant, event_type="contact.updated", data=data)
-
-    transaction.on_commit(send)
+    contact_changed(contact)
     return contact
+
+
+def contact_changed(contact: Contact) -> None:
+    """The contact changed: a `contact.updated` webhook event (written in this transaction)
+    and, after commit, a live-update hint to the agents' pages."""
+    effects.webhook_event(
+        tenant=contact.tenant, event_type="contact.updated", data=partial(contact_payload, contact)
+    )
+    effects.live_hint(tenant_id=contact.tenant_id, event="contact.updated", contact_id=contact.pk)

@@ -2,7 +2,8 @@
 
 Each service is atomic, saves with update_fields, records an activity line in the thread
 where a person would want to see it, and on commit tells the agents' browsers
-(`inbox.realtime.broadcast`) and the CRM webhooks (`crm_event_emit`).
+and the CRM webhooks through `inbox.effects` (the webhook's outbox rows in the same
+transaction).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Conversation, ConversationRead, Label, Message
+from inbox.outbound_webhooks.payloads import conversation_payload
 from tenants.models import Membership
 from tenants.permissions import has_perm
 
@@ -32,41 +36,20 @@ def _user_name(user) -> str:
     return user.get_full_name() or user.first_name or user.email or str(user)
 
 
-def conversation_event_data(conversation: Conversation) -> dict:
-    return {
-        "id": conversation.pk,
-        "conversation_id": conversation.pk,
-        "status": conversation.status,
-        "assignee_id": conversation.assignee_id,
-        "priority": conversation.priority,
-        "snoozed_until": conversation.snoozed_until.isoformat()
-        if conversation.snoozed_until
-        else None,
-        "label_ids": sorted(conversation.labels.values_list("pk", flat=True)),
-        "last_message_at": conversation.last_message_at.isoformat(),
-    }
-
-
-def _notify(conversation: Conversation, *, event: str = "conversation.updated") -> None:
-    """After commit: a live-update hint to browsers and a CRM webhook event."""
-    tenant = conversation.tenant
-    conversation_id = conversation.pk
-
-    def send():
-        from inbox.outbound_webhooks.services import crm_event_emit
-        from inbox.realtime import broadcast
-
-        fresh = Conversation.objects.for_tenant(tenant).filter(pk=conversation_id).first()
-        if fresh is None:
-            return
-        data = conversation_event_data(fresh)
-        try:
-            broadcast(tenant_id=tenant.pk, event=event, data=data)
-        except Exception:  # live updates are hints; the page catches up from the database
-            log.warning("broadcast %s failed", event, exc_info=True)
-        crm_event_emit(tenant=tenant, event_type="conversation.updated", data=data)
-
-    transaction.on_commit(send)
+def conversation_changed(conversation: Conversation) -> None:
+    """The conversation changed: a `conversation.updated` webhook event (written in this
+    transaction) and, after commit, a live-update hint to the agents' pages."""
+    effects.webhook_event(
+        tenant=conversation.tenant,
+        event_type="conversation.updated",
+        data=partial(conversation_payload, conversation),
+    )
+    effects.live_hint(
+        tenant_id=conversation.tenant_id,
+        event="conversation.updated",
+        conversation_id=conversation.pk,
+        assignee_id=conversation.assignee_id,
+    )
 
 
 def _activity(conversation: Conversation, *, actor, text: str) -> Message:
@@ -129,7 +112,7 @@ def conversation_assign(*, conversation: Conversation, assignee, actor) -> Conve
             "assignee": _user_name(assignee),
         }
     _activity(conversation, actor=actor, text=text)
-    _notify(conversation)
+    conversation_changed(conversation)
     return conversation
 
 
@@ -158,7 +141,7 @@ def conversation_set_status(
     }
     until = timezone.localtime(snoozed_until).strftime("%Y-%m-%d %H:%M") if snoozed_until else ""
     _activity(conversation, actor=actor, text=texts[status] % {"actor": who, "until": until})
-    _notify(conversation)
+    conversation_changed(conversation)
     return conversation
 
 
@@ -177,7 +160,7 @@ def conversation_set_priority(*, conversation: Conversation, priority: int, acto
         text=_("%(actor)s set the priority to %(priority)s")
         % {"actor": _user_name(actor), "priority": conversation.get_priority_display()},
     )
-    _notify(conversation)
+    conversation_changed(conversation)
     return conversation
 
 
@@ -201,7 +184,7 @@ def conversation_add_label(*, conversation: Conversation, label: Label, actor) -
             text=_("%(actor)s added the label %(label)s")
             % {"actor": _user_name(actor), "label": label.name},
         )
-        _notify(conversation)
+        conversation_changed(conversation)
     return conversation
 
 
@@ -220,7 +203,7 @@ def conversation_remove_label(*, conversation: Conversation, label: Label, actor
             text=_("%(actor)s removed the label %(label)s")
             % {"actor": _user_name(actor), "label": label.name},
         )
-        _notify(conversation)
+        conversation_changed(conversation)
     return conversation
 
 
@@ -255,22 +238,12 @@ def note_create(*, conversation: Conversation, author, text: str) -> Message:
         status=Message.Status.SENT,
     )
     _touch(conversation)
-    tenant = conversation.tenant
-    conversation_id, note_id = conversation.pk, note.pk
-
-    def send():
-        from inbox.realtime import broadcast
-
-        try:
-            broadcast(
-                tenant_id=tenant.pk,
-                event="message.created",
-                data={"conversation_id": conversation_id, "message_id": note_id},
-            )
-        except Exception:
-            log.warning("broadcast note failed", exc_info=True)
-
-    transaction.on_commit(send)
+    effects.live_hint(
+        tenant_id=conversation.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=note.pk,
+    )
     return note
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -12,19 +12,23 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Channel, ContactIdentity, Conversation, Message
-from inbox.outbound_webhooks.services import crm_event_emit
+from inbox.outbound_webhooks.payloads import message_payload
 from inbox.providers import registry
 from inbox.providers.base import ProviderError
 from inbox.selectors.reply_window import reply_tag, reply_window_problem
 
-from . import events, http
+from . import http
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_CAP_SECONDS = 600
+# One provider call (PROVIDER_HTTP_TIMEOUT) and a few queries: a send that has not finished in
+# SEND_TASK_TIME_LIMIT seconds was killed, and the sweeper may safely queue it again.
+SEND_TASK_TIME_LIMIT = 45
 
 
 class MessageRejected(Exception):
@@ -37,12 +41,6 @@ class MessageRejected(Exception):
 
 class ReplyWindowClosed(MessageRejected):
     pass
-
-
-def backoff_seconds(attempt: int) -> float:
-    """10 s, 20 s, 40 s, … capped at 10 min, with ±20 % jitter."""
-    base = min(BACKOFF_BASE_SECONDS * (2 ** max(attempt - 1, 0)), BACKOFF_CAP_SECONDS)
-    return base * random.uniform(0.8, 1.2)
 
 
 def message_send(
@@ -106,13 +104,13 @@ def message_send(
                 "updated_at",
             ]
         )
-        crm_event_emit(
+        effects.webhook_event(
             tenant=conversation.tenant,
             event_type="message.created",
-            data=events.message_data(message),
+            data=partial(message_payload, message),
         )
-        _after_commit(message, "message.created")
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+        _live_hint(message, "message.created")
+        effects.task_on_commit(effects.MESSAGE_DELIVER, message.pk)
     return message
 
 
@@ -149,25 +147,17 @@ def message_retry(*, message: Message, actor=None) -> Message:
         Conversation.objects.filter(pk=message.conversation_id).update(
             business_messages_since_customer=F("business_messages_since_customer") + 1
         )
-        _after_commit(message, "message.updated")
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+        _live_hint(message, "message.updated")
+        effects.task_on_commit(effects.MESSAGE_DELIVER, message.pk)
     return message
 
 
-def _enqueue_delivery(message_id: int, countdown: float | None = None) -> None:
-    from inbox.tasks import message_deliver_task
-
-    events.enqueue(message_deliver_task, message_id, countdown=countdown)
-
-
-def _after_commit(message: Message, event: str) -> None:
-    tenant_id, conversation_id, message_id = message.tenant_id, message.conversation_id, message.pk
-    transaction.on_commit(
-        lambda: events.broadcast_safely(
-            tenant_id=tenant_id,
-            event=event,
-            data={"conversation_id": conversation_id, "message_id": message_id},
-        )
+def _live_hint(message: Message, event: str) -> None:
+    effects.live_hint(
+        tenant_id=message.tenant_id,
+        event=event,
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
     )
 
 
@@ -238,6 +228,7 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
     try:
         with transaction.atomic():
             mine.update(**values)
+            _delivery_announce(message)
     except IntegrityError:
         # The webhook echo of this very send arrived first and was stored on its own: drop
         # that copy, keep ours (the one the agent sees, with its author).
@@ -246,23 +237,26 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
                 channel=message.channel_id, provider_message_id=provider_message_id
             ).exclude(pk=message.pk).delete()
             mine.update(**values)
-    message.refresh_from_db()
-    crm_event_emit(
-        tenant=message.tenant, event_type="message.updated", data=events.message_data(message)
-    )
-    _broadcast_now(message)
+            _delivery_announce(message)
     if http.is_simulated(message.channel) and message.channel.settings.get("simulate_statuses"):
-        from inbox.tasks import simulator_statuses_task
-
-        events.enqueue(simulator_statuses_task, message.pk, countdown=2)
+        effects.task_on_commit(effects.SIMULATOR_STATUSES, message.pk, countdown=2)
     return message.status
 
 
-def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
-    from .channels import channel_mark_error
+def _delivery_announce(message: Message) -> None:
+    """The new status, to CRMs (in this transaction) and to the agents' pages."""
+    message.refresh_from_db()
+    effects.webhook_event(
+        tenant=message.tenant, event_type="message.updated", data=partial(message_payload, message)
+    )
+    _live_hint(message, "message.updated")
 
+
+def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
     if not exc.permanent and message.attempts < MAX_ATTEMPTS:
-        delay = backoff_seconds(message.attempts)
+        delay = effects.backoff_seconds(
+            message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS
+        )
         Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
             status=Message.Status.QUEUED,
             next_attempt_at=now + timedelta(seconds=delay),
@@ -271,7 +265,7 @@ def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
             updated_at=timezone.now(),
         )
         log.info("message %s: transient error %s, retry in %.0fs", message.pk, exc.code, delay)
-        _enqueue_delivery(message.pk, countdown=delay)
+        effects.task_on_commit(effects.MESSAGE_DELIVER, message.pk, countdown=delay)
         return Message.Status.QUEUED
     human = exc.message
     if not exc.permanent:
@@ -279,6 +273,14 @@ def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
             "n": message.attempts,
             "error": exc.message,
         }
+    with transaction.atomic():
+        _delivery_give_up(message, exc, human)
+    return message.status
+
+
+def _delivery_give_up(message: Message, exc: ProviderError, human: str) -> None:
+    from .channels import channel_mark_error
+
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
         status=Message.Status.FAILED,
         error_code=(exc.code or "")[:40],
@@ -291,17 +293,4 @@ def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
     )
     if exc.code in registry.get(message.channel.provider).TOKEN_ERROR_CODES:
         channel_mark_error(channel=message.channel, error=exc.message)
-    message.refresh_from_db()
-    crm_event_emit(
-        tenant=message.tenant, event_type="message.updated", data=events.message_data(message)
-    )
-    _broadcast_now(message)
-    return message.status
-
-
-def _broadcast_now(message: Message) -> None:
-    events.broadcast_safely(
-        tenant_id=message.tenant_id,
-        event="message.updated",
-        data={"conversation_id": message.conversation_id, "message_id": message.pk},
-    )
+    _delivery_announce(message)

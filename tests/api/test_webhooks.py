@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from inbox import effects
 from inbox.outbound_webhooks import services
 from inbox.outbound_webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tenants.models import AuditLog
@@ -27,7 +28,7 @@ def subscription(tenant_a, receiver):
 
 
 def _emit(tenant, event_type="contact.created", data=None):
-    services.crm_event_emit(tenant=tenant, event_type=event_type, data=data or {"id": 7})
+    effects.webhook_event(tenant=tenant, event_type=event_type, data=data or {"id": 7})
     return WebhookDelivery.objects.order_by("-id").first()
 
 
@@ -206,7 +207,7 @@ def test_the_sweeper_re_enqueues_due_and_abandoned_deliveries(tenant_a, subscrip
 
 def test_unknown_event_types_are_a_programming_error(tenant_a):
     with pytest.raises(ValueError):
-        services.crm_event_emit(tenant=tenant_a, event_type="nope", data={})
+        effects.webhook_event(tenant=tenant_a, event_type="nope", data={})
 
 
 # --- UI -----------------------------------------------------------------------------------------

@@ -496,17 +496,16 @@ def test_a_message_processed_hours_late_gets_no_automatic_action(tenant_a, conve
 
 
 def test_conversation_changes_are_announced_after_commit(
-    tenant_a, conversation, monkeypatch, django_capture_on_commit_callbacks
+    tenant_a, conversation, monkeypatch, django_capture_on_commit_callbacks, webhook_events
 ):
     events = []
     monkeypatch.setattr("inbox.realtime.broadcast", lambda **kw: events.append(kw["event"]))
-    crm = []
-    monkeypatch.setattr(
-        "inbox.outbound_webhooks.services.crm_event_emit", lambda **kw: crm.append(kw["event_type"])
-    )
     hot = LabelFactory(tenant=tenant_a, name="Hot")
     make_rule(tenant_a, add_labels=[hot])
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run(inbound(conversation, "price"))
+        assert events == []  # nothing before the commit
+    assert callbacks
     assert "conversation.updated" in events and "message.created" in events
-    assert "conversation.updated" in crm
+    updates = [data for _t, kind, data in webhook_events if kind == "conversation.updated"]
+    assert len(updates) == 1 and updates[0]["label_ids"] == [hot.pk]

@@ -3,13 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox import effects
 from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Conversation, Message
 from inbox.services.sending import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_CAP_SECONDS,
     MAX_ATTEMPTS,
     MessageRejected,
     ReplyWindowClosed,
-    backoff_seconds,
     message_deliver,
     message_retry,
     message_send,
@@ -115,9 +117,13 @@ def test_timeouts_are_retried_and_give_up_after_the_cap(tiktok_channel, conversa
 
 
 def test_backoff_grows_exponentially_with_a_cap():
+    def backoff_seconds(attempts):
+        return effects.backoff_seconds(attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
+
     assert 8 <= backoff_seconds(1) <= 12
     assert 16 <= backoff_seconds(2) <= 24
     assert backoff_seconds(20) <= 600 * 1.2
+    assert backoff_seconds(10_000) <= 600 * 1.2  # no overflow after a very long outage
 
 
 @pytest.mark.parametrize(

@@ -296,28 +296,30 @@ def test_tiktok_mark_read_marks_our_messages_read(tiktok_channel, post_webhook):
     assert out.status == "read"
 
 
-def test_side_effects_of_an_inbound_message(tiktok_channel, post_webhook, monkeypatch):
-    from inbox.ingest import conversations, messages
-    from inbox.services import events
+def test_side_effects_of_an_inbound_message(
+    tiktok_channel, post_webhook, monkeypatch, webhook_events
+):
+    from inbox import effects
+    from inbox.ingest import messages
 
-    detected, automation, crm = [], [], []
+    detected, sent = [], []
     monkeypatch.setattr(
         messages, "signals_detect_for_message", lambda *, message: detected.append(message.pk)
     )
-    monkeypatch.setattr(events, "enqueue_automation", automation.append)
+    send = effects.task_send
 
-    def record(*, tenant, event_type, data):
-        crm.append(event_type)
+    def spy(name, *args, **kwargs):
+        sent.append((name, *args))
+        return send(name, *args, **kwargs)
 
-    monkeypatch.setattr(messages, "crm_event_emit", record)
-    monkeypatch.setattr(conversations, "crm_event_emit", record)
+    monkeypatch.setattr(effects, "task_send", spy)
     post_webhook("tiktok", "im_receive_msg_text")
     message = Message.objects.get()
     assert detected == [message.pk]
-    assert automation == [message.pk]
-    assert crm == ["contact.created", "conversation.created", "message.created"]
+    assert (effects.AUTOMATION_RUN, message.pk) in sent
+    assert webhook_events.types() == ["contact.created", "conversation.created", "message.created"]
     post_webhook("tiktok", "im_receive_msg_image")
-    assert crm[-2:] == ["message.created", "conversation.updated"]
+    assert webhook_events.types()[-2:] == ["message.created", "conversation.updated"]
     assert Contact.objects.count() == 1
 
 
@@ -474,16 +476,16 @@ def test_the_broker_down_still_stores_and_answers_200_then_the_sweeper_catches_u
     from inbox.ingest.sweep import sweep_pending
     from inbox.tasks import webhook_event_process_task
 
-    real_delay = webhook_event_process_task.delay
+    real_apply_async = webhook_event_process_task.apply_async
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(webhook_event_process_task, "delay", broker_down)
+    monkeypatch.setattr(webhook_event_process_task, "apply_async", broker_down)
     assert post_webhook("tiktok", "im_receive_msg_text").status_code == 200
     event = WebhookEvent.objects.get()
     assert event.status == "pending" and Message.objects.count() == 0
-    monkeypatch.setattr(webhook_event_process_task, "delay", real_delay)
+    monkeypatch.setattr(webhook_event_process_task, "apply_async", real_apply_async)
     assert sweep_pending(now=timezone.now() + timedelta(minutes=2))["events"] == 1
     assert Message.objects.count() == 1
 

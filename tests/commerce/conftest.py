@@ -43,13 +43,5 @@ def sent(monkeypatch):
 
 
 @pytest.fixture
-def crm_events(monkeypatch):
-    events = []
-    from inbox.commerce import services
-
-    monkeypatch.setattr(
-        services,
-        "crm_event_emit",
-        lambda *, tenant, event_type, data: events.append((tenant.pk, event_type, data)),
-    )
-    return events
+def crm_events(webhook_events):
+    return webhook_events

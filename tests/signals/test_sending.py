@@ -227,20 +227,17 @@ def test_the_sweeper_redrives_an_expired_lease(tenant_a, connect, fake):
     assert set(SignalReport.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_a_sent_report_is_emitted_to_crm_webhooks(tenant_a, connect, monkeypatch):
-    emitted = []
-    monkeypatch.setattr(
-        "signals_app.sending.crm_event_emit",
-        lambda **kwargs: emitted.append(kwargs),
-    )
+def test_a_sent_report_is_emitted_to_crm_webhooks(tenant_a, connect, webhook_events):
     connect(tenant_a)
     conversation = whatsapp_conversation(tenant_a)
     receive(conversation, "I have paid")
     drain(tenant_a)
-    assert [e["event_type"] for e in emitted] == ["signal.reported"]
-    assert emitted[0]["tenant"] == tenant_a
-    assert emitted[0]["data"]["signal"] == "payment"
-    assert emitted[0]["data"]["conversation_id"] == conversation.pk
+    emitted = [e for e in webhook_events if e[1] == "signal.reported"]
+    assert len(emitted) == 1
+    tenant_id, _event_type, data = emitted[0]
+    assert tenant_id == tenant_a.pk
+    assert data["signal"] == "payment"
+    assert data["conversation_id"] == conversation.pk
 
 
 def test_on_commit_the_new_reports_are_sent(

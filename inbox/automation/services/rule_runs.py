@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.automation.engine import RuleData, Situation, render_text, rule_applies
 from inbox.automation.models import AutomationSettings, AutoReplyRule, MessageAutomation, RuleRun
 from inbox.automation.selectors import (
@@ -21,6 +21,7 @@ from inbox.automation.selectors import (
     tenant_matcher,
 )
 from inbox.models import Conversation, Label, Message
+from inbox.services.conversations import conversation_changed
 from tenants.models import Membership
 from tenants.permissions import STAFF
 
@@ -32,49 +33,23 @@ AD_SOURCES = {Conversation.Source.TIKTOK_AD, Conversation.Source.META_AD}
 STALE_AFTER = timedelta(hours=6)
 
 
-@dataclass
-class _Effects:
-    """Live updates sent once the transaction has committed."""
+def _announce_message(conversation: Conversation, message: Message) -> None:
+    effects.live_hint(
+        tenant_id=conversation.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=message.pk,
+    )
 
-    tenant_id: int
-    message_ids: list[int] = field(default_factory=list)
-    conversation_changed: bool = False
-    conversation_id: int | None = None
 
-    def fire(self) -> None:
-        from inbox.realtime import broadcast
-
-        try:
-            for message_id in self.message_ids:
-                broadcast(
-                    tenant_id=self.tenant_id,
-                    event="message.created",
-                    data={"conversation_id": self.conversation_id, "message_id": message_id},
-                )
-        except Exception:  # live updates are best effort; the database is the truth
-            log.warning("automation broadcast failed", exc_info=True)
-        if self.conversation_changed:
-            self._conversation_updated()
-
-    def _conversation_updated(self) -> None:
-        """The same hint and CRM event as the inbox's own conversation services."""
-        from inbox.outbound_webhooks.services import crm_event_emit
-        from inbox.realtime import broadcast
-        from inbox.services.conversations import conversation_event_data
-
-        conversation = (
-            Conversation.objects.filter(pk=self.conversation_id, tenant_id=self.tenant_id)
-            .select_related("tenant")
-            .first()
-        )
-        if conversation is None:
-            return
-        data = conversation_event_data(conversation)
-        try:
-            broadcast(tenant_id=self.tenant_id, event="conversation.updated", data=data)
-        except Exception:
-            log.warning("automation broadcast failed", exc_info=True)
-        crm_event_emit(tenant=conversation.tenant, event_type="conversation.updated", data=data)
+def _conversation_state(conversation: Conversation, situation: Situation) -> tuple:
+    """What a rule may change on the conversation (to announce one update per run)."""
+    return (
+        conversation.status,
+        conversation.assignee_id,
+        conversation.priority,
+        frozenset(situation.label_ids),
+    )
 
 
 def _message_send():
@@ -220,7 +195,6 @@ def _fire(
     situation: Situation,
     settings: AutomationSettings,
     now: datetime,
-    effects: _Effects,
 ) -> RuleRun:
     rule = data.rule
     done: list[str] = []
@@ -261,7 +235,6 @@ def _fire(
     if fields:
         conversation.save(update_fields=[*fields, "updated_at"])
     if done:
-        effects.conversation_changed = True
         activity = _bot_message(
             conversation,
             kind=Message.Kind.ACTIVITY,
@@ -270,7 +243,7 @@ def _fire(
             % {"rule": rule.name, "actions": "; ".join(done)},
             now=now,
         )
-        effects.message_ids.append(activity.pk)
+        _announce_message(conversation, activity)
     values = _variables(conversation)
     if rule.note_text.strip():
         note = _bot_message(
@@ -280,10 +253,10 @@ def _fire(
             text=render_text(rule.note_text, values),
             now=now,
         )
-        effects.message_ids.append(note.pk)
+        _announce_message(conversation, note)
     outcome, detail = RuleRun.Outcome.FIRED, ""
     if rule.reply_text.strip():
-        outcome, detail = _reply(rule, conversation, values, settings, now, effects)
+        outcome, detail = _reply(rule, conversation, values, settings, now)
     return RuleRun.objects.create(
         tenant_id=conversation.tenant_id,
         rule=rule,
@@ -295,7 +268,7 @@ def _fire(
     )
 
 
-def _reply(rule, conversation, values, settings, now, effects) -> tuple[str, str]:
+def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
     if _bot_replies_last_hour(conversation, now) >= settings.max_replies_per_hour:
         detail = _("Auto-reply of rule “%(rule)s” skipped: %(n)d replies in the last hour.") % {
             "rule": rule.name,
@@ -304,7 +277,7 @@ def _reply(rule, conversation, values, settings, now, effects) -> tuple[str, str
         note = _bot_message(
             conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
         )
-        effects.message_ids.append(note.pk)
+        _announce_message(conversation, note)
         return RuleRun.Outcome.CAPPED, detail
     message_send, MessageRejected = _message_send()
     text = render_text(rule.reply_text, values).strip()
@@ -327,9 +300,9 @@ def _reply(rule, conversation, values, settings, now, effects) -> tuple[str, str
         note = _bot_message(
             conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
         )
-        effects.message_ids.append(note.pk)
+        _announce_message(conversation, note)
         return RuleRun.Outcome.WINDOW, detail
-    effects.message_ids.append(sent.pk)
+    _announce_message(conversation, sent)
     return RuleRun.Outcome.FIRED, ""
 
 
@@ -349,7 +322,6 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
     keyword_ids = matcher.matched_keys(message.text) if message.text else set()
     outside = is_outside_business_hours(tenant=tenant, at=message.created_at)
     settings = automation_settings_get(tenant=tenant)
-    effects = _Effects(tenant_id=tenant.pk, conversation_id=message.conversation_id)
     runs: list[RuleRun] = []
     with translation.override(tenant.default_language or None), transaction.atomic():
         try:
@@ -375,6 +347,7 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
             outside_hours=outside,
             matched_keyword_ids=keyword_ids,
         )
+        before = _conversation_state(conversation, situation)
         for data in rules:
             applies, _reason = rule_applies(data, situation)
             if not applies:
@@ -407,12 +380,12 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
                     situation=situation,
                     settings=settings,
                     now=now,
-                    effects=effects,
                 )
             )
             if rule.stop_after:
                 break
-        transaction.on_commit(effects.fire)
+        if _conversation_state(conversation, situation) != before:
+            conversation_changed(conversation)
     return runs
 
 

@@ -1,0 +1,62 @@
+"""The `data` of each outbound webhook event: one builder per entity, used by every producer
+of its events (the inbox, the API, the workers, automation), so a CRM sees one shape per event
+type (docs/api.md). Order and booking events use the API's own serializers
+(`inbox.commerce.services`); `signal.reported` is built by `signals_app.sending`."""
+
+from __future__ import annotations
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def message_payload(message) -> dict:
+    """`message.created`, `message.updated`."""
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "channel_id": message.channel_id,
+        "kind": message.kind,
+        "direction": message.direction,
+        "author_kind": message.author_kind,
+        "text": message.text,
+        "status": message.status,
+        "provider_message_id": message.provider_message_id,
+        "error_code": message.error_code,
+        "error_message": message.error_message,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def conversation_payload(conversation) -> dict:
+    """`conversation.created`, `conversation.updated`."""
+    return {
+        "id": conversation.pk,
+        "channel_id": conversation.channel_id,
+        "contact_id": conversation.contact_id,
+        "status": conversation.status,
+        "snoozed_until": _iso(conversation.snoozed_until),
+        "assignee_id": conversation.assignee_id,
+        "priority": conversation.priority,
+        "label_ids": sorted(conversation.labels.values_list("pk", flat=True)),
+        "source": conversation.source,
+        "ad_id": conversation.ad_id,
+        "last_message_at": _iso(conversation.last_message_at),
+    }
+
+
+def contact_payload(contact) -> dict:
+    """`contact.created`, `contact.updated`."""
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "custom_attributes": contact.custom_attributes or {},
+        "identities": [
+            {"channel_id": channel_id, "external_id": external_id}
+            for channel_id, external_id in contact.identities.order_by("pk").values_list(
+                "channel_id", "external_id"
+            )
+        ],
+    }
