@@ -63,7 +63,7 @@ def _registered(name: str):
     with ``send_task``) so the in-process mode, which runs tasks eagerly, runs it too."""
     tasks = celery_app.tasks
     if name not in tasks:
-        celery_app.loader.import_default_modules()  # the task modules, found by autodiscovery
+        celery_app.autodiscover_tasks(force=True)  # import every app's tasks module now
     return tasks[name]
 
 

@@ -11,6 +11,7 @@ from inbox.automation.models import AutoReplyRule, BusinessHours, Holiday, RuleR
 from inbox.automation.selectors import automation_settings_get, is_outside_business_hours
 from inbox.automation.services import rule_runs
 from inbox.models import Conversation, Message
+from inbox.outbound_webhooks.payloads import conversation_payload
 from keywords import clear_matcher_cache
 from tests.factories import (
     ChannelFactory,
@@ -509,3 +510,5 @@ def test_conversation_changes_are_announced_after_commit(
     assert "conversation.updated" in events and "message.created" in events
     updates = [data for _t, kind, data in webhook_events if kind == "conversation.updated"]
     assert len(updates) == 1 and updates[0]["label_ids"] == [hot.pk]
+    # The same shape as the inbox's own conversation.updated (tests/channels/test_webhook_payloads)
+    assert set(updates[0]) == set(conversation_payload(conversation))
