@@ -30,8 +30,6 @@ backed by the database so the web process and the worker see the same state.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import threading
 import time
@@ -41,10 +39,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-PNG_1PX = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4n8YAAAPNAWbDbP9aAAAAAElFTkSuQmCC"
-)
-JSON = {"Content-Type": "application/json"}
+from inbox.simulator.fakes.wire import JSON, PNG_1PX, digits, json_response
+
+__all__ = ["JSON", "PNG_1PX", "FakeProviders", "SimulatedTimeout", "digits", "json_response"]
 
 
 class SimulatedTimeout(Exception):
@@ -131,15 +128,6 @@ class MemoryStore:
 
 def _mask(value: str) -> str:
     return value[:6] + "…" if len(value) > 6 else value
-
-
-def json_response(status: int, data: Any) -> tuple[int, dict, bytes]:
-    return status, dict(JSON), json.dumps(data).encode()
-
-
-def digits(seed: str, n: int) -> str:
-    """``n`` decimal digits derived from ``seed`` (stable fake ids)."""
-    return str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:n]
 
 
 def fake_for_api_path(api_path: str):

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from inbox.ingest.updates import status_apply
 from inbox.models import Contact, Conversation, Message
 from inbox.providers.base import StatusUpdate
 from inbox.services.contact_records import contact_create, contact_update_details
 from inbox.services.contacts import contact_update
 from inbox.services.conversations import conversation_assign, conversation_set_priority
-from inbox.services.receiving import status_apply
 from inbox.services.sending import message_deliver, message_send
 
 pytestmark = pytest.mark.django_db

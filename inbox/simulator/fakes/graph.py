@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from inbox.simulator.fake_providers import PNG_1PX, json_response
+from .wire import PNG_1PX, json_response
 
 API_PATH = "graph"
 DEFAULT_ERROR = "2"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import secrets
 import time
 
-from inbox.simulator.fake_providers import digits
-
 from . import graph
+from .wire import digits
 
 API_PATH = graph.API_PATH
 handle = graph.handle

@@ -9,7 +9,7 @@ import secrets
 import time
 from typing import Any
 
-from inbox.simulator.fake_providers import PNG_1PX, digits, json_response
+from .wire import PNG_1PX, digits, json_response
 
 API_PATH = "tiktok"
 AUTHORIZE_URL_NAME = "simulator_tiktok_authorize"
