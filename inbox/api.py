@@ -5,7 +5,7 @@ message_send, conversation_assign, …): no business rules live here.
 """
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from inbox.automation.services.labels import label_create, label_delete, label_update
 from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message
+from inbox.selectors.search import matching_contact_ids
 from inbox.serializers import (
     AssignSerializer,
     ChannelSerializer,
@@ -116,7 +117,12 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
 
 # --- Contacts -------------------------------------------------------------------------------------
 class ContactFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", help_text="Name, phone or email contains.")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Name, email, channel identity or phone contains (accent-insensitive, at least "
+        "2 characters); a phone number matches in any format (+84 91 234 5678, 0912345678 "
+        "read with the business's country, 84912345678).",
+    )
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     phone = django_filters.CharFilter(field_name="phone")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -133,12 +139,9 @@ class ContactFilter(django_filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(phone__icontains=value) | Q(email__icontains=value)
-        )
+        return queryset.filter(pk__in=matching_contact_ids(tenant=self.request.tenant, query=value))
 
     def filter_channel(self, queryset, name, value):
         return queryset.filter(identities__channel_id=value).distinct()

@@ -219,7 +219,13 @@ class ConversationFilterSerializer(serializers.Serializer):
     from_ad = serializers.BooleanField(required=False, default=False)
     campaign = serializers.CharField(required=False, max_length=64)
     has_signal = serializers.BooleanField(required=False, default=False)
-    q = serializers.CharField(required=False, max_length=200, help_text="Full-text search.")
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Messages, contact names, emails, channel identities and phone numbers "
+        "containing this (accent-insensitive, at least 2 characters); a phone number matches "
+        "in any format.",
+    )
 
 
 class AssignSerializer(serializers.Serializer):

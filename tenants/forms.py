@@ -33,7 +33,7 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["name", "timezone", "default_language", "agents_see_all"]
+        fields = ["name", "timezone", "default_language", "country", "agents_see_all"]
 
 
 class InvitationForm(forms.Form):

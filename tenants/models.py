@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.countries import COUNTRY_CHOICES
 from tenants.permissions import ROLE_CHOICES
 
 
@@ -21,6 +22,13 @@ class Tenant(models.Model):
         help_text=_(
             "For people who have chosen no language and whose browser asks for none we ship."
         ),
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        choices=COUNTRY_CHOICES,
+        help_text=_("Phone numbers typed without a country code are read as this country's."),
     )
     agents_see_all = models.BooleanField(
         _("agents see every conversation"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from tenants.countries import country_for_timezone
 from tenants.models import ApiKey, AuditLog, Invitation, Membership, Tenant
 from tenants.permissions import Role
 
@@ -42,7 +43,10 @@ def tenant_create(
     *, name: str, owner, slug: str | None = None, timezone_name: str = "UTC"
 ) -> Tenant:
     tenant = Tenant.objects.create(
-        name=name, slug=slug or _unique_slug(name), timezone=timezone_name
+        name=name,
+        slug=slug or _unique_slug(name),
+        timezone=timezone_name,
+        country=country_for_timezone(timezone_name),
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     audit_log_record(tenant=tenant, actor=owner, action="tenant.created", target=tenant)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from inbox import effects
 from inbox.models import Channel, Contact, ContactIdentity, Conversation
 from inbox.outbound_webhooks.payloads import contact_payload, conversation_payload
+from inbox.phone_numbers import whatsapp_phone
 from inbox.providers import registry
 from inbox.services._sql import insert_ignore_conflict
 
@@ -23,7 +24,8 @@ def contact_upsert(*, channel: Channel, external_id: str, name: str):
         .first()
     )
     if identity is None:
-        contact = Contact.objects.create(tenant=channel.tenant, name=name or "")
+        phone = whatsapp_phone(external_id) if channel.provider == "whatsapp" else ""
+        contact = Contact.objects.create(tenant=channel.tenant, name=name or "", phone=phone)
         identity = ContactIdentity(
             tenant=channel.tenant,
             contact=contact,

@@ -125,6 +125,7 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE inbox_conversation")
             cursor.execute("ANALYZE inbox_message")
             cursor.execute("ANALYZE inbox_contact")
+            cursor.execute("ANALYZE inbox_contactidentity")
             cursor.execute("ANALYZE inbox_conversation_labels")
             cursor.execute("ANALYZE inbox_conversationread")
         self.stdout.write(
@@ -195,6 +196,17 @@ class Command(BaseCommand):
                 email = f"customer{k}@example.com" if rng.random() < 0.2 else ""
                 copy.write_row(
                     (contact_first + k, tid, name, "", phone, email, "", "{}", EPOCH, EPOCH)
+                )
+        # Each contact's id on the channel of its conversation (no rng: the data drawn below
+        # stays what it was before identities were generated).
+        with cursor.copy(
+            "COPY inbox_contactidentity (tenant_id, contact_id, channel_id, external_id, username)"
+            " FROM STDIN"
+        ) as copy:
+            for k in range(n_conv):
+                channel_id, provider = channels[k % len(channels)]
+                copy.write_row(
+                    (tid, contact_first + k, channel_id, *_identity(provider, contact_first + k))
                 )
         self.stdout.write(f"contacts {time.monotonic() - t:.1f}s")
 
@@ -294,3 +306,13 @@ class Command(BaseCommand):
             for row in read_rows:
                 copy.write_row(row)
         self.stdout.write(f"conversations, labels, reads {time.monotonic() - t:.1f}s")
+
+
+def _identity(provider: str, contact_id: int) -> tuple[str, str]:
+    """(external_id, username) as each provider writes them: a WhatsApp number, a TikTok id
+    and username, a Messenger page-scoped id (unique per contact, so loads can repeat)."""
+    if provider == "whatsapp":
+        return f"668{contact_id:08d}", ""
+    if provider == "tiktok":
+        return f"-000cUs{contact_id:014d}", f"shopper.{contact_id}"
+    return f"2400{contact_id:012d}", ""
