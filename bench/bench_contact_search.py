@@ -6,7 +6,8 @@ Usage (after `manage.py generate_load_data --tenant load-phone ...`):
         --baseline /work/wt/baseline/inbox/selectors/search.py [--runs 15]
 
 Times, for each query, the inbox list's search filter (first page of 50 conversations, the
-same visible-conversations query the list view runs) and the contact hits of the search box,
+same visible-conversations query the list view runs), the search box (message hits, then
+contact hits) and its contact hits alone,
 with the baseline's `inbox/selectors/search.py` (loaded from the given file, on the same
 database) and with the current one, alternating old/new run by run so that the shared
 machine's load hits both alike. Reports medians and the new/old ratio.
@@ -74,6 +75,13 @@ def contact_hits(module, tenant, query):
     return [c.pk for c in module.contact_search(tenant=tenant, query=query)]
 
 
+def search_box(module, tenant, query):
+    """What the search box runs: message hits among visible conversations, then contacts."""
+    visible = Conversation.objects.for_tenant(tenant)
+    hits = module.message_search(tenant=tenant, conversations=visible, query=query)
+    return [m.pk for m in hits] + contact_hits(module, tenant, query)
+
+
 def timed(fn, module, tenant, query) -> float:
     start = time.perf_counter()
     fn(module, tenant, query)
@@ -95,7 +103,12 @@ def main():
     print("| operation | query | found old / new | old p50 ms | new p50 ms | new/old |")
     print("|---|---|---|---|---|---|")
     for name, query in queries(tenant).items():
-        for operation, fn in (("list page", list_page), ("contact hits", contact_hits)):
+        operations = (
+            ("list page", list_page),
+            ("search box", search_box),
+            ("  of which contacts", contact_hits),
+        )
+        for operation, fn in operations:
             found_old, found_new = len(fn(old, tenant, query)), len(fn(current, tenant, query))
             old_ms, new_ms = [], []
             for _ in range(args.runs):

@@ -3,9 +3,10 @@
 A contact's phone is kept as it was written ("+84 91 234 5678", "0912-345-678"); a WhatsApp
 contact's is its WhatsApp id in E.164 form ("+84912345678"). Search compares digits only:
 ``search_digits`` turns what was typed into the number's international digits and, with the
-business's country, its national form (trunk prefix and national number), and stored numbers
-are matched when their digits contain either, so "+84 91 234 5678", "0912345678" and
-"84912345678" find a contact whether its phone was stored in the one form or the other.
+business's country, its national form (trunk prefix and national number); a stored number is
+matched when its digits end with either (every way of writing a number ends with the same
+digits), so "+84 91 234 5678", "0912345678" and "84912345678" find a contact whether its
+phone was stored in the one form or the other.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def search_digits(query: str, country: str = "") -> tuple[str, ...]:
     ``country`` (ISO 3166 alpha-2, the business's) says how a number typed without "+" is
     read, and which national form an international number has: in Vietnam "+84 91 234 5678",
     "0912345678" and "84912345678" all give ("84912345678", "0912345678"); digits that are
-    neither national nor international ("912 345 678", "2345678") are looked for as typed."""
+    neither national nor international ("912 345 678", "2345678") are looked for as typed
+    (as the end of a number)."""
     text = (query or "").strip()
     if not text or not set(text) <= _TYPED:
         return ()

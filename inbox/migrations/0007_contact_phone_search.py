@@ -1,13 +1,20 @@
 from django.db import migrations
 
-# Search by number whatever its format: the digits of a contact's phone, and a contact's
-# channel identities (WhatsApp ids are numbers, TikTok usernames are names), each with a
-# trigram index for substring search (inbox/selectors/search.py builds the same expressions).
+# Search by number whatever its format. Every way of writing a number ends with the same
+# digits, so a number is looked up by the end of the digits of a phone (and of a WhatsApp id):
+# a B-tree prefix scan on the reversed digits. Channel identities (a TikTok username, an id)
+# are also searched as text, with a trigram index. inbox/selectors/search.py builds the same
+# expressions.
 INDEXES = [
     (
-        "contact_phone_digits_trgm",
-        "CREATE INDEX IF NOT EXISTS contact_phone_digits_trgm ON inbox_contact USING gin "
-        "(regexp_replace(phone, '[^0-9]+', '', 'g') gin_trgm_ops)",
+        "contact_phone_digits_suffix",
+        "CREATE INDEX IF NOT EXISTS contact_phone_digits_suffix ON inbox_contact "
+        "(tenant_id, reverse(regexp_replace(phone, '[^0-9]+', '', 'g')) text_pattern_ops)",
+    ),
+    (
+        "identity_external_id_suffix",
+        "CREATE INDEX IF NOT EXISTS identity_external_id_suffix ON inbox_contactidentity "
+        "(tenant_id, reverse(external_id) text_pattern_ops)",
     ),
     (
         "identity_search_trgm",

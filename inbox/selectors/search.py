@@ -9,8 +9,9 @@ without its accents and an English word are all found, at any age.
 Contacts are also found by their channel identities (a WhatsApp number, a TikTok username)
 and by their phone number in any format: a query that is a phone number becomes its
 international and national digits (``inbox.phone_numbers.search_digits``, read with the
-business's country), looked up in the digits of contacts' phones and in identities, each
-through its own trigram index (migration 0007).
+business's country); every way of writing a number ends with the same digits, so stored
+phones and identities are matched by how their digits end, a B-tree prefix scan on the
+reversed digits (migration 0007).
 """
 
 from __future__ import annotations
@@ -44,16 +45,15 @@ def contact_search_expression():
     )
 
 
-def phone_digits_expression():
-    # Must match the indexed expression of contact_phone_digits_trgm exactly.
-    return Func(
-        F("phone"),
-        Value("[^0-9]+"),
-        Value(""),
-        Value("g"),
-        function="regexp_replace",
-        output_field=TextField(),
-    )
+def phone_digits_reversed():
+    # Must match the indexed expression of contact_phone_digits_suffix exactly.
+    digits = Func(F("phone"), Value("[^0-9]+"), Value(""), Value("g"), function="regexp_replace")
+    return Func(digits, function="reverse", output_field=TextField())
+
+
+def external_id_reversed():
+    # Must match the indexed expression of identity_external_id_suffix exactly.
+    return Func(F("external_id"), function="reverse", output_field=TextField())
 
 
 def identity_search_expression():
@@ -87,21 +87,23 @@ def matching_messages(*, tenant, query: str):
 
 def _contact_matches(tenant, query: str):
     """(contacts whose name, phone or email match, identities that match): two querysets,
-    each served by its own trigram indexes."""
+    each served by its own indexes. A phone number is matched by the end of the digits."""
     text = SearchNorm(Value(query))
     by_contact = Q(search_text__contains=text)
     by_identity = Q(search_text__contains=text)
     for digits in search_digits(query, tenant.country):
-        by_contact |= Q(phone_digits__contains=digits)
-        by_identity |= Q(search_text__contains=digits)
+        by_contact |= Q(phone_reversed__startswith=digits[::-1])
+        by_identity |= Q(external_id_reversed__startswith=digits[::-1])
     contacts = (
         Contact.objects.for_tenant(tenant)
-        .annotate(search_text=contact_search_expression(), phone_digits=phone_digits_expression())
+        .annotate(search_text=contact_search_expression(), phone_reversed=phone_digits_reversed())
         .filter(by_contact)
     )
     identities = (
         ContactIdentity.objects.for_tenant(tenant)
-        .annotate(search_text=identity_search_expression())
+        .annotate(
+            search_text=identity_search_expression(), external_id_reversed=external_id_reversed()
+        )
         .filter(by_identity)
     )
     return contacts, identities
@@ -144,8 +146,14 @@ def contact_search(*, tenant, query: str, limit: int = 10) -> list:
     if not query:
         return []
     contacts, identities = _contact_matches(tenant, query)
-    first = list(contacts.order_by("name", "id").values_list("pk", flat=True)[:limit])
-    by_identity = Contact.objects.for_tenant(tenant).filter(pk__in=identities.values("contact_id"))
-    first += by_identity.order_by("name", "id").values_list("pk", flat=True)[:limit]
-    ordered = Contact.objects.for_tenant(tenant).filter(pk__in=first).order_by("name", "id")
-    return list(ordered[:limit])
+    direct = list(contacts.order_by("name", "id")[:limit])
+    scope = Contact.objects.for_tenant(tenant)
+    through = list(
+        scope.filter(pk__in=identities.values("contact_id"))
+        .exclude(pk__in=[c.pk for c in direct])
+        .order_by("name", "id")[:limit]
+    )
+    if not through:
+        return direct
+    both = scope.filter(pk__in=[c.pk for c in direct + through])
+    return list(both.order_by("name", "id")[:limit])
