@@ -16,13 +16,19 @@ connected yet, or they replaced it with their own list) are left alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 LISTS = Path(__file__).resolve().parent / "starting_lists"
 FIELDS = ("text", "language", "mode", "accent_insensitive")
+# The key of inbox/automation/keyword_versions.py for a tenant's signal keywords: deleting it
+# makes every running process rebuild its matcher from the rows (a fresh version is made).
+VERSION_KEY = "keywords:version:signals:{tenant_id}"
 
 
 def load(version: int) -> dict[tuple[str, str], dict]:
@@ -84,3 +90,16 @@ def upgrade(apps, old_version: int, new_version: int) -> None:
             ignore_conflicts=True,
             batch_size=500,
         )
+        _forget_matchers(tenant_id)
+
+
+def _forget_matchers(tenant_id: int) -> None:
+    key = VERSION_KEY.format(tenant_id=tenant_id)
+
+    def forget():
+        # No cache reachable while migrating: processes started afterwards build afresh.
+        with contextlib.suppress(Exception):
+            cache.delete(key)
+
+    forget()
+    transaction.on_commit(forget)

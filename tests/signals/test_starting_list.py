@@ -122,8 +122,11 @@ def test_an_existing_tenant_gets_the_new_words_and_keeps_its_own_edits(tenant_a)
     SignalKeyword.objects.create(  # a word v2 adds, imported by the tenant before
         tenant=tenant_a, signal="payment", text="platba", mode="contains", origin="imported"
     )
+    assert signals_in_text(tenant_a, "Jak mohu zaplatit?") == []  # a running process's matcher
 
     _starting_list.upgrade(apps, 1, 2)
+
+    assert signals_in_text(tenant_a, "Jak mohu zaplatit?") == ["payment"]
 
     keys = _keys(tenant_a)
     assert set(keys) == set(new) - {("payment", "paid"), ("payment", "โอนแล้ว")}
