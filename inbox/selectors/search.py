@@ -11,7 +11,7 @@ and by their phone number in any format: a query that is a phone number becomes 
 international and national digits (``inbox.phone_numbers.search_digits``, read with the
 business's country); every way of writing a number ends with the same digits, so stored
 phones and identities are matched by how their digits end, a B-tree prefix scan on the
-reversed digits (migration 0007).
+reversed digits (migration 0008).
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ def test_existing_whatsapp_contacts_get_their_number_without_touching_typed_ones
         channel=ChannelFactory(tenant=tenant_a, provider="tiktok"),
         external_id="-000cUsTmr7Lina00042",
     )
-    migration = importlib.import_module("inbox.migrations.0007_contact_phone_search")
+    migration = importlib.import_module("inbox.migrations.0008_contact_phone_search")
     with connection.cursor() as cursor:
         cursor.execute(migration.WHATSAPP_PHONES)
     phones = dict(Contact.objects.filter(tenant=tenant_a).values_list("pk", "phone"))

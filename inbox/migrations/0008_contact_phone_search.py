@@ -42,7 +42,7 @@ WHERE contact.id = wa.contact_id AND contact.phone = ''
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0006_contact_tenant_id_index")]
+    dependencies = [("inbox", "0007_provider_choices_from_the_registry")]
 
     operations = [
         *[migrations.RunSQL(sql, f"DROP INDEX IF EXISTS {name}") for name, sql in INDEXES],
