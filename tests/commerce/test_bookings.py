@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from inbox.commerce import services, tasks
 from inbox.commerce.models import Booking, BookingStatus
+from inbox.commerce.services import bookings
 from tests import factories
 from tests.commerce.factories import make_booking
 
@@ -67,7 +68,7 @@ def test_the_database_refuses_an_overlap_even_when_python_is_bypassed(tenant_a):
 
 def test_a_race_past_the_python_check_still_gives_the_friendly_error(tenant_a, monkeypatch):
     make_booking(tenant=tenant_a, start=at(10))
-    monkeypatch.setattr(services, "_overlapping", lambda booking: None)
+    monkeypatch.setattr(bookings, "_overlapping", lambda booking: None)
     with pytest.raises(services.BookingOverlap):
         make_booking(tenant=tenant_a, start=at(10, 15))
 
