@@ -10,6 +10,8 @@
   const threadPane = document.getElementById("thread-pane");
   const contactPane = document.getElementById("contact-pane");
   const newActivity = document.getElementById("new-activity");
+  const announcer = document.getElementById("inbox-announcer");
+  const phone = window.matchMedia("(max-width: 760px)");
   let since = root.dataset.now;
   let openId = root.dataset.open ? Number(root.dataset.open) : null;
   let unseen = 0;
@@ -33,15 +35,96 @@
 
   // --- opening a conversation ---------------------------------------------------------
   function markActive() {
-    list.querySelectorAll(".conv-row.active").forEach((r) => r.classList.remove("active"));
+    list.querySelectorAll(".conv-row.active").forEach((r) => {
+      r.classList.remove("active");
+      const link = r.querySelector("a.conv-link");
+      if (link) link.removeAttribute("aria-current");
+    });
     const row = openId && document.getElementById(`conv-${openId}`);
     if (row) {
       row.classList.add("active");
       row.classList.remove("unread");
       const badge = row.querySelector(".unread-badge");
       if (badge) badge.remove();
+      const link = row.querySelector("a.conv-link");
+      if (link) link.setAttribute("aria-current", "true");
     }
   }
+  // Text for screen readers, said politely (focus stays where it is). The wording comes from
+  // the page (translated there): "%(name)s" placeholders are filled in here.
+  function announce(template, values, detail = "") {
+    if (!announcer || !template) return;
+    let text = template.replace(/%\((\w+)\)s/g, (_, key) => values[key] || "");
+    if (detail) text = `${text}: ${detail}`;
+    announcer.textContent = "";
+    setTimeout(() => { announcer.textContent = text; }, 50);
+  }
+
+  // --- panes on a phone: the list, the thread, or the contact; filters in a sheet ----------
+  function showPane(pane, focusSelector) {
+    root.dataset.pane = pane;
+    if (pane !== "thread") closeMenu();
+    window.scrollTo(0, 0);
+    if (focusSelector) {
+      const target = document.querySelector(focusSelector);
+      if (target) target.focus({ preventScroll: true });
+    }
+  }
+  function backToList() {
+    showPane("list");
+    const link = openId && document.querySelector(`#conv-${openId} a.conv-link`);
+    if (link) { link.focus({ preventScroll: true }); link.scrollIntoView({ block: "nearest" }); }
+  }
+  function closeMenu() {
+    const head = document.getElementById("thread-head");
+    if (!head) return;
+    head.classList.remove("menu-open");
+    const toggle = head.querySelector("[data-menu-toggle]");
+    if (toggle) toggle.setAttribute("aria-expanded", "false");
+  }
+  function toggleMenu(toggle) {
+    const head = document.getElementById("thread-head");
+    const open = !head.classList.contains("menu-open");
+    head.classList.toggle("menu-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) {
+      const first = head.querySelector("#thread-actions select, #thread-actions button");
+      if (first) first.focus();
+    }
+  }
+  const sheetToggle = document.querySelector("[data-open-filters]");
+  const backdrop = document.querySelector(".sheet-backdrop");
+  function setSheet(open) {
+    if (open) root.dataset.sheet = "open"; else delete root.dataset.sheet;
+    if (backdrop) backdrop.hidden = !open;
+    if (sheetToggle) sheetToggle.setAttribute("aria-expanded", String(open));
+    if (open) {
+      const first = document.querySelector("#filter-sheet .filter-link, #filter-sheet input");
+      if (first) first.focus();
+    } else if (sheetToggle && phone.matches) sheetToggle.focus();
+  }
+  // Swipe right from the left edge goes back one screen.
+  let touchStart = null;
+  document.addEventListener("touchstart", (e) => {
+    const t = e.touches[0];
+    touchStart = t.clientX < 40 && root.dataset.pane !== "list" ? { x: t.clientX, y: t.clientY } : null;
+  }, { passive: true });
+  document.addEventListener("touchend", (e) => {
+    if (!touchStart) return;
+    const t = e.changedTouches[0];
+    if (t.clientX - touchStart.x > 80 && Math.abs(t.clientY - touchStart.y) < 60) {
+      if (root.dataset.pane === "contact") showPane("thread", ".head-title"); else backToList();
+    }
+    touchStart = null;
+  }, { passive: true });
+  // The composer stays above the on-screen keyboard: the thread is as tall as what is visible.
+  function fitViewport() {
+    const height = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    document.documentElement.style.setProperty("--app-height", `${Math.round(height)}px`);
+  }
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", fitViewport);
+  window.addEventListener("resize", fitViewport);
+  fitViewport();
   // Panes load with fetch so that only the latest choice lands (fast j/k presses).
   function loadPane(url, target, id, after) {
     fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
@@ -54,11 +137,18 @@
       })
       .catch(() => {});
   }
-  function openConversation(id, { push = true } = {}) {
+  function openConversation(id, { push = true, focusThread = false } = {}) {
     openId = Number(id);
     root.dataset.open = String(openId);
-    root.dataset.pane = "thread";
-    loadPane(`${base}c/${openId}/`, threadPane, openId, afterThreadSwap);
+    showPane("thread");
+    const after = () => {
+      afterThreadSwap();
+      if (focusThread && phone.matches) {
+        const title = document.querySelector("#thread-head .head-title");
+        if (title) title.focus({ preventScroll: true });
+      }
+    };
+    loadPane(`${base}c/${openId}/`, threadPane, openId, after);
     loadPane(`${base}c/${openId}/contact/`, contactPane, openId);
     if (push) {
       const params = new URLSearchParams(filtersQs());
@@ -71,12 +161,18 @@
     const link = event.target.closest("a.conv-link");
     if (!link || event.ctrlKey || event.metaKey) return;
     event.preventDefault();
-    openConversation(link.dataset.conversation);
+    openConversation(link.dataset.conversation, { focusThread: true });
   });
   document.addEventListener("click", (event) => {
     const hit = event.target.closest(".search-hit a[data-conversation]");
     if (hit) { event.preventDefault(); openConversation(hit.dataset.conversation); }
-    if (event.target.closest("[data-back]")) root.dataset.pane = "list";
+    if (event.target.closest("[data-back]")) backToList();
+    if (event.target.closest("[data-show-contact]")) showPane("contact", "#contact-panel h2");
+    if (event.target.closest("[data-back-to-thread]")) showPane("thread", "#thread-head .head-title");
+    const menuToggle = event.target.closest("[data-menu-toggle]");
+    if (menuToggle) toggleMenu(menuToggle);
+    if (event.target.closest("[data-open-filters]")) setSheet(true);
+    if (event.target.closest("[data-close-filters]")) setSheet(false);
     if (event.target.closest("[data-clear-search]")) clearSearch();
     const unreadBtn = event.target.closest("[data-mark-unread]");
     if (unreadBtn) {
@@ -281,6 +377,8 @@
     index = index === -1 ? 0 : Math.max(0, Math.min(rows.length - 1, index + step));
     rows[index].scrollIntoView({ block: "nearest" });
     openConversation(rows[index].dataset.id);
+    const link = rows[index].querySelector("a.conv-link");
+    if (link) link.focus({ preventScroll: true });
   }
   function focusComposer(mode) {
     const form = document.getElementById("composer");
@@ -294,6 +392,14 @@
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     // Escape closes the help overlay even from its own controls.
     if (event.key === "Escape" && !help.hidden) { event.preventDefault(); toggleHelp(false); return; }
+    if (event.key === "Escape" && root.dataset.sheet === "open") { event.preventDefault(); setSheet(false); return; }
+    if (event.key === "Escape" && document.querySelector("#thread-head.menu-open")) {
+      event.preventDefault();
+      closeMenu();
+      const toggle = document.querySelector("#thread-head [data-menu-toggle]");
+      if (toggle) toggle.focus();
+      return;
+    }
     if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
     const actions = {
       j: () => move(1), k: () => move(-1),
@@ -351,6 +457,14 @@
           }
         });
         let hidden = 0;
+        const fresh = rows
+          .filter((row) => {
+            const before = document.getElementById(row.id);
+            const moved = !before || before.dataset.sort !== row.dataset.sort;
+            return moved && row.classList.contains("unread") && Number(row.dataset.id) !== openId;
+          })
+          .map((row) => (row.querySelector(".conv-name") || row).textContent.trim());
+        if (fresh.length) announce(root.dataset.announceRow, { names: fresh.slice(0, 3).join(", ") });
         rows.forEach((row) => {
           const wasThere = !!document.getElementById(row.id);
           placeRow(row);
@@ -375,7 +489,19 @@
         const nearEnd = scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
         tpl.content.querySelectorAll("li.msg").forEach((msg) => {
           const existing = document.getElementById(msg.id);
-          if (existing) existing.replaceWith(msg); else messages.append(msg);
+          if (existing) existing.replaceWith(msg);
+          else {
+            messages.append(msg);
+            if (msg.classList.contains("msg-in") && msg.classList.contains("msg-message")) {
+              const author = msg.querySelector(".author");
+              const text = msg.querySelector(".msg-text");
+              announce(
+                root.dataset.announceMessage,
+                { name: author ? author.textContent.trim() : "" },
+                text ? text.textContent.trim().slice(0, 200) : "",
+              );
+            }
+          }
           htmx.process(msg);
         });
         if (nearEnd) scrollThreadToEnd();
