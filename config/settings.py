@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inbox.automation",
     "inbox.commerce",
     "inbox.outbound_webhooks",
+    "inbox.push",
     "signals_app",
 ]
 
@@ -292,6 +293,18 @@ CRM_WEBHOOK_TIMEOUT = env.float("CRM_WEBHOOK_TIMEOUT", default=5.0)
 CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool(
     "CRM_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
 )
+
+# --- Web Push (notifications of new messages on agents' devices) ------------------------------
+# The VAPID private key (PEM, or the raw key base64url-encoded) is a secret. Unset in
+# development, one is generated into .data/ and reused; unset in production, push is off.
+WEB_PUSH_VAPID_PRIVATE_KEY = env.str("WEB_PUSH_VAPID_PRIVATE_KEY", default="")
+WEB_PUSH_VAPID_KEY_FILE = env.path(
+    "WEB_PUSH_VAPID_KEY_FILE", default=BASE_DIR / ".data" / "vapid_private.pem"
+)
+WEB_PUSH_SUBJECT = env.str("WEB_PUSH_SUBJECT", default="mailto:webmaster@localhost")
+WEB_PUSH_TIMEOUT = env.float("WEB_PUSH_TIMEOUT", default=10.0)
+# Browsers' push services are https; plain http (a local test receiver) only when allowed.
+WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS = env.bool("WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS", default=DEBUG)
 
 # --- Providers (base URLs point at the real APIs; tests and demos point them at fakes) ------
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=DEBUG)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("inbox.automation.urls")),
     path("", include("inbox.commerce.urls")),
     path("", include("inbox.outbound_webhooks.urls")),
+    path("", include("inbox.push.urls")),
     path("", include("signals_app.urls")),
     path("language/", switch_language, name="switch_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),

@@ -36,6 +36,7 @@ WEBHOOK_EVENT_PROCESS = "inbox.webhook_event_process"
 WEBHOOK_EVENTS_PROCESS = "inbox.webhook_events_process"
 OUTBOUND_WEBHOOK_DELIVER = "crm.deliver"
 SIGNALS_SEND = "signals.send_pending"
+PUSH_NOTIFY = "push.notify_new_message"
 
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:

@@ -79,6 +79,7 @@ def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | N
         conversation_id=conversation.pk,
         message_id=message.pk,
     )
+    effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
     if not inbound.content_stripped:
         effects.task_on_commit(effects.AUTOMATION_RUN, message.pk)
     if any(a.kind != "share_post" for a in inbound.attachments):

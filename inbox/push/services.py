@@ -1,0 +1,139 @@
+"""Writes for Web Push: subscribing a device, a person's setting, and notifying of a new
+customer message (run by a task after the message is committed)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from inbox.models import Message
+
+from .client import push_send
+from .models import NotificationSetting, PushSubscription
+from .selectors import push_recipients
+
+log = logging.getLogger(__name__)
+
+TEXT_PREVIEW_CHARS = 120
+
+
+def _clean_endpoint(endpoint: str) -> str:
+    parts = urlsplit(endpoint or "")
+    allowed = ("https", "http") if settings.WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS else ("https",)
+    if parts.scheme not in allowed or not parts.hostname or len(endpoint) > 2000:
+        raise ValidationError({"endpoint": _("Not a push service address.")})
+    return endpoint
+
+
+def push_subscription_save(
+    *, tenant, user, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """This device, for this person in this business (a browser re-subscribing, or another
+    person signing in on it, takes the row over)."""
+    endpoint = _clean_endpoint(endpoint)
+    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
+        raise ValidationError({"keys": _("The browser sent no encryption keys.")})
+    subscription, _created = PushSubscription.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant,
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": user_agent[:300],
+            "last_error": "",
+        },
+    )
+    return subscription
+
+
+def push_subscription_delete(*, tenant, user, endpoint: str) -> int:
+    deleted, _details = (
+        PushSubscription.objects.for_tenant(tenant).filter(user=user, endpoint=endpoint).delete()
+    )
+    return deleted
+
+
+def notification_setting_save(
+    *, tenant, user, scope: str, include_text: bool
+) -> NotificationSetting:
+    if scope not in NotificationSetting.Scope.values:
+        raise ValidationError({"scope": _("Choose which conversations to hear about.")})
+    setting, _created = NotificationSetting.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant,
+        user=user,
+        defaults={"scope": scope, "include_text": include_text, "updated_at": timezone.now()},
+    )
+    return setting
+
+
+def _payload(message: Message, include_text: bool) -> dict:
+    conversation = message.conversation
+    channel = message.channel
+    contact = conversation.contact.name or _("Unknown contact")
+    body = f"{channel.get_provider_display()} · {channel.name}"
+    if include_text:
+        text = message.text or conversation.last_message_preview
+        if text:
+            body = f"{body}: {text[:TEXT_PREVIEW_CHARS]}"
+    return {
+        "title": _("New message from %(name)s") % {"name": contact},
+        "body": body,
+        "url": f"/t/{conversation.tenant.slug}/inbox/?c={conversation.pk}",
+        "tag": f"parley-conversation-{conversation.pk}",
+        "conversation_id": conversation.pk,
+    }
+
+
+def push_notify_new_message(*, message_id: int) -> int:
+    """A push to every device of every member who may see the message's conversation and
+    asked to hear about it. Returns how many pushes the push services accepted."""
+    message = (
+        Message.objects.select_related("conversation__contact", "conversation__tenant", "channel")
+        .filter(
+            pk=message_id,
+            direction=Message.Direction.IN,
+            author_kind=Message.AuthorKind.CUSTOMER,
+            kind=Message.Kind.MESSAGE,
+        )
+        .first()
+    )
+    if message is None:
+        return 0
+    conversation = message.conversation
+    delivered = 0
+    with translation.override(conversation.tenant.default_language or settings.LANGUAGE_CODE):
+        for setting, subscriptions in push_recipients(conversation=conversation):
+            payload = _payload(message, setting.include_text)
+            for subscription in subscriptions:
+                delivered += _send_one(subscription, payload)
+    return delivered
+
+
+def _send_one(subscription: PushSubscription, payload: dict) -> int:
+    result = push_send(
+        endpoint=subscription.endpoint,
+        p256dh=subscription.p256dh,
+        auth=subscription.auth,
+        payload=payload,
+    )
+    if result.subscription_gone:
+        PushSubscription.objects.filter(pk=subscription.pk).delete()
+        return 0
+    if result.delivered:
+        PushSubscription.objects.filter(pk=subscription.pk).update(
+            last_sent_at=timezone.now(), last_error=""
+        )
+        return 1
+    log.warning("push to subscription %s failed: %s", subscription.pk, result.status)
+    with transaction.atomic():
+        PushSubscription.objects.filter(pk=subscription.pk).update(
+            last_error=(f"{result.status} {result.detail}").strip()[:300]
+        )
+    return 0

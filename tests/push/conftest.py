@@ -1,0 +1,15 @@
+import pytest
+from py_vapid import Vapid
+
+
+@pytest.fixture(scope="session")
+def vapid_pem() -> str:
+    vapid = Vapid()
+    vapid.generate_keys()
+    return vapid.private_pem().decode()
+
+
+@pytest.fixture(autouse=True)
+def _vapid_key(settings, vapid_pem):
+    """The server's VAPID key, configured as in production (a PEM in the environment)."""
+    settings.WEB_PUSH_VAPID_PRIVATE_KEY = vapid_pem
