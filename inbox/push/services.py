@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from inbox.models import Message
+from tenants.locale import person_language, shipped
 
 from .client import push_send
 from .models import NotificationSetting, PushSubscription
@@ -108,11 +108,15 @@ def push_notify_new_message(*, message_id: int) -> int:
         return 0
     conversation = message.conversation
     delivered = 0
-    with translation.override(conversation.tenant.default_language or settings.LANGUAGE_CODE):
-        for setting, subscriptions in push_recipients(conversation=conversation):
+    for setting, subscriptions in push_recipients(conversation=conversation):
+        # In the person's language, else the business's.
+        language = shipped(person_language(setting.user)) or shipped(
+            conversation.tenant.default_language
+        )
+        with translation.override(language or settings.LANGUAGE_CODE):
             payload = _payload(message, setting.include_text)
-            for subscription in subscriptions:
-                delivered += _send_one(subscription, payload)
+        for subscription in subscriptions:
+            delivered += _send_one(subscription, payload)
     return delivered
 
 
@@ -132,8 +136,7 @@ def _send_one(subscription: PushSubscription, payload: dict) -> int:
         )
         return 1
     log.warning("push to subscription %s failed: %s", subscription.pk, result.status)
-    with transaction.atomic():
-        PushSubscription.objects.filter(pk=subscription.pk).update(
-            last_error=(f"{result.status} {result.detail}").strip()[:300]
-        )
+    PushSubscription.objects.filter(pk=subscription.pk).update(
+        last_error=(f"{result.status} {result.detail}").strip()[:300]
+    )
     return 0

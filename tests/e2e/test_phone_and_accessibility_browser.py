@@ -77,7 +77,7 @@ def _sign_in(browser, base_url, user, viewport):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     return page
 

@@ -1,6 +1,13 @@
 import pytest
 from py_vapid import Vapid
 
+# The channels tests' world: a WhatsApp channel of tenant A and a signed-webhook poster.
+from tests.channels.conftest import (  # noqa: F401
+    _provider_settings,
+    post_webhook,
+    whatsapp_channel,
+)
+
 
 @pytest.fixture(scope="session")
 def vapid_pem() -> str:

@@ -11,11 +11,6 @@ import pytest
 from inbox.models import Conversation
 from inbox.push.models import NotificationSetting, PushSubscription
 from inbox.push.vapid import application_server_key
-from tests.channels.conftest import (  # noqa: F401 (fixtures)
-    _provider_settings,
-    post_webhook,
-    whatsapp_channel,
-)
 from tests.factories import MembershipFactory, UserFactory
 from tests.providers.helpers import load_recent
 
@@ -39,7 +34,7 @@ def subscribe(client, tenant, endpoint: str, keys: BrowserKeys):
     )
 
 
-def customer_writes(post_webhook, text: str, message_id: str):  # noqa: F811
+def customer_writes(post_webhook, text: str, message_id: str):
     payload = load_recent("whatsapp", "message_text")
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     message["id"], message["text"]["body"] = message_id, text
@@ -53,7 +48,7 @@ def test_a_customer_message_is_pushed_once_and_decrypts(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     keys = BrowserKeys()
     response = subscribe(client_for(agent_a), tenant_a, f"{receiver.url}/ok/agent", keys)
@@ -81,7 +76,7 @@ def test_the_text_is_shown_only_to_who_opted_in(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     agent_keys, owner_keys = BrowserKeys(), BrowserKeys()
     subscribe(client_for(agent_a), tenant_a, f"{receiver.url}/ok/agent", agent_keys)
@@ -105,7 +100,7 @@ def test_nothing_is_pushed_for_a_conversation_the_person_cannot_see(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     tenant_a.agents_see_all = False
     tenant_a.save(update_fields=["agents_see_all"])
@@ -136,7 +131,7 @@ def test_the_persons_setting_narrows_what_they_hear(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     client = client_for(agent_a)
     subscribe(client, tenant_a, f"{receiver.url}/ok/agent", BrowserKeys())
@@ -156,7 +151,7 @@ def test_a_subscription_the_push_service_calls_gone_is_removed(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     client = client_for(agent_a)
     subscribe(client, tenant_a, f"{receiver.url}/gone/old-phone", BrowserKeys())
@@ -177,7 +172,7 @@ def test_a_redelivered_webhook_pushes_nothing_more(
     client_for,
     whatsapp_channel,
     post_webhook,
-    receiver,  # noqa: F811
+    receiver,
 ):
     subscribe(client_for(agent_a), tenant_a, f"{receiver.url}/ok/agent", BrowserKeys())
     customer_writes(post_webhook, CUSTOMER_TEXT, "wamid.push-8")
