@@ -28,7 +28,7 @@ from inbox.serializers import (
     StatusSerializer,
 )
 from tenants.api import TenantScopedViewSet
-from tenants.api_filters import filtered
+from tenants.api_filters import IdFilter, filtered
 from tenants.idempotency import IdempotentMixin
 from tenants.pagination import KeysetCursorPagination
 
@@ -127,11 +127,8 @@ class ContactFilter(django_filters.FilterSet):
     phone = django_filters.CharFilter(field_name="phone")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    channel = django_filters.NumberFilter(
-        method="filter_channel",
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Contacts with an identity on this channel.",
+    channel = IdFilter(
+        method="filter_channel", help_text="Contacts with an identity on this channel."
     )
 
     class Meta:
@@ -238,8 +235,8 @@ def _filters_from(request):
     data = params.validated_data
     signed_in = request.user is not None and request.user.is_authenticated
     if not signed_in and (data["assignee"] == "me" or data["unread"]):
-        raise exceptions.ValidationError(
-            {"assignee": "`me` and `unread` need a signed-in user, not an API key."}
+        raise exceptions.PermissionDenied(
+            "`assignee=me` and `unread=true` need a signed-in person; an API key is not one."
         )
     return ConversationFilters(
         status=data["status"],
@@ -248,7 +245,7 @@ def _filters_from(request):
         label_ids=tuple(sorted(set(data.get("label", [])))),
         unread_only=data["unread"],
         from_ad=data["from_ad"],
-        campaign_id=data.get("campaign", ""),
+        campaign_id=data.get("campaign", "").strip(),
         has_signal=data["has_signal"],
         query=data.get("q", ""),
     )
@@ -363,7 +360,9 @@ class ConversationViewSet(
                 .first()
             )
             if reply_to is None:
-                raise exceptions.ValidationError({"reply_to": "No such message here."})
+                raise exceptions.ValidationError(
+                    {"reply_to": "No such message here."}, code="does_not_exist"
+                )
         try:
             message = message_send(
                 conversation=conversation,
@@ -385,7 +384,7 @@ class ConversationViewSet(
         try:
             service(**kwargs)
         except ConversationActionError as exc:
-            raise exceptions.ValidationError({"detail": str(exc)}) from exc
+            raise exceptions.ValidationError({"detail": str(exc)}, code="rule") from exc
         return Response(ConversationSerializer(self.get_object()).data)
 
     @extend_schema(request=AssignSerializer, responses=ConversationSerializer)
@@ -408,7 +407,9 @@ class ConversationViewSet(
                     tenant=self.tenant, user_id=serializer.validated_data["assignee"]
                 )
             except ConversationActionError as exc:
-                raise exceptions.ValidationError({"assignee": [str(exc)]}) from exc
+                raise exceptions.ValidationError(
+                    {"assignee": [str(exc)]}, code="does_not_exist"
+                ) from exc
         return self._run(
             conversation_assign,
             conversation=conversation,
@@ -436,7 +437,7 @@ class ConversationViewSet(
     def _label(self, label_id):
         label = Label.objects.for_tenant(self.tenant).filter(pk=label_id).first()
         if label is None:
-            raise exceptions.ValidationError({"label": "No such label."})
+            raise exceptions.ValidationError({"label": "No such label."}, code="does_not_exist")
         return label
 
     @extend_schema(request=LabelRefSerializer, responses=ConversationSerializer)
@@ -455,7 +456,7 @@ class ConversationViewSet(
 
     @extend_schema(
         request=None,
-        responses=ConversationSerializer,
+        responses={200: ConversationSerializer},
         parameters=[OpenApiParameter("label_id", int, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["delete"], url_path=r"labels/(?P<label_id>\d{1,18})")

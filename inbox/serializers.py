@@ -16,6 +16,21 @@ def _dt(value):
     return None if value is None else _DATETIME.to_representation(value)
 
 
+# What contact_update accepts: + - ( ) . and spaces around at least 5 digits, or blank.
+PHONE_PATTERN = r"^(?:[\s\x1c-\x1f]+|[-+().\s\x1c-\x1f]*(?:[0-9][-+().\s\x1c-\x1f]*){5,})$"
+
+
+def _has_null_character(value) -> bool:
+    """PostgreSQL cannot store U+0000 in text or JSON."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_null_character(v) for v in value)
+    return False
+
+
 def _user_name(user) -> str:
     return user.get_full_name() or user.first_name or user.email
 
@@ -32,7 +47,9 @@ class LabelSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(_("A label with this name already exists."))
+            raise serializers.ValidationError(
+                _("A label with this name already exists."), code="unique"
+            )
         return value.strip()
 
 
@@ -66,7 +83,14 @@ class ContactIdentitySerializer(serializers.ModelSerializer):
 class ContactSerializer(serializers.ModelSerializer):
     identities = ContactIdentitySerializer(many=True, read_only=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.RegexField(
+        PHONE_PATTERN,
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Enter a phone number (digits, spaces, + - ( ) .)."},
+        help_text="Digits (at least 5), spaces and + - ( ) .",
+    )
     # Blank is a valid value, so no `format: email` / `format: uri` in the schema.
     email = serializers.CharField(
         required=False, allow_blank=True, max_length=254, validators=[EmailValidator()]
@@ -97,6 +121,8 @@ class ContactSerializer(serializers.ModelSerializer):
     def validate_custom_attributes(self, value):
         if len(str(value)) > 20_000:
             raise serializers.ValidationError(_("Custom attributes are too large."))
+        if _has_null_character(value):
+            raise serializers.ValidationError(_("Null characters are not allowed."))
         return value
 
 
@@ -202,25 +228,34 @@ class ConversationFilterSerializer(serializers.Serializer):
         help_text="Conversation status; `all` (the default in the API) for every status.",
     )
     assignee = serializers.RegexField(
-        r"^(me|unassigned|all|\d{1,18})$",
+        r"^(me|unassigned|all|[0-9]{1,18})$",
         required=False,
         default="all",
-        help_text="`me` (signed-in users only), `unassigned`, `all`, or a user id.",
+        help_text="`unassigned`, `all`, a user id, or `me` — a signed-in person only: an API "
+        "key gets 403.",
     )
-    channel = serializers.IntegerField(required=False, min_value=1, help_text="Channel id.")
+    channel = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Channel id."
+    )
     label = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         help_text="Label id; repeat for several (every one must be on the conversation).",
     )
     unread = serializers.BooleanField(
-        required=False, default=False, help_text="Unread by the signed-in user only."
+        required=False,
+        default=False,
+        help_text="Only those unread by the signed-in person; an API key gets 403.",
     )
     from_ad = serializers.BooleanField(required=False, default=False)
-    campaign = serializers.CharField(required=False, max_length=64)
+    campaign = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=64
+    )
     has_signal = serializers.BooleanField(required=False, default=False)
     q = serializers.CharField(
         required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         max_length=200,
         help_text="Messages, contact names, emails, channel identities and phone numbers "
         "containing this (accent-insensitive, at least 2 characters); a phone number matches "

@@ -4,6 +4,7 @@ import django_filters
 from rest_framework import mixins, serializers
 
 from tenants.api import TenantScopedViewSet
+from tenants.api_filters import IdFilter
 
 from .models import SignalReport
 
@@ -29,6 +30,7 @@ class SignalReportSerializer(serializers.ModelSerializer):
 
 
 class SignalReportFilter(django_filters.FilterSet):
+    conversation = IdFilter(field_name="conversation_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

@@ -1,6 +1,7 @@
 """The DRF foundation every API view builds on: tenant scoping, pagination, errors."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,6 +9,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from tenants.api_contract import ID_REGEX
 
 
 class ApiKeyAuthScheme(OpenApiAuthenticationExtension):
@@ -36,10 +39,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     Subclasses set `queryset` (any tenant-owned model's manager) and narrow it further in
     `scoped_queryset(self, queryset)`; overriding get_queryset or get_object is refused.
+    Every request is checked against the operation's OpenAPI schema before the view runs.
     """
 
     read_permission: str | None = None
     write_permission: str | None = None
+    # Object ids in URLs: digits that fit a bigint (anything else is a 404, never a DB error).
+    lookup_value_regex = ID_REGEX
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -49,6 +55,16 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
                     f"{cls.__name__} overrides {name}: narrow the tenant's queryset in "
                     "scoped_queryset() instead."
                 )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from tenants.api_contract import validate_request
+
+        if request.method in ("POST", "PUT", "PATCH"):
+            request._request.body  # noqa: B018 (over DATA_UPLOAD_MAX_MEMORY_SIZE: 413)
+            if self.lookup_field in self.kwargs:
+                self.get_object()  # no such object here: 404 before anything about the body
+        validate_request(request)
 
     def scoped_queryset(self, queryset):
         return queryset
@@ -62,7 +78,7 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         return self.request.tenant
 
 
-_CODES = {
+ERROR_CODES = {
     400: "invalid",
     401: "not_authenticated",
     403: "permission_denied",
@@ -71,14 +87,44 @@ _CODES = {
     406: "not_acceptable",
     409: "conflict",
     413: "too_large",
+    422: "unprocessable",
     415: "unsupported_media_type",
     429: "throttled",
 }
 
 
+# Validation error codes of rules the schema cannot state: the request fits the schema, so it
+# is refused with 422 (or 409 for a clash with an existing object), never with 400.
+RULE_CODES = {"does_not_exist": 422, "rule": 422, "overflow": 422, "unique": 409}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def _leaf_codes(codes):
+    if isinstance(codes, dict):
+        return [c for value in codes.values() for c in _leaf_codes(value)]
+    if isinstance(codes, list):
+        return [c for value in codes for c in _leaf_codes(value)]
+    return [codes]
+
+
+def _rule_status(exc: exceptions.ValidationError) -> int | None:
+    """422/409 when every error of `exc` is a rule the schema cannot state."""
+    statuses = {RULE_CODES.get(code) for code in _leaf_codes(exc.get_codes())}
+    if len(statuses) == 1 and None not in statuses:
+        return statuses.pop()
+    return None
+
+
 def error_handler(exc, context):
     """Every API error as {"error": {"code", "message", "details"}}."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
@@ -89,9 +135,15 @@ def error_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = _CODES.get(response.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError) and (status_code := _rule_status(exc)):
+        response.status_code = status_code
+    code = ERROR_CODES.get(response.status_code, "error")
     if isinstance(exc, exceptions.ValidationError):
         message, details = _("The request is not valid."), response.data
+        if response.status_code == 422:
+            message = _("The request cannot be carried out.")
+        elif response.status_code == 409:
+            message = _("The request conflicts with an existing object.")
     else:
         detail = (
             response.data.get("detail", "") if isinstance(response.data, dict) else response.data

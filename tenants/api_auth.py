@@ -89,3 +89,11 @@ class DefaultCursorPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_schema_operation_parameters(self, view):
+        from tenants.pagination import page_size_parameter
+
+        return [
+            *[p for p in super().get_schema_operation_parameters(view) if p["name"] != "page_size"],
+            page_size_parameter(self.page_size, self.max_page_size),
+        ]

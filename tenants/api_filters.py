@@ -5,11 +5,25 @@ overflows when moved to UTC)."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import django_filters
+from django import forms
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from tenants.api_contract import ID_MAX
+
 BIGINT_MAX = 2**63 - 1
+
+
+def utc_clamped(value: datetime) -> datetime:
+    """An aware datetime in UTC; one before year 1 or after 9999 there (a valid RFC 3339
+    time near either end, with an offset) as the earliest or latest moment."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return (datetime.min if value.year < 5000 else datetime.max).replace(tzinfo=UTC)
 
 
 def _sane(value):
@@ -17,10 +31,7 @@ def _sane(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return value
-        try:
-            return value.astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise ValueError("This date and time is out of range.") from exc
+        return utc_clamped(value)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         if abs(value) > BIGINT_MAX:
             raise ValueError("This number is out of range.")
@@ -46,6 +57,13 @@ def filtered(filterset):
     if errors:
         raise ValidationError(errors)
     return filterset.qs
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """An object id (an integer from 1); an id that names nothing just matches nothing."""
+
+    field_class = forms.IntegerField
 
 
 class SafeFilterBackend(DjangoFilterBackend):

@@ -19,21 +19,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from tenants.api_schema import ContractAutoSchema
 from tenants.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Printable ASCII, at least one character that is not a space (HTTP drops the spaces around a
+# header's value, so a key of spaces only would arrive empty).
+KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN}
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -44,7 +49,10 @@ class IdempotencyKeyReused(exceptions.APIException):
 
 class InvalidIdempotencyKey(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable characters."
+    default_detail = (
+        f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+        "not only spaces."
+    )
     default_code = "invalid_idempotency_key"
 
 
@@ -89,7 +97,7 @@ def idempotency_begin(request, key: str) -> IdempotencyKey | None:
     """Claim the key for this request (returns the row), or raise `_Replay` / 409.
 
     Must run inside the transaction that also runs the handler."""
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if len(key) > MAX_KEY_LENGTH or not re.fullmatch(KEY_PATTERN, key):
         raise InvalidIdempotencyKey()
     tenant = request.tenant
     scope = request_scope(request)
@@ -128,7 +136,7 @@ def idempotency_finish(row: IdempotencyKey, response: Response) -> None:
     row.save(update_fields=["status_code", "response_body", "completed_at"])
 
 
-class IdempotentAutoSchema(AutoSchema):
+class IdempotentAutoSchema(ContractAutoSchema):
     """Documents the optional `Idempotency-Key` header on POST operations."""
 
     def get_override_parameters(self):
@@ -137,12 +145,14 @@ class IdempotentAutoSchema(AutoSchema):
             params.append(
                 OpenApiParameter(
                     HEADER,
-                    str,
+                    KEY_SCHEMA,
                     OpenApiParameter.HEADER,
                     required=False,
                     description="Retry-safe POST: the same key and body within 24 hours "
                     "return the first answer without doing it again; another body with the "
-                    "same key gets 409.",
+                    f"same key gets 409. 1 to {MAX_KEY_LENGTH} printable ASCII characters "
+                    "(a UUID, say), not only spaces; anything else gets 400 "
+                    "`invalid_idempotency_key`.",
                 )
             )
         return params

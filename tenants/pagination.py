@@ -81,6 +81,8 @@ class KeysetCursorPagination(BasePagination):
 
     # --- paging ---
     def get_page_size(self, request):
+        """`page_size` as the schema states it (an integer from 1 to max_page_size; the API
+        refuses anything else with 400 before the view runs)."""
         try:
             return _positive_int(
                 request.query_params[self.page_size_query_param],
@@ -163,15 +165,18 @@ class KeysetCursorPagination(BasePagination):
                 "description": "The pagination cursor value (from `next` / `previous`).",
                 "schema": {"type": "string"},
             },
-            {
-                "name": self.page_size_query_param,
-                "required": False,
-                "in": "query",
-                "description": f"Results per page (default {self.page_size}, at most "
-                f"{self.max_page_size}).",
-                "schema": {"type": "integer"},
-            },
+            page_size_parameter(self.page_size, self.max_page_size),
         ]
+
+
+def page_size_parameter(default: int, maximum: int) -> dict:
+    return {
+        "name": "page_size",
+        "required": False,
+        "in": "query",
+        "description": f"Results per page (default {default}, at most {maximum}).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": maximum},
+    }
 
 
 class ByIdPagination(KeysetCursorPagination):

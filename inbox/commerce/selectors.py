@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import django_filters
-from django import forms
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 
 from inbox.commerce.models import (
@@ -19,6 +15,7 @@ from inbox.commerce.models import (
     OrderStatus,
     PaymentStatus,
 )
+from tenants.api_filters import IdFilter, utc_clamped
 
 
 def orders_with_details(queryset):
@@ -35,17 +32,14 @@ def bookings_with_details(queryset):
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 with any offset, normalised to UTC (PostgreSQL refuses offsets beyond ±15:59,
-    and a date near year 1 or 9999 may not exist in UTC: both are a 400, not a 500)."""
+    """ISO 8601 with any offset, normalised to UTC (PostgreSQL refuses offsets beyond ±15:59).
+    A moment before year 1 or after 9999 in UTC is taken as the earliest or latest one."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value is None:
             return None
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:
-            raise forms.ValidationError(_("This date is out of range.")) from None
+        return utc_clamped(value)
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -55,9 +49,9 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
-    contact = django_filters.NumberFilter(field_name="contact_id")
-    conversation = django_filters.NumberFilter(field_name="conversation_id")
-    number = django_filters.NumberFilter()
+    contact = IdFilter(field_name="contact_id")
+    conversation = IdFilter(field_name="conversation_id")
+    number = IdFilter()
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -68,8 +62,8 @@ class OrderFilter(django_filters.FilterSet):
 
 class BookingFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
-    contact = django_filters.NumberFilter(field_name="contact_id")
-    conversation = django_filters.NumberFilter(field_name="conversation_id")
+    contact = IdFilter(field_name="contact_id")
+    conversation = IdFilter(field_name="conversation_id")
     resource = django_filters.CharFilter(field_name="resource", lookup_expr="iexact")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")

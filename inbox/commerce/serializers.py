@@ -1,6 +1,7 @@
 """API shapes of orders and bookings (also the `data` of their CRM webhook events)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -86,7 +87,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if attrs.get("kind", LineKind.ITEM) == LineKind.ITEM and not attrs.get("name", "").strip():
-            raise serializers.ValidationError({"name": "Every item needs a name."})
+            raise serializers.ValidationError({"name": "Every item needs a name."}, code="rule")
         return attrs
 
     def to_representation(self, instance):
@@ -114,8 +115,11 @@ def line_inputs(lines_data) -> list[LineInput]:
 class OrderSerializer(serializers.ModelSerializer):
     contact = TenantPrimaryKeyField(Contact)
     conversation = TenantPrimaryKeyField(Conversation, required=False, allow_null=True)
-    currency = serializers.CharField(
-        min_length=3, max_length=3, default="THB", help_text="ISO 4217 code."
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        default="THB",
+        error_messages={"invalid": gettext_lazy("Use a three-letter ISO 4217 code, e.g. THB.")},
+        help_text="ISO 4217 code (three letters).",
     )
     lines = OrderLineSerializer(many=True)
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
@@ -164,13 +168,11 @@ class OrderSerializer(serializers.ModelSerializer):
         }
 
     def validate_currency(self, value):
-        if not value.isalpha():
-            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code, e.g. THB."))
         return value.upper()
 
     def validate_lines(self, value):
         if not any(line.get("kind", LineKind.ITEM) == LineKind.ITEM for line in value):
-            raise serializers.ValidationError(_("An order needs at least one item."))
+            raise serializers.ValidationError(_("An order needs at least one item."), code="rule")
         return value
 
     def validate(self, attrs):
@@ -182,7 +184,7 @@ class OrderSerializer(serializers.ModelSerializer):
             and conversation.contact_id != contact.pk
         ):
             raise serializers.ValidationError(
-                {"conversation": "This conversation is not with this contact."}
+                {"conversation": "This conversation is not with this contact."}, code="rule"
             )
         return attrs
 
@@ -276,12 +278,14 @@ class BookingSerializer(serializers.ModelSerializer):
             and conversation.contact_id != contact.pk
         ):
             raise serializers.ValidationError(
-                {"conversation": "This conversation is not with this contact."}
+                {"conversation": "This conversation is not with this contact."}, code="rule"
             )
         starts_at = attrs.get("starts_at") or getattr(self.instance, "starts_at", None)
         ends_at = attrs.get("ends_at") or getattr(self.instance, "ends_at", None)
         if starts_at and ends_at and ends_at <= starts_at:
-            raise serializers.ValidationError({"ends_at": "The end must be after the start."})
+            raise serializers.ValidationError(
+                {"ends_at": "The end must be after the start."}, code="rule"
+            )
         return attrs
 
 

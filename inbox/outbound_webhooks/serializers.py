@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from inbox.outbound_webhooks.models import (
@@ -9,6 +10,12 @@ from inbox.outbound_webhooks.models import (
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    url = serializers.URLField(
+        max_length=500,
+        validators=[RegexValidator(r"^https?://", "Enter an http:// or https:// URL.")],
+        help_text="An https:// URL (http:// only where private addresses are allowed, in "
+        "development).",
+    )
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), allow_empty=False
     )

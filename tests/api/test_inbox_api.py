@@ -211,10 +211,10 @@ def test_assign_status_and_labels_change_the_conversation(key_api, world, agent_
         agent_a.pk
     )
     refused = key_api.post(base + "assign/", {"assignee": owner_b.pk})
-    assert refused.status_code == 400
+    assert refused.status_code == 422 and "assignee" in refused.json()["error"]["details"]
     assert key_api.post(base + "assign/", {"assignee": None}).json()["assignee"] is None
     snooze = key_api.post(base + "status/", {"status": "snoozed"})
-    assert snooze.status_code == 400
+    assert snooze.status_code == 422
     until = (timezone.now() + timedelta(hours=2)).isoformat()
     body = key_api.post(base + "status/", {"status": "snoozed", "snoozed_until": until}).json()
     assert body["status"] == "snoozed" and body["snoozed_until"]
@@ -248,7 +248,10 @@ def test_conversation_filters(key_api, session_api, tenant_a, world, agent_a):
     assert ids(api=session_api(agent_a), assignee="me") == [mine.pk]
     bad = key_api.get("/api/v1/conversations/", {"status": "nope"})
     assert bad.status_code == 400 and "status" in bad.json()["error"]["details"]
-    assert key_api.get("/api/v1/conversations/", {"assignee": "me"}).status_code == 400
+    for needs_a_person in ({"assignee": "me"}, {"unread": "true"}):
+        refused = key_api.get("/api/v1/conversations/", needs_a_person)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "permission_denied"
 
 
 def test_an_agent_restricted_to_their_own_conversations_sees_only_those(

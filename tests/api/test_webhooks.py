@@ -286,7 +286,7 @@ def test_a_key_creates_a_subscription_and_sees_the_secret_once(key_api, tenant_a
 
 def test_the_api_validates_event_types_and_urls(key_api):
     bad = key_api.post(
-        "/api/v1/webhook-subscriptions/", {"url": "ftp://x", "event_types": ["nope"]}
+        "/api/v1/webhook-subscriptions/", {"url": "ftp://x.example", "event_types": ["nope"]}
     )
     assert bad.status_code == 400
     assert set(bad.json()["error"]["details"]) == {"url", "event_types"}

@@ -129,21 +129,40 @@ def test_vnd_orders_have_no_decimals(tenant_a, conversation_a):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"lines": []}, "lines"),
-        ({"lines": [{"kind": "shipping", "unit_price": "5"}]}, "lines"),
         ({"lines": [{"name": "x", "quantity": 0, "unit_price": "1"}]}, "lines"),
         ({"lines": [{"name": "x", "unit_price": "-1"}]}, "lines"),
+        ({"lines": [{"name": "x", "unit_price": 1}]}, "lines"),
         ({"currency": "B1"}, "currency"),
-        ({"contact": 999999}, "contact"),
+        ({"contact": "1"}, "contact"),
     ],
 )
-def test_invalid_orders_are_400_with_details(tenant_a, conversation_a, body, field):
+def test_orders_against_the_schema_are_400_with_details(tenant_a, conversation_a, body, field):
     response = key_client(tenant_a).post(
         "/api/v1/orders/", order_body(conversation_a, **body), format="json"
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert field in response.json()["error"]["details"]
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lines": []}, "lines"),
+        ({"lines": [{"kind": "shipping", "unit_price": "5"}]}, "lines"),
+        ({"lines": [{"kind": "item", "unit_price": "5"}]}, "lines"),
+        ({"contact": 999999}, "contact"),
+    ],
+)
+def test_orders_that_fit_the_schema_but_break_a_rule_are_422(tenant_a, conversation_a, body, field):
+    response = key_client(tenant_a).post(
+        "/api/v1/orders/", order_body(conversation_a, **body), format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unprocessable"
+    assert field in response.json()["error"]["details"]
+    assert Order.objects.count() == 0
 
 
 def test_a_contact_or_conversation_of_another_tenant_cannot_be_used(
@@ -156,11 +175,11 @@ def test_a_contact_or_conversation_of_another_tenant_cannot_be_used(
         order_body(conversation_a, contact=conversation_b.contact_id),
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     response = client.post(
         "/api/v1/orders/", order_body(conversation_a, conversation=conversation_b.pk), format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert Order.objects.count() == 0
 
 
@@ -385,14 +404,14 @@ def test_moving_a_booking_onto_another_over_the_api_is_409(tenant_a, conversatio
     assert response.status_code == 409
 
 
-def test_a_booking_ending_before_it_starts_is_400(tenant_a, conversation_a):
+def test_a_booking_ending_before_it_starts_is_422(tenant_a, conversation_a):
     start = timezone.now() + timedelta(days=2)
     response = key_client(tenant_a).post(
         "/api/v1/bookings/",
         booking_body(conversation_a, start, ends_at=start.isoformat()),
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "ends_at" in response.json()["error"]["details"]
 
 
