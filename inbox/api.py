@@ -407,9 +407,7 @@ class ConversationViewSet(
                     tenant=self.tenant, user_id=serializer.validated_data["assignee"]
                 )
             except ConversationActionError as exc:
-                raise exceptions.ValidationError(
-                    {"assignee": [str(exc)]}, code="does_not_exist"
-                ) from exc
+                raise exceptions.ValidationError({"assignee": [str(exc)]}, code="rule") from exc
         return self._run(
             conversation_assign,
             conversation=conversation,
