@@ -14,11 +14,20 @@ import functools
 import re
 
 import jsonschema_rs
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 
 # Object ids in URLs: 1 to 18 digits, so always a bigint (anything else is a 404).
 ID_REGEX = r"\d{1,18}"
 ID_MAX = 10**18 - 1
+
+
+class InvalidIdempotencyKey(APIException):
+    status_code = 400
+    default_detail = (
+        "The Idempotency-Key header must be 1 to 255 printable ASCII characters, not only spaces."
+    )
+    default_code = "invalid_idempotency_key"
+
 
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
@@ -147,9 +156,7 @@ def validate_request(request) -> None:
                 errors[name] = ["This header is required."]
             continue
         if _messages(validator, value):
-            from tenants.idempotency import HEADER, InvalidIdempotencyKey
-
-            if name == HEADER:
+            if name == "Idempotency-Key":
                 raise InvalidIdempotencyKey()
             errors[name] = ["This header's value is not valid."]
     if errors:

@@ -29,6 +29,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from tenants.api_contract import InvalidIdempotencyKey
 from tenants.api_schema import ContractAutoSchema
 from tenants.models import IdempotencyKey
 
@@ -45,15 +46,6 @@ class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This Idempotency-Key was already used with a different request."
     default_code = "idempotency_key_reused"
-
-
-class InvalidIdempotencyKey(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = (
-        f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
-        "not only spaces."
-    )
-    default_code = "invalid_idempotency_key"
 
 
 class _Replay(Exception):
