@@ -37,6 +37,7 @@ WEBHOOK_EVENTS_PROCESS = "inbox.webhook_events_process"
 OUTBOUND_WEBHOOK_DELIVER = "crm.deliver"
 SIGNALS_SEND = "signals.send_pending"
 PUSH_NOTIFY = "push.notify_new_message"
+PUSH_RETRY = "push.retry_subscription"
 
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:

@@ -25,6 +25,11 @@ class PushResult:
         return 200 <= self.status < 300
 
     @property
+    def transient(self) -> bool:
+        """Unreachable, throttled or failing for now: worth another try later."""
+        return self.status == 0 or self.status == 429 or self.status >= 500
+
+    @property
     def subscription_gone(self) -> bool:
         """404/410: the browser unsubscribed or the subscription expired — forget it."""
         return self.status in (404, 410)

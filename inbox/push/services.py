@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Message
 from tenants.locale import person_language, shipped
 
@@ -21,6 +22,11 @@ from .selectors import push_recipients
 log = logging.getLogger(__name__)
 
 TEXT_PREVIEW_CHARS = 120
+# A push service that is down or throttling is tried again, with the shared backoff, for
+# about a quarter of an hour; past that the notification has lost its point.
+PUSH_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 30
+RETRY_CAP_SECONDS = 600
 
 
 def _clean_endpoint(endpoint: str) -> str:
@@ -94,6 +100,16 @@ def _payload(message: Message, include_text: bool) -> dict:
 def push_notify_new_message(*, message_id: int) -> int:
     """A push to every device of every member who may see the message's conversation and
     asked to hear about it. Returns how many pushes the push services accepted."""
+    return _notify(message_id=message_id)
+
+
+def push_retry(*, message_id: int, subscription_id: int, attempt: int) -> int:
+    """Try one device again after its push service failed for a while. Who may see the
+    conversation is checked again: a person removed meanwhile hears nothing."""
+    return _notify(message_id=message_id, only_subscription=subscription_id, attempt=attempt)
+
+
+def _notify(*, message_id: int, only_subscription: int | None = None, attempt: int = 1) -> int:
     message = (
         Message.objects.select_related("conversation__contact", "conversation__tenant", "channel")
         .filter(
@@ -109,18 +125,23 @@ def push_notify_new_message(*, message_id: int) -> int:
     conversation = message.conversation
     delivered = 0
     for setting, subscriptions in push_recipients(conversation=conversation):
+        chosen = [s for s in subscriptions if only_subscription in (None, s.pk)]
+        if not chosen:
+            continue
         # In the person's language, else the business's.
         language = shipped(person_language(setting.user)) or shipped(
             conversation.tenant.default_language
         )
         with translation.override(language or settings.LANGUAGE_CODE):
             payload = _payload(message, setting.include_text)
-        for subscription in subscriptions:
-            delivered += _send_one(subscription, payload)
+        for subscription in chosen:
+            delivered += _send_one(subscription, payload, message_id=message_id, attempt=attempt)
     return delivered
 
 
-def _send_one(subscription: PushSubscription, payload: dict) -> int:
+def _send_one(
+    subscription: PushSubscription, payload: dict, *, message_id: int, attempt: int
+) -> int:
     result = push_send(
         endpoint=subscription.endpoint,
         p256dh=subscription.p256dh,
@@ -139,4 +160,14 @@ def _send_one(subscription: PushSubscription, payload: dict) -> int:
     PushSubscription.objects.filter(pk=subscription.pk).update(
         last_error=(f"{result.status} {result.detail}").strip()[:300]
     )
+    if result.transient and attempt < PUSH_ATTEMPTS:
+        effects.task_send(
+            effects.PUSH_RETRY,
+            message_id,
+            subscription.pk,
+            attempt + 1,
+            countdown=effects.backoff_seconds(
+                attempt, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS
+            ),
+        )
     return 0

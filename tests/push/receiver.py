@@ -57,7 +57,8 @@ class Received:
 
 
 class PushReceiver:
-    """Endpoints `<url>/ok/<name>` answer 201, `<url>/gone/<name>` 410."""
+    """Endpoints `<url>/ok/<name>` answer 201, `<url>/gone/<name>` 410, `<url>/down/<name>`
+    503, and `<url>/flaky/<name>` 503 to its first two pushes, then 201."""
 
     def __init__(self):
         self.received: list[Received] = []
@@ -66,7 +67,7 @@ class PushReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = 410 if self.path.startswith("/gone/") else 201
+                status = receiver.status_for(self.path)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 receiver.received.append(Received(self.path, headers, body, status))
                 self.send_response(status)
@@ -79,6 +80,15 @@ class PushReceiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def status_for(self, path: str) -> int:
+        if path.startswith("/gone/"):
+            return 410
+        if path.startswith("/down/"):
+            return 503
+        if path.startswith("/flaky/") and len(self.to(path)) < 2:
+            return 503
+        return 201
 
     def __enter__(self):
         self.thread.start()

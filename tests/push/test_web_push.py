@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
 from inbox.models import Conversation
 from inbox.push.models import NotificationSetting, PushSubscription
@@ -164,6 +165,51 @@ def test_a_subscription_the_push_service_calls_gone_is_removed(
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [
         f"{receiver.url}/ok/new-phone"
     ]
+
+
+def test_a_push_service_that_fails_for_a_while_is_tried_again_until_it_accepts(
+    tenant_a,
+    agent_a,
+    client_for,
+    whatsapp_channel,
+    post_webhook,
+    receiver,
+):
+    keys = BrowserKeys()
+    subscribe(client_for(agent_a), tenant_a, f"{receiver.url}/flaky/agent", keys)
+
+    customer_writes(post_webhook, CUSTOMER_TEXT, "wamid.push-flaky")
+
+    # Celery runs eagerly in the tests, so the backed-off retries run at once, in order.
+    assert [r.answered for r in receiver.to("/flaky/agent")] == [503, 503, 201]
+    assert decrypt(receiver.to("/flaky/agent")[-1], keys)["url"].endswith(
+        f"?c={Conversation.objects.get().pk}"
+    )
+    subscription = PushSubscription.objects.get()
+    assert subscription.last_sent_at is not None
+    assert subscription.last_error == ""
+
+
+def test_a_push_service_that_stays_down_is_given_up_on_and_the_failure_kept(
+    tenant_a,
+    agent_a,
+    client_for,
+    whatsapp_channel,
+    post_webhook,
+    receiver,
+):
+    from inbox.push.services import PUSH_ATTEMPTS
+
+    subscribe(client_for(agent_a), tenant_a, f"{receiver.url}/down/agent", BrowserKeys())
+
+    customer_writes(post_webhook, CUSTOMER_TEXT, "wamid.push-down")
+
+    assert [r.answered for r in receiver.to("/down/agent")] == [503] * PUSH_ATTEMPTS
+    subscription = PushSubscription.objects.get()  # kept: the device may come back
+    assert subscription.last_sent_at is None
+    assert subscription.last_error.startswith("503")
+    page = client_for(agent_a).get(reverse("push_settings", args=[tenant_a.slug]))
+    assert "The last notification could not be delivered: 503" in page.content.decode()
 
 
 def test_a_redelivered_webhook_pushes_nothing_more(
