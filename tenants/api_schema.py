@@ -110,10 +110,41 @@ def _id_parameters(operation: dict) -> None:
             parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 
+# Input rules drf-spectacular copies from a field's validators into both directions. A response
+# shows what is stored, and rows written before a rule existed (or by another door) need not
+# follow today's input rule.
+_INPUT_ONLY_KEYWORDS = ("pattern", "minLength")
+
+
+def _responses_describe_what_is_stored(schemas: dict) -> None:
+    """Drop input-only rules from the response components (with COMPONENT_SPLIT_REQUEST the
+    request bodies have their own `…Request` components, which keep them)."""
+    for name, component in schemas.items():
+        if name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            _drop_input_rules(prop)
+
+
+def _drop_input_rules(schema: dict) -> None:
+    for keyword in _INPUT_ONLY_KEYWORDS:
+        schema.pop(keyword, None)
+    if "oneOf" in schema:
+        # Without their patterns the alternatives may overlap ("" is a string of at most 40
+        # and of at most 0 characters): any of them, not exactly one.
+        schema["anyOf"] = schema.pop("oneOf")
+    for nested in (*schema.get("oneOf", ()), *schema.get("anyOf", ()), *schema.get("allOf", ())):
+        _drop_input_rules(nested)
+    if isinstance(schema.get("items"), dict):
+        _drop_input_rules(schema["items"])
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: document the error responses every API view
     can give, all in the `{"error": {"code", "message", "details"}}` shape."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    _responses_describe_what_is_stored(schemas)
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
