@@ -15,6 +15,7 @@ import re
 
 import jsonschema_rs
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.fields import Field
 
 # Object ids in URLs: 1 to 18 digits, so always a bigint (anything else is a 404).
 ID_REGEX = r"\d{1,18}"
@@ -120,6 +121,15 @@ def _body_errors(validator, data) -> dict:
     except (ValueError, OverflowError):
         return {"non_field_errors": ["A value is out of range."]}
     for error in found:
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+            # Named by the missing field, as DRF names it (a client maps errors to its form).
+            path = [*error.instance_path, error.kind.property]
+            field, *rest = path
+            if not rest:
+                errors.setdefault(str(field), []).append(
+                    str(Field.default_error_messages["required"])
+                )
+                continue
         field, *rest = [*error.instance_path] or ["non_field_errors"]
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest)
         message = f"{where.lstrip('.')}: {error.message}" if where else error.message
