@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import _meta
@@ -369,18 +370,18 @@ def reply_window_problem(
     tag: str = "",
 ) -> str | None:
     if last_customer_message_at is None:
-        return "On Messenger the customer must write first."
+        return _("On Messenger the customer must write first.")
     age = now - last_customer_message_at
     if age <= REPLY_WINDOW:
         return None
     if tag == HUMAN_AGENT_TAG and age <= HUMAN_AGENT_WINDOW:
         return None
     if age <= HUMAN_AGENT_WINDOW:
-        return (
+        return _(
             "Messenger's 24-hour window is closed; only a human agent may still reply "
             "(HUMAN_AGENT tag, up to 7 days)."
         )
-    return (
+    return _(
         "Messenger only allows replies within 7 days of the customer's last message "
         "(24 hours for automated messages); the reply window is closed."
     )

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import _meta
@@ -286,9 +287,9 @@ def reply_window_problem(
     tag: str = "",
 ) -> str | None:
     if last_customer_message_at is None:
-        return "On WhatsApp a free-form reply needs a customer message first (templates only)."
+        return _("On WhatsApp a free-form reply needs a customer message first (templates only).")
     if now - last_customer_message_at > REPLY_WINDOW:
-        return (
+        return _(
             "WhatsApp only allows free-form replies within 24 hours of the customer's last "
             "message; the reply window is closed."
         )

@@ -105,3 +105,60 @@ def test_an_invitation_is_written_in_the_invitees_language(
     assert "với vai trò Nhân viên" in to_minh.body
     assert to_somchai.subject == "คุณได้รับเชิญเข้าร่วม Tenant A บน Parley"
     assert "ในบทบาท เจ้าหน้าที่" in to_somchai.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("provider", "english"),
+    [
+        ("whatsapp", "WhatsApp only allows free-form replies within 24 hours"),
+        ("tiktok", "TikTok only allows replies within 48 hours"),
+        ("messenger", "Messenger only allows replies within 7 days"),
+    ],
+)
+def test_why_replies_are_closed_is_said_in_the_agents_language(
+    tenant_a, agent_a, client_for, provider, english
+):
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from inbox.models import Message
+    from tests.factories import ChannelFactory, ConversationFactory
+
+    long_ago = timezone.now() - timedelta(days=10)
+    conversation = ConversationFactory(
+        tenant=tenant_a,
+        channel=ChannelFactory(tenant=tenant_a, provider=provider),
+        last_customer_message_at=long_ago,
+    )
+    Message.objects.create(
+        tenant=tenant_a,
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Message.Direction.IN,
+        author_kind=Message.AuthorKind.CUSTOMER,
+        text="hello",
+    )
+    PersonPreferences.objects.update_or_create(user=agent_a, defaults={"language": "th"})
+    with translation.override("th"):
+        thai = translation.gettext(
+            {
+                "whatsapp": "WhatsApp only allows free-form replies within 24 hours of the "
+                "customer's last message; the reply window is closed.",
+                "tiktok": "TikTok only allows replies within 48 hours of the customer's last "
+                "message; wait for the customer to write again.",
+                "messenger": "Messenger only allows replies within 7 days of the customer's "
+                "last message (24 hours for automated messages); the reply window is closed.",
+            }[provider]
+        )
+    assert thai and english not in thai
+
+    page = client_for(agent_a).get(
+        f"/t/{tenant_a.slug}/inbox/c/{conversation.pk}/", HTTP_HX_REQUEST="true"
+    )
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert thai in html
+    assert english not in html

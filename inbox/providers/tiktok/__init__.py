@@ -151,17 +151,17 @@ def reply_window_problem(
     tag: str = "",
 ) -> str | None:
     if last_customer_message_at is None:
-        return "On TikTok the customer must write first; this customer has not written yet."
+        return _("On TikTok the customer must write first; this customer has not written yet.")
     if now - last_customer_message_at > REPLY_WINDOW:
-        return (
+        return _(
             "TikTok only allows replies within 48 hours of the customer's last message; "
             "wait for the customer to write again."
         )
     if business_messages_since_customer >= MAX_BUSINESS_MESSAGES:
-        return (
-            f"TikTok allows at most {MAX_BUSINESS_MESSAGES} messages before the customer "
-            "answers; wait for the customer to reply."
-        )
+        return _(
+            "TikTok allows at most %(count)d messages before the customer answers; wait for "
+            "the customer to reply."
+        ) % {"count": MAX_BUSINESS_MESSAGES}
     return None
 
 
