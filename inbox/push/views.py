@@ -96,9 +96,12 @@ def subscription_create(request):
 @require_POST
 @tenant_view("inbox.view")
 def subscription_delete(request):
-    endpoint = str(_json_body(request).get("endpoint") or request.POST.get("endpoint") or "")
+    # The page's script sends JSON; the device list's "Remove" button is a plain form.
+    from_script = request.content_type == "application/json"
+    source = _json_body(request) if from_script else request.POST
+    endpoint = str(source.get("endpoint") or "")
     push_subscription_delete(tenant=request.tenant, user=request.user, endpoint=endpoint)
-    if request.headers.get("Content-Type", "").startswith("application/json"):
+    if from_script:
         return HttpResponse(status=204)
     return redirect("push_settings", tenant_slug=request.tenant.slug)
 
