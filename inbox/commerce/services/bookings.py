@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,12 +79,27 @@ def _overlap_error(booking: Booking, other: Booking | None) -> BookingOverlap:
     )
 
 
+def _lock_resource(booking: Booking) -> None:
+    """Queue writers of one tenant's resource behind each other until commit.
+
+    The exclusion constraint alone holds under concurrency, but several transactions inserting
+    overlapping rows at once can deadlock each other inside its index check (PostgreSQL then
+    kills one with 40P01 instead of reporting the overlap). Serialising on the resource makes
+    the pre-check below exact and leaves the constraint as the last guard."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"booking-resource:{booking.tenant_id}:{booking.resource.strip().lower()}"],
+        )
+
+
 def _save_booking(booking: Booking, **kwargs) -> None:
     """Save, turning the database's exclusion-constraint refusal into BookingOverlap.
 
-    The Python pre-check only gives a nicer message; the constraint is what holds under
-    concurrency."""
+    The Python pre-check gives the agent the conflicting booking; the constraint is what holds
+    if anything writes around this function."""
     if booking.status not in BOOKING_INACTIVE:
+        _lock_resource(booking)
         other = _overlapping(booking)
         if other is not None:
             raise _overlap_error(booking, other)
