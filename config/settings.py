@@ -114,6 +114,11 @@ if DATABASE_POOL:
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.db"  # Django's, with a cheaper pool check
+# Pooled connections idle for longer than this are checked with a round trip before use
+# (config/db/base.py); ones returned more recently were working a moment ago.
+DATABASE_POOL_CHECK_AFTER_IDLE = env.float("DATABASE_POOL_CHECK_AFTER_IDLE", default=1.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, cache, channel layer ---------------------------------------------------

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from inbox import effects
@@ -91,13 +91,26 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
     # Outside a transaction (a request) the INSERT autocommits on its own, on a connection
     # borrowed from Django's pool, and the publish is batched off the request thread.
     in_transaction = transaction.get_connection().in_atomic_block
-    event_id = insert_ignore_conflict(WebhookEvent(**values))
+    event_id = _store(WebhookEvent(**values), in_transaction)
     if event_id is not None and not error:
         if in_transaction:
             transaction.on_commit(lambda: enqueue_event(event_id))
         else:
             dispatch(event_id)
     return IngestResult(status=200, event_id=event_id, duplicate=event_id is None)
+
+
+def _store(event: WebhookEvent, in_transaction: bool) -> int | None:
+    if in_transaction:
+        return insert_ignore_conflict(event)
+    try:
+        return insert_ignore_conflict(event)
+    except OperationalError:
+        # A pooled connection that broke since its last use (a database restart under load;
+        # config/db/base.py checks only connections idle for a while). Returning it clears the
+        # pool of dead connections; retry once on a live one (the dedup key makes it idempotent).
+        transaction.get_connection().close()
+        return insert_ignore_conflict(event)
 
 
 def enqueue_event(event_id: int) -> None:
