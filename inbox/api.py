@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inbox.automation.services.labels import label_create, label_delete, label_update
-from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message
+from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message, Team
 from inbox.selectors.search import matching_contact_ids
 from inbox.serializers import (
     AssignSerializer,
@@ -26,6 +26,7 @@ from inbox.serializers import (
     MessageSendSerializer,
     MessageSerializer,
     StatusSerializer,
+    TeamRefSerializer,
 )
 from tenants.api import TenantScopedViewSet
 from tenants.api_filters import IdFilter, filtered
@@ -248,6 +249,7 @@ def _filters_from(request):
         campaign_id=data.get("campaign", "").strip(),
         has_signal=data["has_signal"],
         query=data.get("q", ""),
+        team=data.get("team", ""),
     )
 
 
@@ -256,7 +258,7 @@ CONVERSATION_COLUMNS = (
     *[
         f
         for f in ConversationSerializer.Meta.fields
-        if f not in ("provider", "contact", "assignee", "labels")
+        if f not in ("provider", "contact", "assignee", "team", "labels")
     ],
     "tenant_id",
     "contact_id",
@@ -268,6 +270,8 @@ CONVERSATION_COLUMNS = (
     "assignee__email",
     "assignee__first_name",
     "assignee__last_name",
+    "team_id",
+    "team__name",
 )
 
 
@@ -298,7 +302,7 @@ class ConversationViewSet(
         )
         labels = Label.objects.for_tenant(self.tenant).only("id", "name", "color")
         return (
-            qs.select_related("contact", "channel", "assignee")
+            qs.select_related("contact", "channel", "assignee", "team")
             .only(*CONVERSATION_COLUMNS)
             .prefetch_related(Prefetch("labels", queryset=labels.order_by("name")))
         )
@@ -413,6 +417,25 @@ class ConversationViewSet(
             conversation=conversation,
             assignee=assignee,
             actor=_actor(request),
+        )
+
+    @extend_schema(request=TeamRefSerializer, responses=ConversationSerializer)
+    @action(detail=True, methods=["post"])
+    def team(self, request, pk=None):
+        """Queue the conversation to a team (or to none with null); the agent stays."""
+        from inbox.services.teams import conversation_assign_team
+
+        conversation = self.get_object()
+        serializer = TeamRefSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = None
+        if serializer.validated_data["team"] is not None:
+            team = Team.objects.for_tenant(self.tenant).filter(pk=serializer.validated_data["team"])
+            team = team.first()
+            if team is None:
+                raise exceptions.ValidationError({"team": "No such team."}, code="does_not_exist")
+        return self._run(
+            conversation_assign_team, conversation=conversation, team=team, actor=_actor(request)
         )
 
     @extend_schema(request=StatusSerializer, responses=ConversationSerializer)

@@ -1,11 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
 from inbox.api import ChannelViewSet, ContactViewSet, ConversationViewSet, LabelViewSet
+from inbox.api_teams import TeamViewSet
 
 router = SimpleRouter()
 router.register("labels", LabelViewSet, basename="label")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = router.urls

@@ -5,7 +5,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inbox.models import Attachment, Channel, Contact, ContactIdentity, Conversation, Label, Message
+from inbox.models import (
+    Attachment,
+    Channel,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Label,
+    Message,
+    Team,
+)
 
 User = get_user_model()
 MAX_ID = 2**63 - 1
@@ -150,11 +159,54 @@ class UserBriefSerializer(serializers.ModelSerializer):
         return _user_name(user)
 
 
+class TeamBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    member_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
+        help_text="User ids of the team's members (owners, admins or agents of the business); "
+        "a write replaces the whole list.",
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "member_ids", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"name": {"max_length": 80}}
+
+    def to_representation(self, team):
+        return {
+            "id": team.pk,
+            "name": team.name,
+            "member_ids": sorted(m.user_id for m in team.members.all()),
+            "created_at": _dt(team.created_at),
+        }
+
+    def validate_name(self, value):
+        if _has_null_character(value) or not value.strip():
+            raise serializers.ValidationError(_("A team needs a name."))
+        return value.strip()
+
+
+class TeamRefSerializer(serializers.Serializer):
+    team = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_ID, help_text="A team id, or null for none."
+    )
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     contact = ContactBriefSerializer(read_only=True)
     channel_id = serializers.IntegerField(read_only=True)
     provider = serializers.CharField(source="channel.provider", read_only=True)
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
     labels = LabelBriefSerializer(many=True, read_only=True)
 
     class Meta:
@@ -168,6 +220,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "snoozed_until",
             "priority",
             "assignee",
+            "team",
             "labels",
             "last_message_at",
             "last_message_preview",
@@ -202,6 +255,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "assignee": None
             if assignee is None
             else {"id": assignee.pk, "email": assignee.email, "name": _user_name(assignee)},
+            "team": None if c.team_id is None else {"id": c.team_id, "name": c.team.name},
             "labels": [
                 {"id": lab.pk, "name": lab.name, "color": lab.color} for lab in c.labels.all()
             ],
@@ -246,6 +300,11 @@ class ConversationFilterSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="Only those unread by the signed-in person; an API key gets 403.",
+    )
+    team = serializers.RegexField(
+        r"^(none|[0-9]{1,18})$",
+        required=False,
+        help_text="A team id, or `none` for conversations in no team.",
     )
     from_ad = serializers.BooleanField(required=False, default=False)
     campaign = serializers.CharField(

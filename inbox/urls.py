@@ -9,6 +9,7 @@ from inbox.views import (
     conversation_list,
     live,
     saved_views,
+    teams,
     thread,
     webhook_events,
 )
@@ -27,6 +28,9 @@ urlpatterns = [
     path(
         T + "settings/channels/<slug:provider>/", channels.channel_connect, name="channel_connect"
     ),
+    path(T + "settings/teams/", teams.team_list_view, name="team_list"),
+    path(T + "settings/teams/<int:team_id>/", teams.team_edit_view, name="team_edit"),
+    path(T + "settings/teams/<int:team_id>/delete/", teams.team_delete_view, name="team_delete"),
     path(
         "channels/<slug:provider>/callback/",
         channels.channel_oauth_callback,
@@ -61,6 +65,7 @@ urlpatterns = [
     path(C + "changes/", live.thread_since, name="inbox_thread_changes"),
     path(C + "contact/", thread.contact_panel, name="inbox_contact_panel"),
     path(C + "assign/", conversation_actions.conversation_assign, name="inbox_assign"),
+    path(C + "team/", conversation_actions.conversation_team, name="inbox_team"),
     path(C + "status/", conversation_actions.conversation_status, name="inbox_status"),
     path(C + "priority/", conversation_actions.conversation_priority, name="inbox_priority"),
     path(C + "labels/", conversation_actions.conversation_labels, name="inbox_labels"),

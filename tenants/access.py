@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday
 from inbox.commerce.models import Booking, Order
-from inbox.models import Attachment, Channel, Contact, Conversation, Label, Message, SavedView
+from inbox.models import (
+    Attachment,
+    Channel,
+    Contact,
+    Conversation,
+    Label,
+    Message,
+    SavedView,
+    Team,
+)
 from inbox.outbound_webhooks.models import WebhookDelivery, WebhookSubscription
 from inbox.selectors.conversations import conversation_for_member
 from signals_app.models import SignalKeyword
@@ -144,6 +153,12 @@ def access_saved_view(membership, saved_view_id, *, write=False) -> SavedView:
     if write and view.shared:
         require_perm(membership, "settings.manage")
     return view
+
+
+def access_team(membership, team_id, *, write=False) -> Team:
+    """A team of the business: everyone in it may see its teams (the inbox's queues);
+    changing one needs `teams.manage`."""
+    return _tenant_object(Team, membership, team_id, write_perm=_write_perm(write, "teams.manage"))
 
 
 def access_channel(membership, channel_id, *, write=False) -> Channel:

@@ -33,7 +33,14 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["name", "timezone", "default_language", "country", "agents_see_all"]
+        fields = [
+            "name",
+            "timezone",
+            "default_language",
+            "country",
+            "agents_see_all",
+            "agents_see_team",
+        ]
 
 
 class InvitationForm(forms.Form):

@@ -35,6 +35,14 @@ class Tenant(models.Model):
         default=True,
         help_text=_("When off, agents see only conversations assigned to them or unassigned."),
     )
+    agents_see_team = models.BooleanField(
+        _("agents also see their teams' conversations"),
+        default=False,
+        help_text=_(
+            "When agents see only their own and unassigned conversations, they also see every "
+            "conversation assigned to a team they belong to."
+        ),
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

@@ -32,6 +32,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "automation.manage": MANAGERS,
     "channels.manage": MANAGERS,
     "members.manage": MANAGERS,
+    "teams.manage": MANAGERS,
     "apikeys.manage": MANAGERS,
     "settings.manage": MANAGERS,
     "webhooks.manage": MANAGERS,

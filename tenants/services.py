@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from inbox.models import TeamMember
 from tenants.countries import country_for_timezone
 from tenants.models import ApiKey, AuditLog, Invitation, Membership, Tenant
 from tenants.permissions import Role
@@ -128,6 +129,8 @@ def membership_remove(*, actor_membership: Membership, membership: Membership) -
         target=membership,
         details={"user": membership.user.email, "role": membership.role},
     )
+    # Leaving the business means leaving its teams (they are the business's).
+    TeamMember.objects.for_tenant(membership.tenant).filter(user_id=membership.user_id).delete()
     membership.delete()
 
 

@@ -171,4 +171,13 @@ def _canned(tenant):
     return CannedResponse.objects.create(tenant=tenant, shortcut="walker", text="hi")
 
 
+def _team(tenant):
+    from inbox.models import Team
+
+    return Team.objects.for_tenant(tenant).first() or Team.objects.create(
+        tenant=tenant, name="walker team"
+    )
+
+
+KWARG_FACTORIES["team_id"] = _team
 KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbox.automation.engine import VARIABLES, unknown_variables
 from inbox.automation.models import AutoReplyRule, BusinessHours
-from inbox.models import Channel, Conversation, Label
+from inbox.models import Channel, Conversation, Label, Team
 from keywords import MatchMode
 from tenants.permissions import STAFF
 
@@ -102,6 +102,7 @@ class RuleForm(forms.ModelForm):
             "remove_labels",
             "assign",
             "assign_agents",
+            "assign_team",
             "set_status",
             "set_priority",
             "note_text",
@@ -115,6 +116,7 @@ class RuleForm(forms.ModelForm):
             "remove_labels": _("Remove labels"),
             "assign": _("Assign"),
             "assign_agents": _("Agents"),
+            "assign_team": _("Team"),
             "set_status": _("Set status"),
             "set_priority": _("Set priority"),
         }
@@ -146,6 +148,7 @@ class RuleForm(forms.ModelForm):
             memberships__tenant=tenant, memberships__role__in=[r.value for r in STAFF]
         )
         self.fields["assign_agents"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["assign_team"].queryset = Team.objects.for_tenant(tenant)
         self.fields["set_status"].choices = [("", _("Keep"))] + [
             choice for choice in Conversation.Status.choices if choice[0] != "snoozed"
         ]  # snoozing needs a time
@@ -198,7 +201,10 @@ class RuleForm(forms.ModelForm):
             unknown = unknown_variables(data.get(name) or "")
             if unknown:
                 self.add_error(name, _("Unknown variable: %s") % ", ".join(unknown))
-        if data.get("assign") and not data.get("assign_agents"):
+        if data.get("assign") == AutoReplyRule.Assign.TEAM_ROUND_ROBIN:
+            if not data.get("assign_team"):
+                self.add_error("assign_team", _("Choose a team."))
+        elif data.get("assign") and not data.get("assign_agents"):
             self.add_error("assign_agents", _("Choose at least one agent."))
         if not any(
             [

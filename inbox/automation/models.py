@@ -47,6 +47,7 @@ class AutoReplyRule(TenantOwnedModel):
         NONE = "", _("Do not assign")
         AGENT = "agent", _("Assign to an agent")
         ROUND_ROBIN = "round_robin", _("Round-robin among the chosen agents")
+        TEAM_ROUND_ROBIN = "team_round_robin", _("Round-robin within a team")
 
     name = models.CharField(_("name"), max_length=120)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -71,7 +72,10 @@ class AutoReplyRule(TenantOwnedModel):
     reply_text = models.TextField(_("reply"), blank=True)
     add_labels = models.ManyToManyField(Label, blank=True, related_name="+")
     remove_labels = models.ManyToManyField(Label, blank=True, related_name="+")
-    assign = models.CharField(max_length=12, choices=Assign.choices, default="", blank=True)
+    assign = models.CharField(max_length=16, choices=Assign.choices, default="", blank=True)
+    assign_team = models.ForeignKey(
+        "inbox.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assign_agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     round_robin_last_user_id = models.IntegerField(null=True, blank=True)
     set_status = models.CharField(

@@ -5,6 +5,7 @@ from inbox.models.contacts import Contact, ContactIdentity
 from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.messages import Attachment, Message
 from inbox.models.saved_views import SavedView
+from inbox.models.teams import Team, TeamMember
 from inbox.models.webhook_events import WebhookEvent
 from inbox.simulator.models import (
     SimulatorFailure,
@@ -27,5 +28,7 @@ __all__ = [
     "SimulatorProfile",
     "SimulatorRequest",
     "SimulatorRevokedToken",
+    "Team",
+    "TeamMember",
     "WebhookEvent",
 ]

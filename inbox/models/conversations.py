@@ -56,6 +56,13 @@ class Conversation(TenantOwnedModel):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    team = models.ForeignKey(
+        "inbox.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     last_message_at = models.DateTimeField(default=timezone.now)
     last_message_preview = models.CharField(max_length=200, blank=True)
@@ -83,6 +90,9 @@ class Conversation(TenantOwnedModel):
                 name="conv_tenant_assignee",
             ),
             models.Index(fields=["tenant", "-last_message_at", "-id"], name="conv_tenant_recent"),
+            models.Index(
+                fields=["tenant", "team", "status", "-last_message_at"], name="conv_tenant_team"
+            ),
             models.Index(
                 fields=["channel", "provider_conversation_id"], name="conv_channel_provider_id"
             ),

@@ -37,6 +37,9 @@ def conversation_payload(conversation) -> dict:
         "status": conversation.status,
         "snoozed_until": _iso(conversation.snoozed_until),
         "assignee_id": conversation.assignee_id,
+        "team": None
+        if conversation.team_id is None
+        else {"id": conversation.team_id, "name": conversation.team.name},
         "priority": conversation.priority,
         "label_ids": sorted(conversation.labels.values_list("pk", flat=True)),
         "source": conversation.source,

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
-from inbox.models import Conversation, ConversationRead, Label
+from inbox.models import Conversation, ConversationRead, Label, TeamMember
 from signals_app.models import SignalReport
 from tenants.permissions import Role
 
@@ -37,6 +37,14 @@ def _truthy(value) -> bool:
     return str(value).lower() in ("1", "true", "on", "yes")
 
 
+def _team_value(value) -> str:
+    value = str(value).strip()
+    if value == "none":
+        return value
+    number = _int_or_none(value)
+    return str(number) if number is not None and number > 0 else ""
+
+
 @dataclass(frozen=True)
 class ConversationFilters:
     status: str = "open"
@@ -48,6 +56,7 @@ class ConversationFilters:
     campaign_id: str = ""
     has_signal: bool = False
     query: str = ""
+    team: str = ""  # "" (any) | "none" (no team) | a team id as a string
 
     @classmethod
     def from_querydict(cls, qd) -> ConversationFilters:
@@ -83,6 +92,7 @@ class ConversationFilters:
             campaign_id=(qd.get("campaign") or qd.get("campaign_id") or "").strip()[:64],
             has_signal=_truthy(qd.get("has_signal", "")),
             query=(qd.get("q") or qd.get("query") or "").strip()[:200],
+            team=_team_value(qd.get("team") or qd.get("team_id") or ""),
         )
 
     def to_querydict(self) -> dict:
@@ -106,6 +116,8 @@ class ConversationFilters:
             data["has_signal"] = "1"
         if self.query:
             data["q"] = self.query
+        if self.team:
+            data["team"] = self.team
         return data
 
     def urlencode(self, **overrides) -> str:
@@ -123,15 +135,28 @@ class ConversationFilters:
 
 
 def agent_restricted(*, tenant, membership) -> bool:
-    """True when this member sees only conversations assigned to them or unassigned."""
+    """True when this member sees only conversations assigned to them or unassigned (and,
+    when the business says so, their teams')."""
     role = getattr(membership, "role", membership)
     return not tenant.agents_see_all and role == Role.AGENT
 
 
+def visibility_condition(*, tenant, user) -> Q:
+    """What a restricted agent sees: assigned to them, with no agent, and — when the business
+    turned on `agents_see_team` — every conversation of a team they belong to."""
+    condition = Q(assignee=user) | Q(assignee__isnull=True)
+    if tenant.agents_see_team and user is not None:
+        my_teams = TeamMember.objects.filter(tenant=tenant, user=user, team_id=OuterRef("team_id"))
+        condition |= Q(team__isnull=False) & Exists(my_teams)
+    return condition
+
+
 def visible_conversations(*, tenant, user, membership) -> QuerySet:
+    """THE rule of which conversations a member sees: every inbox page, count, search, live
+    update, push notification and API query starts here."""
     qs = Conversation.objects.for_tenant(tenant)
     if agent_restricted(tenant=tenant, membership=membership):
-        qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True))
+        qs = qs.filter(visibility_condition(tenant=tenant, user=user))
     return qs
 
 
@@ -156,6 +181,10 @@ def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -
         qs = qs.filter(assignee_id=int(filters.assignee))
     if filters.channel_id:
         qs = qs.filter(channel_id=filters.channel_id)
+    if filters.team == "none":
+        qs = qs.filter(team__isnull=True)
+    elif filters.team:
+        qs = qs.filter(team_id=int(filters.team))
     for label_id in filters.label_ids:
         # Every chosen label (AND), each an indexed semi-join.
         through = Conversation.labels.through
@@ -193,7 +222,7 @@ def with_list_details(qs: QuerySet, *, tenant, user) -> QuerySet:
         "last_read_at"
     )[:1]
     return (
-        qs.select_related("contact", "channel", "assignee")
+        qs.select_related("contact", "channel", "assignee", "team")
         .annotate(my_last_read_at=Subquery(last_read))
         .prefetch_related(
             Prefetch("labels", queryset=Label.objects.for_tenant(tenant).order_by("name"))
@@ -267,7 +296,7 @@ def conversation_for_member(*, tenant, user, membership, conversation_id):
     try:
         return (
             visible_conversations(tenant=tenant, user=user, membership=membership)
-            .select_related("contact", "channel", "assignee")
+            .select_related("contact", "channel", "assignee", "team")
             .get(pk=conversation_id)
         )
     except (Conversation.DoesNotExist, ValueError, TypeError):

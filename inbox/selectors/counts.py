@@ -63,20 +63,23 @@ def capped_counts(
     return {name: CappedCount(value, cap) for name, value in zip(querysets, values, strict=True)}
 
 
-def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters) -> dict:
+def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, team_ids=()) -> dict:
     """Counts for each status (with the current other filters) and each assignee choice
-    (with the current status), plus unread — the numbers beside the filter links."""
+    (with the current status), plus unread and each team queue in `team_ids` (with the
+    current other filters) — the numbers beside the filter links."""
     base = visible_conversations(tenant=tenant, user=user, membership=membership)
 
     def count_for(**changes):
         return apply_filters(base, tenant=tenant, user=user, filters=filters.replace(**changes))
 
     if filters.label_ids:
-        return _label_counts(base, tenant=tenant, user=user, filters=filters)
+        return _label_counts(base, tenant=tenant, user=user, filters=filters, team_ids=team_ids)
     querysets = {f"status:{s}": count_for(status=s) for s in ("open", "pending", "snoozed")}
     for assignee in ("me", "unassigned", "all"):
         querysets[f"assignee:{assignee}"] = count_for(assignee=assignee)
     querysets["unread"] = count_for(unread_only=True)
+    for team_id in team_ids:
+        querysets[f"team:{team_id}"] = count_for(team=str(team_id))
     return capped_counts(querysets)
 
 
@@ -94,7 +97,15 @@ def _assignee_q(assignee: str, user) -> Q:
     return Q(assignee_id=int(assignee))
 
 
-def _label_counts(base, *, tenant, user, filters: ConversationFilters) -> dict:
+def _team_q(team: str) -> Q:
+    if not team:
+        return Q()
+    if team == "none":
+        return Q(team__isnull=True)
+    return Q(team_id=int(team))
+
+
+def _label_counts(base, *, tenant, user, filters: ConversationFilters, team_ids=()) -> dict:
     """With a label filter: one pass over the label's conversations with conditional
     counts (measured at 100k conversations: ~15 ms, against ~100 ms for seven capped
     subqueries that each rebuild the label's hash). Bounded by the label's size."""
@@ -102,11 +113,12 @@ def _label_counts(base, *, tenant, user, filters: ConversationFilters) -> dict:
         base,
         tenant=tenant,
         user=user,
-        filters=filters.replace(status="all", assignee="all", unread_only=False),
+        filters=filters.replace(status="all", assignee="all", unread_only=False, team=""),
     )
+    team_now = _team_q(filters.team)
     status_now = _status_q(filters.status)
     assignee_now = _assignee_q(filters.assignee, user)
-    unread_now = unread_condition(user) if filters.unread_only else Q()
+    unread_now = (unread_condition(user) if filters.unread_only else Q()) & team_now
     aggregates = {}
     for s in ("open", "pending", "snoozed"):
         aggregates[f"status:{s}"] = Count("pk", filter=Q(status=s) & assignee_now & unread_now)
@@ -114,7 +126,12 @@ def _label_counts(base, *, tenant, user, filters: ConversationFilters) -> dict:
         aggregates[f"assignee:{a}"] = Count(
             "pk", filter=status_now & _assignee_q(a, user) & unread_now
         )
-    unread = Count("pk", filter=status_now & assignee_now & unread_condition(user))
+    unread = Count("pk", filter=status_now & assignee_now & unread_condition(user) & team_now)
     aggregates["unread"] = unread
+    unread_only = unread_condition(user) if filters.unread_only else Q()
+    for team_id in team_ids:
+        aggregates[f"team:{team_id}"] = Count(
+            "pk", filter=status_now & assignee_now & unread_only & Q(team_id=team_id)
+        )
     values = rest.order_by().aggregate(**{k.replace(":", "__"): v for k, v in aggregates.items()})
     return {k: CappedCount(values[k.replace(":", "__")]) for k in aggregates}

@@ -14,11 +14,13 @@ from inbox.selectors.conversations import visible_conversations
 from inbox.services import conversations as svc
 from inbox.services.sending import MessageRejected, message_send
 from inbox.services.sending import message_retry as retry_message
+from inbox.services.teams import conversation_assign_team, conversations_bulk_assign_team
 from inbox.views.thread import thread_context
 from tenants.access import (
     access_conversation,
     access_label,
     access_message,
+    access_team,
     require_perm,
     tenant_view,
 )
@@ -71,6 +73,21 @@ def conversation_assign(request, conversation_id):
     return _run(
         request, conversation, svc.conversation_assign, assignee=assignee, actor=request.user
     )
+
+
+def _team(request, value):
+    """None for "no team", else a team of this business (404 for anything else)."""
+    if value in (None, "", "none"):
+        return None
+    return access_team(request.membership, value)
+
+
+@require_POST
+@tenant_view("inbox.view")
+def conversation_team(request, conversation_id):
+    conversation = access_conversation(request.membership, conversation_id, write=True)
+    team = _team(request, request.POST.get("team"))
+    return _run(request, conversation, conversation_assign_team, team=team, actor=request.user)
 
 
 @require_POST
@@ -168,6 +185,10 @@ def bulk_action(request):
         if action == "assign":
             done = svc.conversations_bulk_assign(
                 conversations=conversations, assignee=_assignee(request, value), actor=actor
+            )
+        elif action == "team":
+            done = conversations_bulk_assign_team(
+                conversations=conversations, team=_team(request, value), actor=actor
             )
         elif action == "status":
             done = svc.conversations_bulk_set_status(

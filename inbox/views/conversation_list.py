@@ -16,6 +16,7 @@ from inbox.selectors.conversations import (
 from inbox.selectors.counts import sidebar_counts
 from inbox.selectors.saved_views import saved_view_list
 from inbox.selectors.search import contact_search, message_search
+from inbox.selectors.teams import inbox_teams, team_list
 from inbox.views.thread import assignable_members, thread_context
 from tenants.access import tenant_view
 from tenants.permissions import has_perm
@@ -25,8 +26,8 @@ def _filters(request) -> ConversationFilters:
     return ConversationFilters.from_querydict(request.GET)
 
 
-def count_links(filters: ConversationFilters, counts: dict) -> dict:
-    """The sidebar's pre-filter links with their capped counts."""
+def count_links(filters: ConversationFilters, counts: dict, teams=()) -> dict:
+    """The sidebar's pre-filter links with their capped counts (team queues included)."""
     statuses = [("open", _("Open")), ("pending", _("Pending")), ("snoozed", _("Snoozed"))]
     assignees = [("me", _("Mine")), ("unassigned", _("Unassigned")), ("all", _("Everyone"))]
     groups = [
@@ -60,6 +61,21 @@ def count_links(filters: ConversationFilters, counts: dict) -> dict:
             }
         ],
     ]
+    if teams:
+        groups.append(
+            [
+                {
+                    "key": f"team:{team.pk}",
+                    "label": team.name,
+                    "count": counts[f"team:{team.pk}"],
+                    "qs": filters.urlencode(
+                        team="" if filters.team == str(team.pk) else str(team.pk)
+                    ),
+                    "active": filters.team == str(team.pk),
+                }
+                for team in teams
+            ]
+        )
     return {
         "count_links": groups,
         "all_status_qs": filters.urlencode(status="all"),
@@ -69,10 +85,15 @@ def count_links(filters: ConversationFilters, counts: dict) -> dict:
 
 
 def _counts_context(request, filters):
+    teams = inbox_teams(tenant=request.tenant, user=request.user, membership=request.membership)
     counts = sidebar_counts(
-        tenant=request.tenant, user=request.user, membership=request.membership, filters=filters
+        tenant=request.tenant,
+        user=request.user,
+        membership=request.membership,
+        filters=filters,
+        team_ids=[team.pk for team in teams],
     )
-    return count_links(filters, counts)
+    return count_links(filters, counts, teams)
 
 
 def _list_context(request, filters, cursor=""):
@@ -110,6 +131,7 @@ def inbox(request):
             "channels": list(Channel.objects.for_tenant(tenant).order_by("name")),
             "labels": list(Label.objects.for_tenant(tenant)),
             "members": assignable_members(tenant),
+            "teams": team_list(tenant=tenant),
             "saved_views": saved_view_list(tenant=request.tenant, user=request.user),
             "can_reply": has_perm(request.membership, "inbox.reply"),
             "can_share_views": has_perm(request.membership, "settings.manage"),

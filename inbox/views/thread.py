@@ -11,6 +11,7 @@ from django.utils import timezone
 from inbox.models import Label
 from inbox.selectors.conversations import visible_conversations
 from inbox.selectors.reply_window import reply_window_info
+from inbox.selectors.teams import team_list
 from inbox.selectors.thread import past_conversations, thread_page
 from inbox.services.conversations import conversation_mark_read
 from tenants.access import access_conversation, tenant_view
@@ -41,6 +42,7 @@ def thread_context(request, conversation):
         "window": reply_window_info(conversation),
         "labels": list(Label.objects.for_tenant(request.tenant)),
         "members": assignable_members(request.tenant),
+        "teams": team_list(tenant=request.tenant),
         "can_reply": has_perm(request.membership, "inbox.reply"),
         "canned_responses": _canned_responses(request.tenant),
         "snooze_default": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),

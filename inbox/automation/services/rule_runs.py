@@ -20,8 +20,9 @@ from inbox.automation.selectors import (
     rules_loaded,
     tenant_matcher,
 )
-from inbox.models import Conversation, Label, Message
+from inbox.models import Conversation, Label, Message, Team
 from inbox.services.conversations import conversation_changed
+from inbox.services.teams import team_round_robin_pick
 from tenants.models import Membership
 from tenants.permissions import STAFF
 
@@ -47,6 +48,7 @@ def _conversation_state(conversation: Conversation, situation: Situation) -> tup
     return (
         conversation.status,
         conversation.assignee_id,
+        conversation.team_id,
         conversation.priority,
         frozenset(situation.label_ids),
     )
@@ -217,7 +219,20 @@ def _fire(
             conversation.labels.remove(*gone)
             situation.label_ids -= {label.id for label in gone}
             done.append(_("removed label %s") % ", ".join(label.name for label in gone))
-    if rule.assign:
+    if rule.assign == AutoReplyRule.Assign.TEAM_ROUND_ROBIN:
+        team = Team.objects.for_tenant(conversation.tenant_id).filter(pk=rule.assign_team_id)
+        team = team.first()
+        if team is not None:
+            if conversation.team_id != team.pk:
+                conversation.team = team
+                fields.append("team")
+                done.append(_("queued to the team %s") % team.name)
+            user = team_round_robin_pick(team=team)
+            if user is not None and conversation.assignee_id != user.id:
+                conversation.assignee = user
+                fields.append("assignee")
+                done.append(_("assigned to %s") % (user.get_full_name() or user.email))
+    elif rule.assign:
         user = _pick_assignee(data, conversation.tenant_id)
         if user is not None and conversation.assignee_id != user.id:
             conversation.assignee = user

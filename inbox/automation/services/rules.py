@@ -26,6 +26,7 @@ RULE_FIELDS = (
     "from_ad",
     "reply_text",
     "assign",
+    "assign_team",
     "set_status",
     "set_priority",
     "note_text",
