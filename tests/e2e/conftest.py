@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.requirements import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -157,6 +159,20 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def sign_in(page, user) -> None:
+    """Sign in on the sign-in page and wait until the session exists: the next navigation must
+    not race the sign-in POST (on a loaded machine it did, and landed back on the sign-in page)."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    # The sign-in form's own button: the header's language switch is a form of buttons too.
+    button = page.locator("input[name=password]").locator("xpath=ancestor::form")
+    with page.expect_navigation():
+        button.locator("button[type=submit]").click()
+    assert "/accounts/login/" not in page.url, f"{user.email} could not sign in"
+    page.wait_for_load_state("networkidle")
+
+
 @pytest.fixture
 def new_page(browser, asgi_server):
     contexts = []
@@ -168,14 +184,7 @@ def new_page(browser, asgi_server):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("input[name=login]", user.email)
-        page.fill("input[name=password]", PASSWORD)
-        # The sign-in form's own button: the header's language switch is a form of buttons too.
-        page.locator("input[name=password]").locator("xpath=ancestor::form").locator(
-            "button[type=submit]"
-        ).click()
-        page.wait_for_load_state("networkidle")
+        sign_in(page, user)
         if path:
             page.goto(path)
         return page
@@ -236,7 +245,7 @@ def _let_the_server_finish(timeout: float = 5.0) -> None:
 def e2e_redis_layer(asgi_server, settings):
     """This process's `broadcast` reaches the server's websockets (through Redis)."""
     if not asgi_server["redis"]:
-        pytest.skip("needs Redis for cross-process live updates")
+        missing("needs Redis for cross-process live updates")
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

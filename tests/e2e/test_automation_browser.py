@@ -14,10 +14,7 @@ SCREENSHOTS = os.environ.get("AUTOMATION_SCREENSHOTS")  # a directory, to look a
 
 @pytest.fixture
 def open_page(request):
-    try:
-        return request.getfixturevalue("new_page")
-    except pytest.FixtureLookupError:
-        pytest.skip("the browser fixtures (tests/e2e/conftest.py) are not on this branch")
+    return request.getfixturevalue("new_page")
 
 
 def _shot(page, name):

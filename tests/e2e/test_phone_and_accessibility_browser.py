@@ -14,7 +14,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.e2e.axe import describe, serious_violations
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.factories import (
     ChannelFactory,
     ContactFactory,
@@ -74,11 +74,7 @@ def _sign_in(browser, base_url, user, viewport):
     context = browser.new_context(base_url=base_url, viewport=viewport)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
+    sign_in(page, user)
     return page
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.requirements import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,7 +42,7 @@ def celery_worker_process(settings, django_db_blocker):
 
     url = _redis_url()
     if not _redis_answers(url):
-        pytest.skip(f"no Redis at {url}")
+        missing(f"no Redis at {url}")
     db = connection.settings_dict
     env = dict(os.environ)
     env.update(

@@ -9,9 +9,7 @@ import pytest
 from django.conf import settings
 
 from inbox.models import Channel, Message
-
-pytest.importorskip("inbox.services.sending", reason="needs the channels work")
-simulator = pytest.importorskip("inbox.simulator.models", reason="needs the channels work")
+from inbox.simulator import models as simulator
 
 
 def _wait_for(check, seconds=30.0):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.requirements import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 6391
 
@@ -40,11 +42,11 @@ def _postgres_answers(url: str) -> bool:
 def test_a_short_load_through_the_whole_stack_is_exactly_once(tmp_path):
     pg = os.environ.get("RELIABILITY_PG_URL", "postgres://postgres@127.0.0.1:5432")
     if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server")
+        missing("needs redis-server")
     if _port_busy(PORT):
-        pytest.skip(f"127.0.0.1:{PORT} is busy (another smoke run?)")
+        missing(f"127.0.0.1:{PORT} is busy (another smoke run?)")
     if not _postgres_answers(pg):
-        pytest.skip("needs PostgreSQL on 127.0.0.1:5432")
+        missing("needs PostgreSQL on 127.0.0.1:5432")
     env = {
         **os.environ,
         "RELIABILITY_REDIS_PORT": str(PORT),

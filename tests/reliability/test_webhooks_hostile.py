@@ -9,7 +9,6 @@ import time
 
 import pytest
 from django.db import OperationalError
-from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,16 +17,7 @@ from tests.providers.helpers import MESSENGER_PAGE_ID, TIKTOK_BUSINESS_ID, WHATS
 
 from .fuzz import FIXTURE_PAYLOADS, PROVIDERS, invalid_utf8_body, mutated_payload
 
-try:
-    resolve("/webhooks/tiktok/")
-    HAVE_WEBHOOKS = True
-except Resolver404:
-    HAVE_WEBHOOKS = False
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not HAVE_WEBHOOKS, reason="channels webhook views not on main yet"),
-]
+pytestmark = pytest.mark.django_db
 
 TIKTOK_SECRET = "reliability-tiktok-secret"
 META_SECRET = "reliability-meta-secret"

@@ -8,29 +8,19 @@ Uses the inbox-ui helper's Playwright fixtures (tests/e2e/conftest.py: ``asgi_se
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests import factories
+from tests.e2e import conftest as e2e
 
 from .test_xss import SCRIPT, poison_tenant
 from .walk import fill, tenant_routes
 
-try:  # the fixtures live in tests/e2e/conftest.py (the inbox-ui helper's)
-    from tests.e2e.conftest import asgi_server, browser, new_page  # noqa: F401
+# The browser fixtures, shared with tests/e2e.
+asgi_server, browser, new_page = e2e.asgi_server, e2e.browser, e2e.new_page
 
-    HAVE_E2E = True
-except ImportError:
-    HAVE_E2E = False
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not HAVE_E2E, reason="tests/e2e Playwright fixtures not on main yet"),
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HOSTILE = {
     "script": SCRIPT,
