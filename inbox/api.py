@@ -12,6 +12,7 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from inbox.api_contact_merge import ContactMergeMixin
 from inbox.automation.services.labels import label_create, label_delete, label_update
 from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message, Team
 from inbox.selectors.search import matching_contact_ids
@@ -150,6 +151,7 @@ class ContactPagination(KeysetCursorPagination):
 
 
 class ContactViewSet(
+    ContactMergeMixin,
     IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

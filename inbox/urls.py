@@ -4,6 +4,7 @@ from inbox.ingest.views import provider_webhook
 from inbox.views import (
     attachments,
     channels,
+    contact_merge,
     contacts,
     conversation_actions,
     conversation_list,
@@ -77,4 +78,9 @@ urlpatterns = [
         name="inbox_message_retry",
     ),
     path(T + "contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
+    path(
+        T + "contacts/<int:contact_id>/merge/",
+        contact_merge.contact_merge_view,
+        name="contact_merge",
+    ),
 ]

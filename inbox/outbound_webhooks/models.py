@@ -19,6 +19,7 @@ EVENT_TYPES = (
     "conversation.updated",
     "contact.created",
     "contact.updated",
+    "contact.merged",
     "order.created",
     "order.updated",
     "booking.created",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from inbox.models import Label
+from inbox.selectors.contact_merge import merge_suggestions
 from inbox.selectors.conversations import visible_conversations
 from inbox.selectors.reply_window import reply_window_info
 from inbox.selectors.teams import team_list
@@ -81,6 +82,7 @@ def contact_panel(request, conversation_id):
         tenant=request.tenant, user=request.user, membership=request.membership
     )
     contact = conversation.contact
+    can_reply = has_perm(request.membership, "inbox.reply")
     return render(
         request,
         "inbox/_contact_panel.html",
@@ -90,6 +92,7 @@ def contact_panel(request, conversation_id):
             "identities": list(contact.identities.select_related("channel")),
             "past": past_conversations(conversation=conversation, visible=visible),
             "conversation_labels": list(conversation.labels.all()),
-            "can_reply": has_perm(request.membership, "inbox.reply"),
+            "can_reply": can_reply,
+            "merge_suggestions": merge_suggestions(contact=contact) if can_reply else [],
         },
     )
