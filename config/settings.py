@@ -228,6 +228,10 @@ LANGUAGES = [
 # locale/: Parley's own strings. locale_vendor/: Django's and allauth's strings that those
 # projects do not translate for a language we ship (allauth has no Vietnamese).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
+# Dates, times and numbers use the active language's formats (Django's, with Parley's few
+# changes in config/formats/<lang>/formats.py). No global thousand separator: ids in URLs and
+# attributes must stay plain; counts and figures are grouped where shown (`intcomma`).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

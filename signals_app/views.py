@@ -16,8 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
+from inbox.automation.defaults import TIKTOK_PRIVACY, tiktok_privacy_notice
 from tenants.access import access_signal_keyword, membership_for, tenant_view
 from tenants.permissions import has_perm
 
@@ -85,15 +87,17 @@ def export_csv(request):
         text = str(value)
         return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
+    # Headers in the person's language; the cells stay machine-readable (codes, plain numbers,
+    # ISO dates) so a spreadsheet or script reads them the same in every language.
     writer.writerow(
         [
-            "section",
-            "source",
-            "campaign",
-            "ad_id",
-            "conversations",
-            "payments",
-            "conversion_percent",
+            pgettext("CSV column", "Section"),
+            pgettext("CSV column", "Source"),
+            pgettext("CSV column", "Campaign"),
+            pgettext("CSV column", "Ad ID"),
+            pgettext("CSV column", "Conversations"),
+            pgettext("CSV column", "Payments"),
+            pgettext("CSV column", "Conversion (%)"),
         ]
     )
     for row in selectors.conversations_by_ad(tenant, period):
@@ -121,7 +125,13 @@ def export_csv(request):
             ]
         )
     writer.writerow([])
-    writer.writerow(["day", *Signal.values, "total"])
+    writer.writerow(
+        [
+            pgettext("CSV column", "Day"),
+            *[str(label) for label in Signal.labels],
+            pgettext("CSV column", "Total"),
+        ]
+    )
     bars, _peak = selectors.signals_per_day(tenant, period)
     for bar in bars:
         writer.writerow([bar.day.isoformat(), *[bar.counts[s] for s in Signal.values], bar.total])
@@ -163,6 +173,8 @@ def connection_page(request):
         ),
         "mapping_form": mapping_form,
         "simulator_enabled": settings.SIMULATOR_ENABLED,
+        "privacy_notice": tiktok_privacy_notice(tenant=request.tenant),
+        "privacy_kind": TIKTOK_PRIVACY,
     }
     return render(request, "signals_app/connection.html", context)
 

@@ -1,7 +1,8 @@
 """Which language Parley speaks to a person.
 
-In order: the language the person chose (their account's setting, kept in the session once it
-is read so it costs no query per request), else the first language of the browser's
+In order: the language the person chose (their account's setting, read on every request so a
+switch on one device applies to their other devices on the next page; before signing in, the
+choice made on the sign-in page, kept in the session), else the first language of the browser's
 Accept-Language that Parley ships, else the default language of the business whose page this
 is (applied by `tenant_view`, which knows the business), else English.
 """
@@ -104,15 +105,16 @@ class PersonLanguageMiddleware:
 
     @staticmethod
     def chosen_language(request) -> str | None:
+        """The account's saved language (one indexed query per signed-in request: the
+        account, not the session, is the truth, so every device follows a switch at once),
+        else the session's choice (made before signing in)."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and (saved := shipped(person_language(user))):
+            return saved
         session = getattr(request, "session", None)
         if session is None:
             return None
-        if SESSION_LANGUAGE_KEY not in session:
-            user = getattr(request, "user", None)
-            if user is None or not user.is_authenticated:
-                return None
-            session[SESSION_LANGUAGE_KEY] = person_language(user)
-        return shipped(session[SESSION_LANGUAGE_KEY])
+        return shipped(session.get(SESSION_LANGUAGE_KEY))
 
 
 @receiver(user_logged_in)

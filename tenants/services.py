@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from inbox.automation.defaults import default_rules_install
 from inbox.models import TeamMember
 from tenants.countries import country_for_timezone
+from tenants.locale import shipped
 from tenants.models import ApiKey, AuditLog, Invitation, Membership, Tenant
 from tenants.permissions import Role
 
@@ -41,15 +44,25 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def tenant_create(
-    *, name: str, owner, slug: str | None = None, timezone_name: str = "UTC"
+    *,
+    name: str,
+    owner,
+    slug: str | None = None,
+    timezone_name: str = "UTC",
+    default_language: str | None = None,
 ) -> Tenant:
+    """A new business owned by ``owner``. Its default language is the one given, else the
+    language its creator is using Parley in; it starts with Parley's welcome, away and TikTok
+    privacy replies written in that language, as disabled rules."""
     tenant = Tenant.objects.create(
         name=name,
         slug=slug or _unique_slug(name),
         timezone=timezone_name,
         country=country_for_timezone(timezone_name),
+        default_language=shipped(default_language) or shipped(get_language()) or "en",
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    default_rules_install(tenant=tenant)
     audit_log_record(tenant=tenant, actor=owner, action="tenant.created", target=tenant)
     return tenant
 

@@ -26,7 +26,8 @@ CANNED = [
 
 
 def seed_automation(tenant) -> None:
-    if AutoReplyRule.objects.for_tenant(tenant).exists():
+    rules = AutoReplyRule.objects.for_tenant(tenant)
+    if rules.filter(trigger=AutoReplyRule.Trigger.KEYWORDS).exists():
         return
     labels = {}
     for name, color, description in LABELS:
@@ -38,10 +39,18 @@ def seed_automation(tenant) -> None:
         labels[name] = label
 
     def rule(name, keywords=(), *, mode="whole_word", accents=False, m2m=None, **data):
+        # The welcome and away rules every new business starts with (disabled): the demo
+        # turns them on with its own texts instead of adding a second one.
+        installed = (
+            rules.filter(trigger=data["trigger"], from_ad="", enabled=False).first()
+            if data["trigger"] != AutoReplyRule.Trigger.KEYWORDS
+            else None
+        )
         created = services.rule_save(
             tenant=tenant,
             actor=None,
-            data={"name": name, **data},
+            rule=installed,
+            data={"name": name, "enabled": True, **data},
             keywords=list(keywords),
             keyword_mode=mode,
             accent_insensitive=accents,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inbox.automation import selectors, services
+from inbox.automation import defaults, selectors, services
 from inbox.automation.engine import tenant_zone
 from inbox.automation.forms import (
     WEEKDAYS,
@@ -75,7 +75,10 @@ def _rule_form_save(request, form, rule=None):
 
 @tenant_view(MANAGE)
 def rule_create(request):
-    form = RuleForm(request.POST or None, tenant=request.tenant)
+    initial = defaults.default_reply_initial(
+        request.GET.get("default"), request.GET.get("language"), new_rule=True
+    )
+    form = RuleForm(request.POST or None, tenant=request.tenant, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             rule = _rule_form_save(request, form)
@@ -84,13 +87,24 @@ def rule_create(request):
         else:
             messages.success(request, _("Rule “%s” created.") % rule.name)
             return redirect("automation_rules", tenant_slug=request.tenant.slug)
-    return _render(request, "automation/rule_form.html", {"section": "rules", "form": form})
+    return _render(
+        request,
+        "automation/rule_form.html",
+        {
+            "section": "rules",
+            "form": form,
+            **defaults.default_reply_picker(request.GET, request.tenant),
+        },
+    )
 
 
 @tenant_view(MANAGE)
 def rule_edit(request, rule_id):
     rule = access_auto_reply_rule(request.membership, rule_id)
-    form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
+    initial = defaults.default_reply_initial(
+        request.GET.get("default"), request.GET.get("language"), new_rule=False
+    )
+    form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:  # the form changed ``rule`` in memory: the service gets the stored one
             _rule_form_save(request, form, AutoReplyRule.objects.get(pk=rule.pk))
@@ -107,6 +121,7 @@ def rule_edit(request, rule_id):
             "form": form,
             "rule": rule,
             "runs": selectors.rule_run_list(tenant=request.tenant, rule=rule),
+            **defaults.default_reply_picker(request.GET, request.tenant),
         },
     )
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 # ISO 4217 minor units of the currencies our sellers use; anything else has 2.
 MINOR_UNITS: dict[str, int] = {
     "VND": 0,
@@ -43,13 +45,19 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
-def format_amount(amount: Decimal | None, currency: str) -> str:
-    """1234.5 THB → '1,234.50 THB'; 150000 VND → '150,000 VND'."""
+def format_amount(amount: Decimal | None, currency: str, *, localized: bool = True) -> str:
+    """The amount with exactly the currency's minor units, grouped as the active language
+    writes numbers: 1234.5 THB → '1,234.50 THB' (English, Thai, Japanese), '1.234,50 THB'
+    (Vietnamese, Indonesian), '1 234,50 THB' (Czech); 150000 VND → '150,000 VND' /
+    '150.000 VND'. ``localized=False`` gives the English form, for text stored and shown later."""
     if amount is None:
         return ""
     places = minor_units(currency)
     value = quantize(amount, currency)
-    return f"{value:,.{places}f} {currency.upper()}"
+    if not localized:
+        return f"{value:,.{places}f} {currency.upper()}"
+    text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return f"{text} {currency.upper()}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from inbox.commerce.money import format_amount
@@ -103,9 +104,9 @@ def booking_summary_text(booking, *, reminder: bool = False) -> str:
         values = {
             "service": booking.service,
             "resource": booking.resource,
-            "date": start.strftime("%Y-%m-%d"),
-            "start": start.strftime("%H:%M"),
-            "end": end.strftime("%H:%M"),
+            "date": date_format(start, "SHORT_DATE_FORMAT"),
+            "start": time_format(start, "TIME_FORMAT"),
+            "end": time_format(end, "TIME_FORMAT"),
             "tz": booking.tenant.timezone,
         }
         if reminder:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils.formats import number_format
 
 from inbox.selectors.conversations import (
     ConversationFilters,
@@ -32,7 +33,10 @@ class CappedCount:
         return self.value > self.cap
 
     def __str__(self) -> str:
-        return f"{self.cap}+" if self.capped else str(self.value)
+        """Grouped as the active language writes numbers ('999+', '1,204' / '1.204')."""
+        if self.capped:
+            return f"{number_format(self.cap, force_grouping=True)}+"
+        return number_format(self.value, force_grouping=True)
 
 
 def capped_counts(

@@ -15,6 +15,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from inbox import effects
@@ -139,7 +140,11 @@ def conversation_set_status(
         "resolved": _("%(actor)s resolved the conversation"),
         "snoozed": _("%(actor)s snoozed the conversation until %(until)s"),
     }
-    until = timezone.localtime(snoozed_until).strftime("%Y-%m-%d %H:%M") if snoozed_until else ""
+    until = (
+        date_format(timezone.localtime(snoozed_until), "SHORT_DATETIME_FORMAT")
+        if snoozed_until
+        else ""
+    )
     _activity(conversation, actor=actor, text=texts[status] % {"actor": who, "until": until})
     conversation_changed(conversation)
     return conversation

@@ -27,9 +27,32 @@ def test_an_overlapping_booking_of_the_same_resource_is_refused_with_a_clear_mes
     with pytest.raises(services.BookingOverlap) as caught:
         make_booking(tenant=tenant_a, start=at(10, 30), resource="mai ")
     assert caught.value.message == (
-        "Mai is already booked from 2030-01-01 10:00 to 11:00 (Haircut)."
+        "Mai is already booked from 01/01/2030 10 a.m. to 11 a.m. (Haircut)."
     )
     assert caught.value.details == {"conflicting_booking": first.pk}
+
+
+@pytest.mark.parametrize(
+    ("language", "start", "end"),
+    [
+        ("vi", "01/01/2030 22:00", "02/01/2030 00:30"),
+        ("cs", "01.01.2030 22:00", "02.01.2030 0:30"),
+        ("ja", "2030/01/01 22:00", "2030/01/02 0:30"),
+        ("th", "1 ม.ค. 2030, 22:00", "2 ม.ค. 2030, 0:30"),
+    ],
+)
+def test_the_overlap_message_writes_times_as_the_agents_language_does(
+    tenant_a, language, start, end
+):
+    from django.utils import translation
+
+    tenant_a.timezone = "Asia/Bangkok"
+    tenant_a.save()
+    make_booking(tenant=tenant_a, start=at(22), hours=2.5, service="Spa")
+    with translation.override(language), pytest.raises(services.BookingOverlap) as caught:
+        make_booking(tenant=tenant_a, start=at(23))
+    assert start in caught.value.message and end in caught.value.message
+    assert "2030-01-01" not in caught.value.message
 
 
 def test_back_to_back_bookings_and_other_resources_are_fine(tenant_a, tenant_b):
@@ -199,8 +222,31 @@ def test_reminders_are_in_the_tenants_timezone(tenant_a, sent):
     make_booking(tenant=tenant_a, start=start, reminder_minutes_before=60)
     tasks.booking_reminders_sweep()
     local = timezone.localtime(start, ZoneInfo("Asia/Ho_Chi_Minh"))
-    assert local.strftime("%H:%M") in sent[0].text
+    assert local.strftime("%-I:%M") in sent[0].text or local.strftime("%-I ") in sent[0].text
     assert "(Asia/Ho_Chi_Minh)" in sent[0].text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Reminder: Haircut with Mai on 01/02/2030, 9:30 a.m.–10:30 a.m. (Asia/Tokyo)."),
+        ("vi", "02/01/2030, 09:30–10:30 (Asia/Tokyo)."),
+        ("ja", "リマインダー: 2030/01/02 9:30–10:30、Mai による Haircut (Asia/Tokyo)."),
+        ("cs", "02.01.2030, 9:30–10:30 (Asia/Tokyo)."),
+    ],
+)
+def test_a_reminder_writes_the_date_in_the_business_language_and_timezone(
+    tenant_a, language, expected
+):
+    from inbox.commerce import notify
+
+    tenant_a.timezone = "Asia/Tokyo"
+    tenant_a.default_language = language
+    tenant_a.save()
+    booking = make_booking(tenant=tenant_a, start=at(7, 30, day=2), hours=1)  # 9:30 in Tokyo
+    text = notify.booking_summary_text(booking, reminder=True)
+    assert expected in text
+    assert "2030-01-02" not in text
 
 
 def test_reminders_go_through_the_real_message_send(tenant_a):

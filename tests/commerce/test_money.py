@@ -93,3 +93,27 @@ def test_amounts_are_formatted_with_the_currency_minor_units():
     assert format_amount(D("1234.5"), "THB") == "1,234.50 THB"
     assert format_amount(D("150000"), "VND") == "150,000 VND"
     assert format_amount(D("1234.5"), "JPY") == "1,235 JPY"
+
+
+@pytest.mark.parametrize(
+    ("language", "thb", "vnd", "jpy", "czk"),
+    [
+        ("en", "1,234.50 THB", "150,000 VND", "1,235 JPY", "99.00 CZK"),
+        ("vi", "1.234,50 THB", "150.000 VND", "1.235 JPY", "99,00 CZK"),
+        ("th", "1,234.50 THB", "150,000 VND", "1,235 JPY", "99.00 CZK"),
+        ("id", "1.234,50 THB", "150.000 VND", "1.235 JPY", "99,00 CZK"),
+        ("cs", "1\xa0234,50 THB", "150\xa0000 VND", "1\xa0235 JPY", "99,00 CZK"),
+        ("ja", "1,234.50 THB", "150,000 VND", "1,235 JPY", "99.00 CZK"),
+    ],
+)
+def test_amounts_follow_the_languages_grouping_and_keep_the_currencys_minor_units(
+    language, thb, vnd, jpy, czk
+):
+    from django.utils import translation
+
+    with translation.override(language):
+        assert format_amount(D("1234.5"), "THB") == thb
+        assert format_amount(D("150000"), "VND") == vnd
+        assert format_amount(D("1234.5"), "JPY") == jpy
+        assert format_amount(D("99"), "CZK") == czk
+        assert format_amount(D("1234.5"), "THB", localized=False) == "1,234.50 THB"

@@ -5,10 +5,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from inbox.commerce import services
 from inbox.commerce.demo import seed_commerce
 from inbox.commerce.models import Booking, Order
+from inbox.commerce.money import LineInput
 from tests import factories
 from tests.commerce.factories import make_booking, make_order
 
@@ -211,12 +213,13 @@ def test_creating_a_booking_in_the_tenants_timezone(client_for, agent_a, tenant_
     booking = Booking.objects.get()
     assert booking.starts_at == datetime(2030, 1, 1, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
     assert booking.reminder_minutes_before == 60
-    assert "2030-01-01 10:00–11:30 (Asia/Bangkok)" in response.content.decode()
+    assert "01/01/2030 10 a.m.–11:30 a.m. (Asia/Bangkok)" in response.content.decode()
     clash = client.post(
         url, {**data, "starts_at": "2030-01-01T11:00", "ends_at": "2030-01-01T12:00"}, **HTMX
     )
     assert (
-        "Mai is already booked from 2030-01-01 10:00 to 11:30 (Hair spa)." in clash.content.decode()
+        "Mai is already booked from 01/01/2030 10 a.m. to 11:30 a.m. (Hair spa)."
+        in clash.content.decode()
     )
     assert Booking.objects.count() == 1
 
@@ -281,7 +284,36 @@ def test_the_bookings_page_shows_upcoming_bookings_in_local_time(
     html = client_for(agent_a).get(f"/t/{tenant_a.slug}/bookings/").content.decode()
     local = timezone.localtime(start, timezone.get_fixed_timezone(7 * 60))
     assert "Massage" in html and "Old" not in html
-    assert local.strftime("%Y-%m-%d %H:%M") in html
+    assert date_format(local, "SHORT_DATETIME_FORMAT") in html
+    assert local.strftime("%m/%d/%Y") in html  # English: month/day/year
+
+
+def test_a_czech_agent_sees_booking_times_and_order_totals_as_czech_writes_them(
+    client_for, agent_a, tenant_a, conversation
+):
+    from tenants.models import PersonPreferences
+
+    PersonPreferences.objects.create(user=agent_a, language="cs")
+    start = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)  # 15:00 in Bangkok
+    make_booking(tenant=tenant_a, conversation=conversation, start=start, service="Masáž")
+    html = client_for(agent_a).get(f"/t/{tenant_a.slug}/bookings/?show=all").content.decode()
+    assert "04.03.2030 15:00–16:00" in html
+    assert "2030-03-04" not in html
+
+    item = LineInput(kind="item", name="Krém", quantity=3, unit_price=Decimal("411.5"))
+    order = make_order(tenant=tenant_a, conversation=conversation, currency="CZK", lines=[item])
+    yen = make_order(
+        tenant=tenant_a,
+        conversation=conversation,
+        currency="JPY",
+        lines=[LineInput(kind="item", name="Tea", quantity=1, unit_price=Decimal("12000"))],
+    )
+    orders = client_for(agent_a).get(f"/t/{tenant_a.slug}/orders/").content.decode()
+    assert "1\xa0234,50 CZK" in orders  # Czech grouping, CZK's two minor units
+    assert "12\xa0000 JPY" in orders  # JPY has none
+    detail = client_for(agent_a).get(f"/t/{tenant_a.slug}/orders/{order.pk}/").content.decode()
+    assert "411,50 CZK" in detail and "1\xa0234,50 CZK" in detail
+    assert yen.total == Decimal("12000")
 
 
 def test_demo_seeding_is_safe_to_run_twice(tenant_a):

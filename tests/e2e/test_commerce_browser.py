@@ -83,6 +83,6 @@ def test_an_agent_takes_an_order_and_a_booking_from_the_contact_panel(
     form.locator("input[name=ends_at]").fill("2030-01-01T11:00")
     form.locator("button", has_text="Create booking").click()
     expect(page.locator("#commerce-panel")).to_contain_text("Booking for Hair spa created.")
-    expect(page.locator("#commerce-panel")).to_contain_text("2030-01-01 10:00–11:00")
+    expect(page.locator("#commerce-panel")).to_contain_text("01/01/2030 10 a.m.–11 a.m.")
     assert Booking.objects.get().starts_at.isoformat() == "2030-01-01T03:00:00+00:00"
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors

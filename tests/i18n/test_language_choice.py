@@ -34,6 +34,27 @@ def test_the_header_switch_saves_the_choice_on_the_account_for_every_later_sign_
 
 
 @pytest.mark.django_db
+def test_a_switch_on_one_device_applies_to_the_other_signed_in_device_on_its_next_page(
+    tenant_a, agent_a
+):
+    inbox = f"/t/{tenant_a.slug}/inbox/"
+    phone = Client()
+    phone.force_login(agent_a)
+    laptop = Client()
+    laptop.force_login(agent_a)
+    assert page_language(phone.get(inbox)) == "en"
+    assert page_language(laptop.get(inbox)) == "en"
+
+    phone.post("/language/", {"language": "vi", "next": inbox})
+
+    # The laptop stays signed in (no new sign-in) and its very next page is Vietnamese.
+    assert page_language(laptop.get(inbox)) == "vi"
+    laptop.post("/language/", {"language": "ja", "next": inbox})
+    assert page_language(phone.get(inbox)) == "ja"
+    assert page_language(phone.get("/accounts/email/")) == "ja"
+
+
+@pytest.mark.django_db
 def test_without_a_choice_the_browser_language_wins_then_the_business_default(tenant_a, agent_a):
     inbox = f"/t/{tenant_a.slug}/inbox/"
     tenant_a.default_language = "ja"
@@ -162,3 +183,72 @@ def test_why_replies_are_closed_is_said_in_the_agents_language(
     assert page.status_code == 200
     assert thai in html
     assert english not in html
+
+
+@pytest.mark.django_db
+def test_a_password_reset_mail_is_written_in_the_account_holders_language(agent_a):
+    PersonPreferences.objects.create(user=agent_a, language="ja")
+    english_browser = Client(headers={"accept-language": "en-US,en;q=0.9"})
+
+    english_browser.post("/accounts/password/reset/", {"email": agent_a.email})
+
+    (message,) = mail.outbox
+    assert message.to == [agent_a.email]
+    assert "パスワード" in message.subject
+    assert "パスワード" in message.body and "Password Reset" not in message.body
+
+
+@pytest.mark.django_db
+def test_a_sign_up_verification_mail_is_written_in_the_language_of_the_sign_up_page():
+    thai_browser = Client(headers={"accept-language": "th-TH,th;q=0.9"})
+
+    thai_browser.post(
+        "/accounts/signup/",
+        {
+            "email": "nok@example.com",
+            "password1": "a-long-Thai-pass-2026",
+            "password2": "a-long-Thai-pass-2026",
+            "business_name": "ร้านนก",
+        },
+    )
+
+    (message,) = mail.outbox
+    assert message.to == ["nok@example.com"]
+    assert "ยืนยัน" in message.subject + message.body
+    assert "Please Confirm" not in message.subject
+    assert "Hello from" not in message.body and "Thank you for using" not in message.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "11/20/2026 5 p.m."),
+        ("ja", "2026/11/20 17:00"),
+        ("vi", "20/11/2026 17:00"),
+        ("cs", "20.11.2026 17:00"),
+        ("th", "20 พ.ย. 2026, 17:00"),
+    ],
+)
+def test_message_times_are_in_the_persons_format_and_the_business_timezone(
+    tenant_a, agent_a, client_for, language, shown
+):
+    from datetime import UTC, datetime
+
+    from inbox.models import Message
+    from tests.factories import ConversationFactory, MessageFactory
+
+    tenant_a.timezone = "Asia/Bangkok"
+    tenant_a.save()
+    PersonPreferences.objects.create(user=agent_a, language=language)
+    conversation = ConversationFactory(tenant=tenant_a)
+    message = MessageFactory(conversation=conversation, text="hello")
+    Message.objects.filter(pk=message.pk).update(created_at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+
+    page = client_for(agent_a).get(
+        f"/t/{tenant_a.slug}/inbox/c/{conversation.pk}/", HTTP_HX_REQUEST="true"
+    )
+
+    html = page.content.decode()
+    assert f">{shown}</time>" in html
+    assert 'datetime="2026-11-20T10:00:00+00:00"' in html  # machine-readable stays ISO

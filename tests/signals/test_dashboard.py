@@ -55,15 +55,61 @@ def test_the_csv_export(tenant_a, owner_a, client_for, activity):
     response = client_for(owner_a).get(f"/t/{tenant_a.slug}/signals/export.csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:5] == ["section", "source", "campaign", "ad_id", "conversations"]
+    assert rows[0][:5] == ["Section", "Source", "Campaign", "Ad ID", "Conversations"]
     campaign = next(r for r in rows if r[:3] == ["campaign", "tiktok_ad", "Summer sale"])
     assert campaign[4:] == ["3", "1", "33.3"]
     assert any(r[:3] == ["campaign", "tiktok_ad", "'=cmd|' /C calc'!A0"] for r in rows)
     header = rows.index(
-        ["day", "conversation_started", "payment", "order", "address", "booking", "lead", "total"]
+        [
+            "Day",
+            "Conversation started",
+            "Payment",
+            "Order",
+            "Address",
+            "Booking",
+            "Lead",
+            "Total",
+        ]
     )
     totals = [int(r[-1]) for r in rows[header + 1 :]]
     assert sum(totals) == 7
+
+
+@pytest.mark.parametrize(
+    ("language", "first_header", "day_header"),
+    [
+        ("vi", ["Phần", "Nguồn", "Chiến dịch", "ID quảng cáo", "Hội thoại"], "Ngày"),
+        ("th", ["ส่วน", "แหล่งที่มา", "แคมเปญ", "รหัสโฆษณา", "การสนทนา"], "วัน"),
+        ("ja", ["区分", "流入元", "キャンペーン", "広告ID", "会話"], "日付"),
+    ],
+)
+def test_the_csv_headers_are_in_the_persons_language_and_the_cells_stay_machine_readable(
+    tenant_a, owner_a, client_for, activity, language, first_header, day_header
+):
+    from tenants.models import PersonPreferences
+
+    PersonPreferences.objects.create(user=owner_a, language=language)
+    response = client_for(owner_a).get(f"/t/{tenant_a.slug}/signals/export.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:5] == first_header
+    # Codes, plain numbers (a dot for decimals) and ISO days, whatever the language.
+    campaign = next(r for r in rows if r[:3] == ["campaign", "tiktok_ad", "Summer sale"])
+    assert campaign[4:] == ["3", "1", "33.3"]
+    header = next(i for i, r in enumerate(rows) if r and r[0] == day_header)
+    assert "Payment" not in rows[header] and "Total" not in rows[header]
+    assert all(len(r[0]) == 10 and r[0][4] == "-" for r in rows[header + 1 :])
+
+
+def test_report_figures_are_written_as_the_persons_language_writes_numbers(
+    tenant_a, owner_a, client_for, activity
+):
+    from tenants.models import PersonPreferences
+
+    html = client_for(owner_a).get(f"/t/{tenant_a.slug}/signals/").content.decode()
+    assert "<td>33.3 %</td>" in html
+    PersonPreferences.objects.create(user=owner_a, language="cs")
+    html = client_for(owner_a).get(f"/t/{tenant_a.slug}/signals/").content.decode()
+    assert "<td>33,3 %</td>" in html and "33.3" not in html
 
 
 def test_the_demo_dashboard_shows_what_the_fake_tiktok_received(

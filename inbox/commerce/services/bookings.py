@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from inbox.commerce import notify
@@ -69,10 +70,10 @@ def _overlap_error(booking: Booking, other: Booking | None) -> BookingOverlap:
         _("%(resource)s is already booked from %(start)s to %(end)s (%(service)s).")
         % {
             "resource": other.resource,
-            "start": start.strftime("%Y-%m-%d %H:%M"),
-            "end": end.strftime("%H:%M")
+            "start": date_format(start, "SHORT_DATETIME_FORMAT"),
+            "end": time_format(end, "TIME_FORMAT")
             if start.date() == end.date()
-            else end.strftime("%Y-%m-%d %H:%M"),
+            else date_format(end, "SHORT_DATETIME_FORMAT"),
             "service": other.service,
         },
         {"conflicting_booking": other.pk},

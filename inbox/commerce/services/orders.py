@@ -205,9 +205,9 @@ def order_update(
                 for line in order.lines.all()
             ]
         _validate_lines(lines)
-        old_total = format_amount(order.total, order.currency)
+        old_total = format_amount(order.total, order.currency, localized=False)
         _write_lines(order, lines)
-        new_total = format_amount(order.total, order.currency)
+        new_total = format_amount(order.total, order.currency, localized=False)
         _order_event(order, actor, "lines", old_total, new_total)
         update_fields += ["subtotal", "discount_total", "shipping_total", "tax_total", "total"]
     if update_fields:
