@@ -1,8 +1,9 @@
-"""Webhook ingest benchmark: signed TikTok webhooks vs a trivial Django view, both served by
-the production server (uvicorn, several worker processes) in the same run.
+"""Webhook ingest benchmark: signed provider webhooks (TikTok by default, or Instagram) vs a
+trivial Django view, both served by the production server (uvicorn, several worker processes)
+in the same run.
 
     DATABASE_URL=... REDIS_URL=... python bench/webhook_ingest.py [--workers 2] [--seconds 8]
-        [--publish batched|direct]
+        [--publish batched|direct] [--provider tiktok|instagram]
 
 The server runs as in production: Django's psycopg pool (``DATABASE_POOL``, on outside pytest),
 the stored ids published by the dispatcher thread in batches (``--publish direct``: one task
@@ -30,10 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import closed_loop, open_loop, percentiles  # noqa: E402
-from inbox.providers import tiktok  # noqa: E402
+from inbox.providers import _meta, tiktok  # noqa: E402
 
 SECRET = "bench-tiktok-client-secret"
+META_SECRET = "bench-meta-app-secret"
 BUSINESS = "-000benchBusiness0001"
+INSTAGRAM_ACCOUNT = "17841400000000001"
 
 
 def free_port() -> int:
@@ -69,9 +72,48 @@ def tiktok_request() -> tuple[str, bytes, dict]:
     return "/webhooks/tiktok/", body, headers
 
 
-def trivial_request() -> tuple[str, bytes, dict]:
-    path, body, headers = tiktok_request()  # same body size and signing cost on the client
-    return "/bench/trivial/", body, headers
+def instagram_request() -> tuple[str, bytes, dict]:
+    """A distinct Instagram DM (``object: "instagram"``), signed with Meta's
+    ``X-Hub-Signature-256`` over the raw body, as Meta delivers it."""
+    mid = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE" + secrets.token_urlsafe(24)
+    now_ms = int(time.time() * 1000)
+    body = json.dumps(
+        {
+            "object": "instagram",
+            "entry": [
+                {
+                    "id": INSTAGRAM_ACCOUNT,
+                    "time": now_ms,
+                    "messaging": [
+                        {
+                            "sender": {"id": "1307" + secrets.token_hex(6)},
+                            "recipient": {"id": INSTAGRAM_ACCOUNT},
+                            "timestamp": now_ms,
+                            "message": {"mid": mid, "text": "Hi! Is the linen dress in size S?"},
+                        }
+                    ],
+                }
+            ],
+        },
+        separators=(",", ":"),
+    ).encode()
+    headers = {"Content-Type": "application/json", **_meta.sign(body, META_SECRET)}
+    return "/webhooks/instagram/", body, headers
+
+
+WEBHOOKS = {"tiktok": tiktok_request, "instagram": instagram_request}
+
+
+def trivial_for(webhook_request):
+    def trivial_request() -> tuple[str, bytes, dict]:
+        # same body size and signing cost on the client as the webhook it is compared with
+        _path, body, headers = webhook_request()
+        return "/bench/trivial/", body, headers
+
+    return trivial_request
+
+
+trivial_request = trivial_for(tiktok_request)
 
 
 def main() -> None:
@@ -82,6 +124,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--publish", choices=("batched", "direct"), default="batched")
+    parser.add_argument("--provider", choices=tuple(WEBHOOKS), default="tiktok")
     args = parser.parse_args()
     env = dict(os.environ)
     env.update(
@@ -91,6 +134,7 @@ def main() -> None:
         SECRET_KEY="bench-" + "x" * 60,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         TIKTOK_CLIENT_SECRET=SECRET,
+        META_APP_SECRET=META_SECRET,
         CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
         BENCH_WEBHOOK_PUBLISH=args.publish,
@@ -148,21 +192,23 @@ async def run(port: int, args) -> dict:
     """Interleaved rounds (trivial, webhook, trivial, webhook, ...) so that the noise of a
     shared machine falls on both sides alike; figures combine all rounds."""
     host = "127.0.0.1"
+    webhook_request = WEBHOOKS[args.provider]
+    trivial_request = trivial_for(webhook_request)
     await closed_loop(host, port, trivial_request, 4, 1.5)  # warm-up
-    await closed_loop(host, port, tiktok_request, 4, 1.5)
+    await closed_loop(host, port, webhook_request, 4, 1.5)
     runs: dict[str, list[dict]] = {k: [] for k in KINDS}
     for _ in range(args.rounds):
         runs["trivial_max"].append(
             await closed_loop(host, port, trivial_request, args.connections, args.seconds)
         )
         runs["webhook_max"].append(
-            await closed_loop(host, port, tiktok_request, args.connections, args.seconds)
+            await closed_loop(host, port, webhook_request, args.connections, args.seconds)
         )
         runs["trivial_at_rate"].append(
             await open_loop(host, port, trivial_request, args.rate, args.seconds)
         )
         runs["webhook_at_rate"].append(
-            await open_loop(host, port, tiktok_request, args.rate, args.seconds)
+            await open_loop(host, port, webhook_request, args.rate, args.seconds)
         )
     results = {}
     for kind, parts in runs.items():
@@ -191,15 +237,17 @@ def report(r: dict, args, load: float) -> None:
         f"\nuvicorn config.asgi, {args.workers} worker processes, loopback, "
         f"{args.connections} keep-alive connections (max runs), {args.rounds} interleaved "
         f"rounds of {args.seconds:.0f} s per run, publish {args.publish}, "
+        f"webhook {args.provider}, "
         f"load average at start: {load:.1f}\n"
     )
     print("| run | req/s | per round | p50 ms | p99 ms | p99 per round | max ms | statuses |")
     print("|---|---|---|---|---|---|---|---|")
+    name = {"tiktok": "TikTok", "instagram": "Instagram"}[args.provider]
     labels = {
         "trivial_max": "trivial view, max throughput",
-        "webhook_max": "TikTok webhook ingest, max throughput",
+        "webhook_max": f"{name} webhook ingest, max throughput",
         "trivial_at_rate": f"trivial view at {args.rate:.0f} req/s",
-        "webhook_at_rate": f"TikTok webhook at {args.rate:.0f} req/s",
+        "webhook_at_rate": f"{name} webhook at {args.rate:.0f} req/s",
     }
     for key in KINDS:
         x = r[key]

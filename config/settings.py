@@ -334,6 +334,14 @@ META_GRAPH_API_URL = env.str("META_GRAPH_API_URL", default="https://graph.facebo
 META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
 META_APP_SECRET = env.str("META_APP_SECRET", default="parley-dev-meta-app-secret")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="parley-dev-verify-token")
+# Instagram: the Instagram Login host (the Page flavour uses META_GRAPH_API_URL), the Graph
+# version for both, an optional Instagram app secret (also accepted for webhook signatures:
+# which secret signs Instagram Login webhooks is unconfirmed), and whether the Meta app was
+# granted the HUMAN_AGENT tag (App Review) for replies up to 7 days.
+INSTAGRAM_GRAPH_API_URL = env.str("INSTAGRAM_GRAPH_API_URL", default="https://graph.instagram.com")
+INSTAGRAM_GRAPH_API_VERSION = env.str("INSTAGRAM_GRAPH_API_VERSION", default="v22.0")
+INSTAGRAM_APP_SECRET = env.str("INSTAGRAM_APP_SECRET", default="")
+INSTAGRAM_HUMAN_AGENT_TAG = env.bool("INSTAGRAM_HUMAN_AGENT_TAG", default=False)
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
 # How long the simulator's fake APIs stall when told to time out.

@@ -61,6 +61,14 @@ DEMO_CONVERSATIONS = [
         "Bonjour Camille, oui : livraison à Lyon en 48 h.",
     ),
     ("messenger", "Alex Chen", ["Hi! Do you have the denim jacket in blue?"], "", ""),
+    (
+        "instagram",
+        "Mai Trần",
+        ["Hi! Is the linen dress from your ad still available in size S?"],
+        "120210987654321098",
+        "Yes, size S is in stock! Shall I reserve one for you?",
+    ),
+    ("instagram", "Nattaporn K.", ["สวัสดีค่ะ ชุดนี้มีสีขาวไหมคะ"], "", ""),
 ]
 
 
@@ -120,6 +128,14 @@ def seed_channels(tenant) -> dict[str, Channel]:
             {"access_token": f"EAA.{page_id}.demo"},
         ),
     }
+    ig_id = f"17841400{suffix}"
+    channels["instagram"] = _channel(
+        tenant,
+        "instagram",
+        ig_id,
+        "Instagram · @demo.shop",
+        {"flavour": "instagram_login", "access_token": f"IGAA.{ig_id}.demo"},
+    )
     for provider, name, texts, ad_id, reply in DEMO_CONVERSATIONS:
         channel = channels[provider]
         for i, text in enumerate(texts):

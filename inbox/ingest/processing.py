@@ -17,6 +17,7 @@ from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 
+from .activity import message_change_apply
 from .messages import message_receive
 from .profiles import ProfileNames, profile_names_for_event, with_profile_names
 from .updates import read_apply, referral_record, status_apply
@@ -112,5 +113,8 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
     for read in batch.reads:
         if read.account_id in channels:
             read_apply(channel=channels[read.account_id], receipt=read)
+    for change in batch.changes:
+        if change.account_id in channels:
+            message_change_apply(channel=channels[change.account_id], change=change)
     note = "; ".join([*batch.ignored, *(f"no channel for {a}" for a in skipped)])
     _finish(event, WebhookEvent.Status.PROCESSED, note[:2000])

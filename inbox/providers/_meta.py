@@ -1,4 +1,5 @@
-"""What WhatsApp Cloud API and Messenger share: Meta's signature, handshake, Graph errors."""
+"""What WhatsApp Cloud API, Messenger and Instagram share: Meta's signature, handshake,
+Graph errors, referrals."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from .base import (
     ChannelDraft,
     ProviderError,
+    Referral,
     body_hash,
     constant_time_equal,
     header,
@@ -147,6 +149,18 @@ def connect_with_form(
         name=data.get("name") or display or f"{label} {account_id}",
         credentials={"access_token": access_token},
         fields=fields,
+    )
+
+
+def referral_from(data: dict) -> Referral:
+    """A Meta ``referral`` object (Messenger and Instagram: ads, m.me / ig.me links)."""
+    ads = data.get("ads_context_data") or {}
+    return Referral(
+        source=str(data.get("source", "")),
+        ad_id=str(data.get("ad_id", "") or ads.get("ad_id", "") or ""),
+        ad_name=str(ads.get("ad_title", "")),
+        ref=str(data.get("ref", "") or ""),
+        raw=data,
     )
 
 

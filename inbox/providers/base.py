@@ -182,22 +182,44 @@ class ReadReceipt:
 
 
 @dataclass(frozen=True)
+class MessageChange:
+    """A change to a message already stored: the customer reacted to it (``emoji``; "" takes
+    the reaction back) or unsent it (its text and attachments are removed)."""
+
+    account_id: str
+    message_id: str
+    kind: str  # reaction | unsend
+    timestamp: datetime
+    emoji: str = ""
+
+
+@dataclass(frozen=True)
 class ParsedBatch:
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     referrals: tuple[ReferralEvent, ...] = ()
     reads: tuple[ReadReceipt, ...] = ()
+    changes: tuple[MessageChange, ...] = ()
     ignored: tuple[str, ...] = ()  # human notes about parts deliberately skipped
+
+    def items(self) -> tuple:
+        return (
+            *self.messages,
+            *self.statuses,
+            *self.referrals,
+            *self.reads,
+            *self.changes,
+        )
 
     @property
     def account_ids(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
-        for item in (*self.messages, *self.statuses, *self.referrals, *self.reads):
+        for item in self.items():
             seen.setdefault(item.account_id, None)
         return tuple(seen)
 
     def is_empty(self) -> bool:
-        return not (self.messages or self.statuses or self.referrals or self.reads)
+        return not self.items()
 
 
 @dataclass(frozen=True)

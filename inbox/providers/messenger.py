@@ -19,7 +19,6 @@ from .base import (
     PayloadError,
     ProviderError,
     ReadReceipt,
-    Referral,
     ReferralEvent,
     SendResult,
     StatusUpdate,
@@ -80,15 +79,7 @@ def dedup_key(raw_body: bytes, payload: Any) -> str:
     return _meta.dedup_key(NAME, raw_body)
 
 
-def _referral(data: dict) -> Referral:
-    ads = data.get("ads_context_data") or {}
-    return Referral(
-        source=str(data.get("source", "")),
-        ad_id=str(data.get("ad_id", "") or ads.get("ad_id", "") or ""),
-        ad_name=str(ads.get("ad_title", "")),
-        ref=str(data.get("ref", "") or ""),
-        raw=data,
-    )
+_referral = _meta.referral_from
 
 
 def _attachments(message: dict) -> tuple[AttachmentRef, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import messenger, tiktok, whatsapp
+from . import instagram, messenger, tiktok, whatsapp
 
 REQUIRED = (
     # who it is
@@ -58,7 +58,7 @@ REQUIRED = (
     "fake",
 )
 
-BUILT_IN = (tiktok, whatsapp, messenger)
+BUILT_IN = (tiktok, whatsapp, messenger, instagram)
 
 PROVIDERS: dict[str, Any] = {}
 

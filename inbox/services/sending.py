@@ -9,7 +9,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from inbox import effects
@@ -18,6 +18,7 @@ from inbox.outbound_webhooks.payloads import message_payload
 from inbox.providers import registry
 from inbox.providers.base import ProviderError
 from inbox.selectors.reply_window import reply_tag, reply_window_problem
+from tenants.locale import shipped
 
 from . import http
 
@@ -182,8 +183,6 @@ def _recipient(message: Message) -> str:
 def message_deliver(*, message_id: int, now: datetime | None = None) -> str | None:
     """Claim a queued message (conditional UPDATE), call the provider, record the outcome.
     Returns the resulting status, or None when the claim failed (not due, or taken)."""
-    from .channels import channel_credentials_fresh
-
     now = now or timezone.now()
     claimed = (
         Message.objects.filter(pk=message_id, status=Message.Status.QUEUED)
@@ -192,9 +191,17 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> str | No
     )
     if not claimed:
         return None
-    message = Message.objects.select_related("conversation", "channel").get(pk=message_id)
+    message = Message.objects.select_related("conversation", "channel__tenant").get(pk=message_id)
     channel = message.channel
     module = registry.get(channel.provider)
+    # A provider's refusal is stored in plain words, in the business's language.
+    with translation.override(shipped(channel.tenant.default_language) or "en"):
+        return _deliver(message, channel, module, now)
+
+
+def _deliver(message: Message, channel, module, now) -> str | None:
+    from .channels import channel_credentials_fresh
+
     try:
         recipient = _recipient(message)
         with http.client_for(channel) as client:

@@ -15,6 +15,7 @@ from inbox.providers import registry
 from inbox.simulator.fake_providers import FakeProviders
 from inbox.simulator.store import DatabaseStore
 from tests.providers.helpers import (
+    INSTAGRAM_ACCOUNT_ID,
     MESSENGER_PAGE_ID,
     TIKTOK_BUSINESS_ID,
     WHATSAPP_PHONE_ID,
@@ -79,8 +80,23 @@ def messenger_channel(tenant_a):
 
 
 @pytest.fixture
-def all_channels(tiktok_channel, whatsapp_channel, messenger_channel):
-    return {"tiktok": tiktok_channel, "whatsapp": whatsapp_channel, "messenger": messenger_channel}
+def instagram_channel(tenant_a):
+    return _channel(
+        tenant_a,
+        "instagram",
+        INSTAGRAM_ACCOUNT_ID,
+        {"flavour": "instagram_login", "access_token": f"IGAA.{INSTAGRAM_ACCOUNT_ID}.t"},
+    )
+
+
+@pytest.fixture
+def all_channels(tiktok_channel, whatsapp_channel, messenger_channel, instagram_channel):
+    return {
+        "tiktok": tiktok_channel,
+        "whatsapp": whatsapp_channel,
+        "messenger": messenger_channel,
+        "instagram": instagram_channel,
+    }
 
 
 def signed_headers(provider: str, raw: bytes, *, timestamp: int | None = None) -> dict:

@@ -245,12 +245,14 @@ def test_seed_channels_makes_a_realistic_demo(tenant_a, django_capture_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         channels = seed_channels(tenant_a)
-    assert set(channels) == {"tiktok", "whatsapp", "messenger"}
-    assert Conversation.objects.for_tenant(tenant_a).count() == 6
+    assert set(channels) == {"tiktok", "whatsapp", "messenger", "instagram"}
+    assert Conversation.objects.for_tenant(tenant_a).count() == 8
     sent = Message.objects.for_tenant(tenant_a).filter(direction="out")
-    assert sent.count() == 3
+    assert sent.count() == 4
     assert set(sent.values_list("status", flat=True)) <= {"sent", "delivered", "read"}
     assert Conversation.objects.for_tenant(tenant_a).filter(source="tiktok_ad").count() == 1
+    instagram = Conversation.objects.for_tenant(tenant_a).get(contact__name="Mai Trần")
+    assert instagram.source == "meta_ad" and instagram.channel.provider == "instagram"
 
 
 def test_received_media_is_prefetched_in_the_background(tiktok_channel, post_webhook):

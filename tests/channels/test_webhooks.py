@@ -71,7 +71,7 @@ def test_a_redelivery_rebatched_differently_still_makes_one_message(whatsapp_cha
     assert Message.objects.count() == 1
 
 
-@pytest.mark.parametrize("provider", ["tiktok", "whatsapp", "messenger"])
+@pytest.mark.parametrize("provider", ["tiktok", "whatsapp", "messenger", "instagram"])
 def test_bad_or_missing_signature_is_401_and_nothing_stored(all_channels, post_webhook, provider):
     name = "im_receive_msg_text" if provider == "tiktok" else "message_text"
     raw = load_raw(provider, name)
@@ -117,7 +117,7 @@ def test_a_body_over_one_megabyte_is_413(whatsapp_channel, post_webhook):
     assert WebhookEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize("provider", ["whatsapp", "messenger"])
+@pytest.mark.parametrize("provider", ["whatsapp", "messenger", "instagram"])
 def test_meta_verification_handshake(client, provider):
     query = {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "8675309"}
     response = client.get(f"/webhooks/{provider}/", query)

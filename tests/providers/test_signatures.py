@@ -2,21 +2,21 @@ import time
 
 import pytest
 
-from inbox.providers import messenger, tiktok, whatsapp
+from inbox.providers import instagram, messenger, tiktok, whatsapp
 
 from .helpers import load_raw
 
 SECRET = "s3cr3t-app-secret"
 
 
-@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger])
+@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger, instagram])
 def test_it_accepts_a_body_signed_as_the_provider_signs_it(module):
     raw = load_raw(module.NAME, "im_receive_msg_text" if module is tiktok else "message_text")
     headers = module.sign(raw, SECRET)
     assert module.verify_signature(headers, raw, SECRET)
 
 
-@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger])
+@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger, instagram])
 def test_it_rejects_a_wrong_secret_a_tampered_body_and_a_missing_header(module):
     raw = b'{"object":"page","entry":[]}'
     headers = module.sign(raw, SECRET)
@@ -26,7 +26,7 @@ def test_it_rejects_a_wrong_secret_a_tampered_body_and_a_missing_header(module):
     assert not module.verify_signature(headers, raw, "")
 
 
-@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger])
+@pytest.mark.parametrize("module", [tiktok, whatsapp, messenger, instagram])
 def test_header_lookup_is_case_insensitive(module):
     raw = b"{}"
     headers = {k.lower(): v for k, v in module.sign(raw, SECRET).items()}
@@ -69,7 +69,7 @@ def test_meta_signature_is_sha256_prefixed_hex():
     assert not whatsapp.verify_signature({"X-Hub-Signature-256": expected}, raw, SECRET)
 
 
-@pytest.mark.parametrize("module", [whatsapp, messenger])
+@pytest.mark.parametrize("module", [whatsapp, messenger, instagram])
 def test_meta_verification_handshake(module):
     params = {"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "1158201444"}
     assert module.verification_challenge(params, "tok") == "1158201444"

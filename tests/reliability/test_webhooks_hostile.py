@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inbox.providers import registry
-from tests.providers.helpers import MESSENGER_PAGE_ID, TIKTOK_BUSINESS_ID, WHATSAPP_PHONE_ID
+from tests.providers.helpers import (
+    INSTAGRAM_ACCOUNT_ID,
+    MESSENGER_PAGE_ID,
+    TIKTOK_BUSINESS_ID,
+    WHATSAPP_PHONE_ID,
+)
 
 from .fuzz import FIXTURE_PAYLOADS, PROVIDERS, invalid_utf8_body, mutated_payload
 
@@ -25,6 +30,7 @@ ACCOUNTS = {
     "tiktok": TIKTOK_BUSINESS_ID,
     "whatsapp": WHATSAPP_PHONE_ID,
     "messenger": MESSENGER_PAGE_ID,
+    "instagram": INSTAGRAM_ACCOUNT_ID,
 }
 VIEW_FUZZ = settings(
     max_examples=25,
