@@ -41,6 +41,9 @@ app.conf.beat_schedule = {
     },
     # TikTok signals: re-drive pending reports, refresh Ads tokens.
     "signals-sweep": {"task": "signals.sweep", "schedule": 60.0},
+    # WhatsApp message templates: a daily sync of every channel's templates (besides the
+    # status webhook, the sync on connect and the channel page's button).
+    "inbox-templates-sync": {"task": "inbox.templates_sync_all", "schedule": 86400.0},
     # Commerce: booking reminders that are due (each sent at most once).
     "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
 }

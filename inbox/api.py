@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inbox.api_contact_merge import ContactMergeMixin
+from inbox.api_templates import TemplateSendMixin
 from inbox.automation.services.labels import label_create, label_delete, label_update
 from inbox.models import Channel, Contact, ContactIdentity, Conversation, Label, Message, Team
 from inbox.selectors.search import matching_contact_ids
@@ -278,7 +279,11 @@ CONVERSATION_COLUMNS = (
 
 
 class ConversationViewSet(
-    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
+    IdempotentMixin,
+    TemplateSendMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TenantScopedViewSet,
 ):
     """Conversations, filtered like the inbox; with their messages and the agent actions."""
 

@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from inbox.api import ChannelViewSet, ContactViewSet, ConversationViewSet, LabelViewSet
 from inbox.api_teams import TeamViewSet
+from inbox.api_templates import MessageTemplateViewSet
 
 router = SimpleRouter()
 router.register("labels", LabelViewSet, basename="label")
@@ -9,5 +10,6 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("teams", TeamViewSet, basename="team")
+router.register("message-templates", MessageTemplateViewSet, basename="message-template")
 
 urlpatterns = router.urls

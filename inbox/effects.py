@@ -38,6 +38,7 @@ OUTBOUND_WEBHOOK_DELIVER = "crm.deliver"
 SIGNALS_SEND = "signals.send_pending"
 PUSH_NOTIFY = "push.notify_new_message"
 PUSH_RETRY = "push.retry_subscription"
+TEMPLATES_SYNC = "inbox.templates_sync"
 
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:

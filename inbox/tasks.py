@@ -7,11 +7,12 @@ from celery import shared_task
 from inbox import effects
 from inbox.ingest.processing import webhook_event_process
 from inbox.ingest.sweep import sweep_pending
-from inbox.models import Message
+from inbox.models import Channel, Message
 from inbox.services.channels import channels_refresh_expiring
 from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.media import attachments_prefetch
 from inbox.services.sending import SEND_TASK_TIME_LIMIT, message_deliver
+from inbox.services.templates import TemplateError, templates_sync, templates_sync_all
 from inbox.simulator.payloads import simulate_statuses
 from tenants.models import AuditLog
 
@@ -79,3 +80,23 @@ def wake_snoozed_conversations() -> int:
 @shared_task(name="inbox.channels_refresh_tokens")
 def channels_refresh_tokens_task() -> int:
     return channels_refresh_expiring()
+
+
+@shared_task(name=effects.TEMPLATES_SYNC)
+def templates_sync_task(channel_id: int) -> int:
+    """A channel's message templates, fetched from its provider (on connect, on a template
+    status webhook about one Parley has not seen)."""
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return 0
+    try:
+        result = templates_sync(channel=channel)
+    except TemplateError as exc:
+        log.warning("template sync of channel %s failed: %s", channel_id, exc.reason)
+        return 0
+    return result.added + result.updated
+
+
+@shared_task(name="inbox.templates_sync_all")
+def templates_sync_all_task() -> int:
+    return templates_sync_all()

@@ -11,6 +11,7 @@ from inbox.views import (
     live,
     saved_views,
     teams,
+    templates,
     thread,
     webhook_events,
 )
@@ -25,6 +26,21 @@ urlpatterns = [
         T + "settings/channels/<int:channel_id>/disconnect/",
         channels.channel_disconnect_view,
         name="channel_disconnect",
+    ),
+    path(
+        T + "settings/channels/<int:channel_id>/templates/",
+        templates.channel_templates_page,
+        name="channel_templates",
+    ),
+    path(
+        T + "settings/channels/<int:channel_id>/templates/sync/",
+        templates.channel_templates_sync,
+        name="channel_templates_sync",
+    ),
+    path(
+        T + "settings/channels/<int:channel_id>/templates/<int:template_id>/",
+        templates.channel_template_configure,
+        name="channel_template_configure",
     ),
     path(
         T + "settings/channels/<slug:provider>/", channels.channel_connect, name="channel_connect"
@@ -72,6 +88,8 @@ urlpatterns = [
     path(C + "labels/", conversation_actions.conversation_labels, name="inbox_labels"),
     path(C + "unread/", conversation_actions.conversation_unread, name="inbox_unread"),
     path(C + "reply/", conversation_actions.conversation_reply, name="inbox_reply"),
+    path(C + "template/", templates.template_send_view, name="inbox_template_send"),
+    path(C + "template/fields/", templates.template_fields, name="inbox_template_fields"),
     path(
         C + "messages/<int:message_id>/retry/",
         conversation_actions.message_retry,

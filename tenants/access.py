@@ -27,6 +27,7 @@ from inbox.models import (
     Conversation,
     Label,
     Message,
+    MessageTemplate,
     SavedView,
     Team,
 )
@@ -164,6 +165,17 @@ def access_team(membership, team_id, *, write=False) -> Team:
 def access_channel(membership, channel_id, *, write=False) -> Channel:
     return _tenant_object(
         Channel, membership, channel_id, write_perm=_write_perm(write, "channels.manage")
+    )
+
+
+def access_message_template(membership, template_id, *, write=False) -> MessageTemplate:
+    """A channel's message template: readable by every member (agents send them), changed
+    only by those who manage channels."""
+    return _tenant_object(
+        MessageTemplate.objects.select_related("channel"),
+        membership,
+        template_id,
+        write_perm=_write_perm(write, "channels.manage"),
     )
 
 

@@ -181,3 +181,19 @@ def _team(tenant):
 
 KWARG_FACTORIES["team_id"] = _team
 KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})
+
+
+def _message_template(tenant):
+    from inbox.models import MessageTemplate
+
+    return MessageTemplate.objects.create(
+        tenant=tenant,
+        channel=factories.ChannelFactory(tenant=tenant),
+        name="walker",
+        language="en_US",
+        status="approved",
+        components=[{"type": "BODY", "text": "Hi {{1}}"}],
+    )
+
+
+KWARG_FACTORIES.update({"template_id": _message_template, "messagetemplate_id": _message_template})

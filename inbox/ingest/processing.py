@@ -16,6 +16,7 @@ from django.utils import timezone
 from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
+from inbox.services.templates import template_status_apply
 
 from .activity import message_change_apply
 from .messages import message_receive
@@ -84,6 +85,10 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
     if batch.is_empty():
         _finish(event, WebhookEvent.Status.PROCESSED, "; ".join(batch.ignored)[:2000])
         return
+    if batch.templates:
+        _templates_process(event, batch)
+        if not batch.items():
+            return
     # Routing is the one place that looks across tenants: the account id names the channel.
     channels = {
         c.account_id: c
@@ -118,3 +123,28 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
             message_change_apply(channel=channels[change.account_id], change=change)
     note = "; ".join([*batch.ignored, *(f"no channel for {a}" for a in skipped)])
     _finish(event, WebhookEvent.Status.PROCESSED, note[:2000])
+
+
+def _templates_process(event: WebhookEvent, batch: ParsedBatch) -> None:
+    """Template status changes, routed by business account (one account may have several
+    numbers, each a channel)."""
+    accounts = {t.business_account_id for t in batch.templates}
+    channels = list(
+        Channel.objects.select_related("tenant").filter(
+            provider=event.provider, waba_id__in=accounts
+        )
+    )
+    if not channels:
+        _finish(
+            event,
+            WebhookEvent.Status.UNROUTED,
+            "no channel for business account(s) " + ", ".join(sorted(accounts)),
+        )
+        return
+    event.channel, event.tenant = channels[0], channels[0].tenant
+    for update in batch.templates:
+        template_status_apply(
+            channels=[c for c in channels if c.waba_id == update.business_account_id],
+            update=update,
+        )
+    _finish(event, WebhookEvent.Status.PROCESSED, "; ".join(batch.ignored)[:2000])

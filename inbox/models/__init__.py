@@ -6,12 +6,14 @@ from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.messages import Attachment, Message
 from inbox.models.saved_views import SavedView
 from inbox.models.teams import Team, TeamMember
+from inbox.models.templates import MessageTemplate
 from inbox.models.webhook_events import WebhookEvent
 from inbox.simulator.models import (
     SimulatorFailure,
     SimulatorProfile,
     SimulatorRequest,
     SimulatorRevokedToken,
+    SimulatorTemplate,
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "ConversationRead",
     "Label",
     "Message",
+    "MessageTemplate",
     "SavedView",
     "SimulatorFailure",
     "SimulatorProfile",
@@ -30,5 +33,6 @@ __all__ = [
     "SimulatorRevokedToken",
     "Team",
     "TeamMember",
+    "SimulatorTemplate",
     "WebhookEvent",
 ]

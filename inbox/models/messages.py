@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbox.models.channels import Channel
 from inbox.models.conversations import Conversation
+from inbox.models.templates import SEND_ERRORS
 from tenants.models import TenantOwnedModel
 
 
@@ -90,6 +91,16 @@ class Message(TenantOwnedModel):
     @property
     def is_note(self) -> bool:
         return self.kind == self.Kind.NOTE
+
+    @property
+    def error_text(self) -> str:
+        """Why a send failed, in the reader's language when the code is a known one."""
+        known = SEND_ERRORS.get(self.error_code)
+        return str(known) if known else (self.error_message or self.error_code)
+
+    @property
+    def template_name(self) -> str:
+        return str(((self.metadata or {}).get("template") or {}).get("name", ""))
 
 
 class Attachment(TenantOwnedModel):

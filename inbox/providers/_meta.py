@@ -61,6 +61,14 @@ HUMAN_MESSAGES = {
     "551": "This person is not available right now.",
     "2018278": "The reply window is closed: more than 24 hours have passed since the "
     "customer's last message.",
+    "132000": "The number of variables does not match the template; sync the templates and "
+    "fill every variable.",
+    "132001": "The template does not exist in this language or is not approved.",
+    "132005": "The template's text is too long once the variables are filled in.",
+    "132007": "A variable breaks WhatsApp's formatting rules for templates.",
+    "132012": "A variable has the wrong format for this template.",
+    "132015": "The template is paused by WhatsApp because of low quality.",
+    "132016": "The template is disabled by WhatsApp.",
 }
 
 

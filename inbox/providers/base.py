@@ -194,12 +194,26 @@ class MessageChange:
 
 
 @dataclass(frozen=True)
+class TemplateStatusUpdate:
+    """A provider changed the review status of a message template (WhatsApp's
+    ``message_template_status_update``). Routed by the business account, not a number."""
+
+    business_account_id: str
+    template_id: str
+    name: str
+    language: str
+    status: str  # Parley's status: approved, pending, rejected, paused, disabled, archived, other
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ParsedBatch:
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     referrals: tuple[ReferralEvent, ...] = ()
     reads: tuple[ReadReceipt, ...] = ()
     changes: tuple[MessageChange, ...] = ()
+    templates: tuple[TemplateStatusUpdate, ...] = ()
     ignored: tuple[str, ...] = ()  # human notes about parts deliberately skipped
 
     def items(self) -> tuple:
@@ -219,7 +233,7 @@ class ParsedBatch:
         return tuple(seen)
 
     def is_empty(self) -> bool:
-        return not self.items()
+        return not self.items() and not self.templates
 
 
 @dataclass(frozen=True)

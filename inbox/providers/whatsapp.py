@@ -34,6 +34,9 @@ from .base import (
     require,
     shape_checked,
 )
+from .whatsapp_templates import fetch_templates as fetch_templates
+from .whatsapp_templates import send_template as send_template
+from .whatsapp_templates import template_status
 
 NAME = "whatsapp"
 LABEL = "WhatsApp"
@@ -50,6 +53,10 @@ CONNECT_HELP = gettext_lazy(
     "Meta's WhatsApp Manager."
 )
 fetch_profile_name = no_profile_name
+# Message templates (optional capability, asked by ``inbox.services.templates``): the
+# channel's business account is ``Channel.waba_id``.
+HAS_TEMPLATES = True
+TEMPLATE_STATUS_FIELD = "message_template_status_update"
 
 AD_SOURCE = _meta.AD_SOURCE
 FAKE_API_PATH = _meta.FAKE_API_PATH
@@ -162,11 +169,15 @@ def _status(account_id: str, st: dict) -> StatusUpdate:
 def parse(payload: Any) -> ParsedBatch:
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         raise PayloadError("not a whatsapp_business_account payload")
-    messages, statuses, ignored = [], [], []
+    messages, statuses, templates, ignored = [], [], [], []
     for entry in as_list(require(payload, "entry"), "entry"):
         for change in as_list(require(entry, "changes", "entry"), "changes"):
             if not isinstance(change, dict):
                 raise PayloadError("change is not an object")
+            if change.get("field") == TEMPLATE_STATUS_FIELD:
+                waba_id = str(require(entry, "id", "entry"))
+                templates.append(template_status(waba_id, require(change, "value", "change")))
+                continue
             if change.get("field") != "messages":
                 ignored.append(f"field {change.get('field')!r}")
                 continue
@@ -181,7 +192,12 @@ def parse(payload: Any) -> ParsedBatch:
                 messages.append(_message(account_id, names, msg))
             for st in as_list(value.get("statuses"), "statuses"):
                 statuses.append(_status(account_id, st))
-    return ParsedBatch(messages=tuple(messages), statuses=tuple(statuses), ignored=tuple(ignored))
+    return ParsedBatch(
+        messages=tuple(messages),
+        statuses=tuple(statuses),
+        templates=tuple(templates),
+        ignored=tuple(ignored),
+    )
 
 
 def send_text(

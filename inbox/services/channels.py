@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox import effects
 from inbox.models import Channel
 from inbox.providers import registry
 from inbox.providers.base import ProviderError
@@ -58,6 +59,8 @@ def _save_channel(*, tenant, actor, provider, account_id, name, credentials, **e
         for key, value in extra.items():
             setattr(channel, key, value)
         channel.save()
+        if getattr(registry.get(provider), "HAS_TEMPLATES", False) and channel.waba_id:
+            effects.task_on_commit(effects.TEMPLATES_SYNC, channel.pk)  # its message templates
         audit_log_record(
             tenant=tenant,
             actor=actor,

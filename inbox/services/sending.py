@@ -79,10 +79,37 @@ def message_send(
         if problem:
             raise ReplyWindowClosed(problem)
         tag = reply_tag(conversation, author_kind, now)
+        return message_queue(
+            conversation=conversation,
+            text=text,
+            author_user=author_user,
+            author_kind=author_kind,
+            rule_name=rule_name,
+            reply_to=reply_to,
+            metadata={"tag": tag} if tag else {},
+            now=now,
+        )
+
+
+def message_queue(
+    *,
+    conversation: Conversation,
+    text: str,
+    author_user,
+    author_kind: str,
+    rule_name: str = "",
+    reply_to: Message | None = None,
+    metadata: dict,
+    now: datetime,
+) -> Message:
+    """Store an outgoing message as queued and deliver it on commit. The caller holds the
+    conversation's row lock and has checked that the provider accepts it (the reply window
+    for free text, the template for ``metadata["template"]``)."""
+    with transaction.atomic():
         message = Message.objects.create(
             tenant=conversation.tenant,
             conversation=conversation,
-            channel=channel,
+            channel=conversation.channel,
             kind=Message.Kind.MESSAGE,
             direction=Message.Direction.OUT,
             author_kind=author_kind,
@@ -91,7 +118,7 @@ def message_send(
             text=text,
             reply_to=reply_to,
             status=Message.Status.QUEUED,
-            metadata={"tag": tag} if tag else {},
+            metadata=metadata,
             created_at=now,
         )
         conversation.business_messages_since_customer += 1
@@ -128,7 +155,7 @@ def message_retry(*, message: Message, actor=None) -> Message:
         problem = reply_window_problem(
             conversation=message.conversation, author_kind=message.author_kind
         )
-        if problem:
+        if problem and not (message.metadata or {}).get("template"):
             raise ReplyWindowClosed(problem)
         message.status = Message.Status.QUEUED
         message.attempts = 0
@@ -206,16 +233,23 @@ def _deliver(message: Message, channel, module, now) -> str | None:
         recipient = _recipient(message)
         with http.client_for(channel) as client:
             credentials = channel_credentials_fresh(channel=channel, client=client, now=now)
-            result = module.send_text(
-                client,
-                base_url=http.base_url_for(channel),
-                credentials=credentials,
-                account_id=channel.account_id,
-                recipient=recipient,
-                text=message.text,
-                tag=(message.metadata or {}).get("tag", ""),
+            template = (message.metadata or {}).get("template")
+            call = {
+                "base_url": http.base_url_for(channel),
+                "credentials": credentials,
+                "account_id": channel.account_id,
+                "recipient": recipient,
                 **http.provider_opts(channel.provider),
-            )
+            }
+            if template:
+                result = module.send_template(client, template=template, **call)
+            else:
+                result = module.send_text(
+                    client,
+                    text=message.text,
+                    tag=(message.metadata or {}).get("tag", ""),
+                    **call,
+                )
     except ProviderError as exc:
         return _delivery_failed(message, exc, now)
     return _delivery_succeeded(message, result.provider_message_id, now)

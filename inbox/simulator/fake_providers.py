@@ -70,6 +70,11 @@ class FakeStore(Protocol):
     def is_revoked(self, token: str) -> bool: ...
     def set_profile(self, user_id: str, name: str) -> None: ...
     def get_profile(self, user_id: str) -> str | None: ...
+    def template_put(self, waba_id: str, data: dict, phone_number_ids: list[str]) -> None: ...
+    def templates(self, waba_id: str) -> list[dict]: ...
+    def template_for_number(
+        self, phone_number_id: str, name: str, language: str
+    ) -> dict | None: ...
     def clear(self) -> None: ...
 
 
@@ -82,6 +87,7 @@ class MemoryStore:
         self._failures: list[Failure] = []
         self._revoked: set[str] = set()
         self._profiles: dict[str, str] = {}
+        self._templates: list[tuple[str, dict, list[str]]] = []  # (waba id, data, numbers)
 
     def record(self, entry: dict) -> None:
         with self._lock:
@@ -118,8 +124,31 @@ class MemoryStore:
         with self._lock:
             return self._profiles.get(user_id)
 
+    def template_put(self, waba_id: str, data: dict, phone_number_ids: list[str]) -> None:
+        with self._lock:
+            self._templates = [t for t in self._templates if t[1]["id"] != data["id"]]
+            self._templates.append((waba_id, dict(data), list(phone_number_ids)))
+
+    def templates(self, waba_id: str) -> list[dict]:
+        with self._lock:
+            return [dict(data) for waba, data, _ in self._templates if waba == waba_id]
+
+    def template_for_number(self, phone_number_id: str, name: str, language: str) -> dict | None:
+        with self._lock:
+            for _waba, data, numbers in self._templates:
+                if (phone_number_id in numbers or "*" in numbers) and (
+                    data["name"],
+                    data["language"],
+                ) == (
+                    name,
+                    language,
+                ):
+                    return dict(data)
+        return None
+
     def clear(self) -> None:
         with self._lock:
+            self._templates.clear()
             self._profiles.clear()
             self._requests.clear()
             self._failures.clear()

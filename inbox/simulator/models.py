@@ -49,3 +49,20 @@ class SimulatorProfile(models.Model):
 
     class Meta:
         app_label = "inbox"
+
+
+class SimulatorTemplate(models.Model):
+    """A message template of a fake WhatsApp business account (``waba_id``), in Graph's shape
+    (``data``: name, language, status, category, components …). ``phone_number_ids`` are the
+    numbers of that account (a send from one of them uses these templates)."""
+
+    waba_id = models.CharField(max_length=64)
+    template_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16)
+    data = models.JSONField(default=dict)
+    phone_number_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        app_label = "inbox"
+        ordering = ["id"]

@@ -7,9 +7,16 @@ import json
 from dataclasses import asdict
 
 from django.db import transaction
+from django.db.models import Q
 
 from .fake_providers import Failure
-from .models import SimulatorFailure, SimulatorProfile, SimulatorRequest, SimulatorRevokedToken
+from .models import (
+    SimulatorFailure,
+    SimulatorProfile,
+    SimulatorRequest,
+    SimulatorRevokedToken,
+    SimulatorTemplate,
+)
 
 
 def _hash(token: str) -> str:
@@ -85,7 +92,29 @@ class DatabaseStore:
         row = SimulatorProfile.objects.filter(external_id=user_id).first()
         return row.name if row else None
 
+    def template_put(self, waba_id: str, data: dict, phone_number_ids: list[str]) -> None:
+        SimulatorTemplate.objects.update_or_create(
+            template_id=str(data["id"]),
+            defaults={
+                "waba_id": waba_id,
+                "name": data["name"],
+                "language": data["language"],
+                "data": data,
+                "phone_number_ids": list(phone_number_ids),
+            },
+        )
+
+    def templates(self, waba_id: str) -> list[dict]:
+        return [row.data for row in SimulatorTemplate.objects.filter(waba_id=waba_id)]
+
+    def template_for_number(self, phone_number_id: str, name: str, language: str) -> dict | None:
+        numbers = Q(phone_number_ids__contains=[phone_number_id])
+        numbers |= Q(phone_number_ids__contains=["*"])
+        row = SimulatorTemplate.objects.filter(numbers, name=name, language=language).first()
+        return row.data if row else None
+
     def clear(self) -> None:
+        SimulatorTemplate.objects.all().delete()
         SimulatorProfile.objects.all().delete()
         SimulatorRequest.objects.all().delete()
         SimulatorFailure.objects.all().delete()

@@ -49,6 +49,9 @@ def channel_list(request):
             "providers": list(registry.PROVIDERS.values()),
             "section": "channels",
             "simulator": _simulator_allowed(),
+            "template_providers": [
+                name for name, m in registry.PROVIDERS.items() if getattr(m, "HAS_TEMPLATES", 0)
+            ],
             "webhook_urls": {
                 name: request.build_absolute_uri(reverse("provider_webhook", args=[name]))
                 for name in registry.PROVIDERS

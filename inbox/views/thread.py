@@ -13,8 +13,10 @@ from inbox.selectors.contact_merge import merge_suggestions
 from inbox.selectors.conversations import visible_conversations
 from inbox.selectors.reply_window import reply_window_info
 from inbox.selectors.teams import team_list
+from inbox.selectors.templates import sendable_templates, templates_by_name
 from inbox.selectors.thread import past_conversations, thread_page
 from inbox.services.conversations import conversation_mark_read
+from inbox.services.templates import supports_templates
 from tenants.access import access_conversation, tenant_view
 from tenants.models import Membership
 from tenants.permissions import has_perm
@@ -48,7 +50,15 @@ def thread_context(request, conversation):
         "canned_responses": _canned_responses(request.tenant),
         "snooze_default": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
         "conversation_labels": list(conversation.labels.all()),
+        "template_choices": _template_choices(conversation),
     }
+
+
+def _template_choices(conversation):
+    """The composer's template picker, when the channel has templates (None otherwise)."""
+    if not supports_templates(conversation.channel):
+        return None
+    return templates_by_name(sendable_templates(conversation=conversation))
 
 
 @tenant_view("inbox.view")

@@ -19,6 +19,7 @@ from tests.providers.helpers import (
     MESSENGER_PAGE_ID,
     TIKTOK_BUSINESS_ID,
     WHATSAPP_PHONE_ID,
+    WHATSAPP_WABA_ID,
     load_recent_raw,
 )
 
@@ -69,7 +70,13 @@ def tiktok_channel(tenant_a):
 
 @pytest.fixture
 def whatsapp_channel(tenant_a):
-    return _channel(tenant_a, "whatsapp", WHATSAPP_PHONE_ID, {"access_token": "EAA.wa.t"})
+    return _channel(
+        tenant_a,
+        "whatsapp",
+        WHATSAPP_PHONE_ID,
+        {"access_token": "EAA.wa.t"},
+        waba_id=WHATSAPP_WABA_ID,
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from . import whatsapp_templates
 from .wire import PNG_1PX, json_response
 
 API_PATH = "graph"
@@ -14,6 +15,10 @@ DEFAULT_ERROR = "2"
 GRAPH_ERRORS = {
     # code: (http status, type, message)
     "131047": (400, "OAuthException", "Re-engagement message"),
+    "132000": (400, "OAuthException", "Number of parameters does not match"),
+    "132001": (404, "OAuthException", "Template name does not exist in the translation"),
+    "132015": (400, "OAuthException", "Template is Paused"),
+    "132016": (400, "OAuthException", "Template is disabled"),
     "131026": (400, "OAuthException", "Message undeliverable"),
     "130429": (400, "OAuthException", "Rate limit hit"),
     "131056": (400, "OAuthException", "(Business Account, Consumer Account) pair rate limit hit"),
@@ -43,6 +48,17 @@ def graph_error(code: str, message: str = "") -> tuple[int, dict, bytes]:
     )
 
 
+def _whatsapp_sent(to: str) -> tuple[int, dict, bytes]:
+    return json_response(
+        200,
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": "wamid." + secrets.token_urlsafe(24)}],
+        },
+    )
+
+
 def error(code: str = "", message: str = "") -> tuple[int, dict, bytes]:
     return graph_error(code or DEFAULT_ERROR, message)
 
@@ -63,6 +79,8 @@ def handle(
     if len(parts) < 2:
         return graph_error("100", "Unknown path.")
     node = parts[1]
+    if method == "GET" and len(parts) == 3 and parts[2] == "message_templates":
+        return whatsapp_templates.template_list(fakes, node, query, parts[0])
     if method == "GET" and len(parts) == 2:
         if node == "me":
             pieces = token.split(".")
@@ -103,19 +121,18 @@ def handle(
     if method == "POST" and len(parts) == 3 and parts[2] == "messages":
         if not isinstance(data, dict):
             return graph_error("100", "Invalid JSON body.")
+        if data.get("messaging_product") == "whatsapp" and data.get("type") == "template":
+            if not data.get("to"):
+                return graph_error("100")
+            problem = whatsapp_templates.send_problem(fakes, node, data)
+            if problem is not None:
+                return graph_error(*problem)
+            return _whatsapp_sent(data["to"])
         if data.get("messaging_product") == "whatsapp":
             body = (data.get("text") or {}).get("body", "")
             if not data.get("to") or data.get("type") != "text" or not body or len(body) > 4096:
                 return graph_error("100")
-            to = data["to"]
-            return json_response(
-                200,
-                {
-                    "messaging_product": "whatsapp",
-                    "contacts": [{"input": to, "wa_id": to}],
-                    "messages": [{"id": "wamid." + secrets.token_urlsafe(24)}],
-                },
-            )
+            return _whatsapp_sent(data["to"])
         recipient = (data.get("recipient") or {}).get("id")
         text = (data.get("message") or {}).get("text", "")
         mtype = data.get("messaging_type")

@@ -93,3 +93,33 @@ def status_payloads(
         )
         for i, status in enumerate(("delivered", "read"))
     ]
+
+
+def template_status_payloads(
+    *, waba_id: str, template: dict, event: str, reason: str = "NONE"
+) -> list[dict]:
+    """The ``message_template_status_update`` webhook Meta sends when a template's review
+    status changes (APPROVED, REJECTED, PAUSED, DISABLED, …)."""
+    return [
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": waba_id,
+                    "time": int(time.time()),
+                    "changes": [
+                        {
+                            "field": "message_template_status_update",
+                            "value": {
+                                "event": event,
+                                "message_template_id": int(template["id"]),
+                                "message_template_name": template["name"],
+                                "message_template_language": template["language"],
+                                "reason": reason,
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
