@@ -102,7 +102,8 @@ def _seed_automation(tenant) -> str:
         from inbox.automation.services import rule_save
     except ImportError as exc:
         return f"unavailable ({exc})"
-    if AutoReplyRule.objects.filter(tenant=tenant).exists():
+    # By name: a new business also gets the shipped (disabled) welcome and away rules.
+    if AutoReplyRule.objects.filter(tenant=tenant, name="Price keyword").exists():
         return "present"
     trigger_field = AutoReplyRule._meta.get_field("trigger")
     trigger = next((v for v, _ in trigger_field.choices if "keyword" in v), None)
