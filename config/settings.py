@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "inbox.outbound_webhooks",
     "inbox.push",
     "signals_app",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -53,7 +53,7 @@ def conversation_changed(conversation: Conversation) -> None:
     )
 
 
-def _activity(conversation: Conversation, *, actor, text: str) -> Message:
+def _activity(conversation: Conversation, *, actor, text: str, metadata=None) -> Message:
     return Message.objects.create(
         tenant=conversation.tenant,
         conversation=conversation,
@@ -64,6 +64,7 @@ def _activity(conversation: Conversation, *, actor, text: str) -> Message:
         author_user=actor,
         text=text,
         status=Message.Status.SENT,
+        metadata=metadata or {},
     )
 
 
@@ -145,7 +146,13 @@ def conversation_set_status(
         if snoozed_until
         else ""
     )
-    _activity(conversation, actor=actor, text=texts[status] % {"actor": who, "until": until})
+    # The status it moved to, for the reports (docs/reports.md: resolutions and reopenings).
+    _activity(
+        conversation,
+        actor=actor,
+        text=texts[status] % {"actor": who, "until": until},
+        metadata={"status": status},
+    )
     conversation_changed(conversation)
     return conversation
 

@@ -132,7 +132,9 @@ def _bot_replies_last_hour(conversation: Conversation, now: datetime) -> int:
     )
 
 
-def _bot_message(conversation, *, kind: str, rule: AutoReplyRule, text: str, now) -> Message:
+def _bot_message(
+    conversation, *, kind: str, rule: AutoReplyRule, text: str, now, metadata=None
+) -> Message:
     return Message.objects.create(
         tenant_id=conversation.tenant_id,
         conversation=conversation,
@@ -143,6 +145,7 @@ def _bot_message(conversation, *, kind: str, rule: AutoReplyRule, text: str, now
         rule_name=rule.name[:120],
         text=text,
         status=Message.Status.SENT,
+        metadata=metadata or {},
         created_at=now,
     )
 
@@ -247,7 +250,7 @@ def _fire(
         conversation.priority = rule.set_priority
         fields.append("priority")
         done.append(_("priority set to %s") % conversation.get_priority_display())
-    if fields:
+    if fields or done:  # labels too: the reports read them from the changed conversation
         conversation.save(update_fields=[*fields, "updated_at"])
     if done:
         activity = _bot_message(
@@ -257,6 +260,8 @@ def _fire(
             text=_("Rule “%(rule)s”: %(actions)s.")
             % {"rule": rule.name, "actions": "; ".join(done)},
             now=now,
+            # The status it moved to, for the reports (docs/reports.md).
+            metadata={"status": conversation.status} if "status" in fields else None,
         )
         _announce_message(conversation, activity)
     values = _variables(conversation)

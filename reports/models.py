@@ -1,0 +1,98 @@
+"""The reports' rollups, kept up to date from the raw inbox rows by `reports.services`.
+
+- `ReportConversation`: one row per conversation — its first response, its current
+  dimensions (channel, campaign, assignee, labels) and what it contributed to the counters.
+- `ReportResolution`: one row per resolution of a conversation (a reopened conversation
+  resolved again has two).
+- `ReportBucket`: per tenant, per 15 minutes (UTC; every timezone's offset is a multiple of
+  15 minutes, so a local day or hour is a whole number of buckets), per channel, agent and
+  campaign: messages in and out, new conversations, resolutions.
+- `ReportSweep`: how far the incremental job has read (one row).
+
+Definitions: docs/reports.md.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from inbox.models import Conversation
+from tenants.models import TenantOwnedModel
+
+
+class ReportConversation(TenantOwnedModel):
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    channel_id = models.BigIntegerField()
+    campaign = models.CharField(max_length=200, blank=True)
+    assignee_id = models.BigIntegerField(default=0)  # 0: unassigned
+    label_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    created_at = models.DateTimeField()
+    is_open = models.BooleanField(default=True)
+    first_customer_at = models.DateTimeField(null=True)
+    first_response_at = models.DateTimeField(null=True)
+    first_response_seconds = models.FloatField(null=True)
+    first_response_business_seconds = models.FloatField(null=True)
+    responder_id = models.BigIntegerField(default=0)
+    # {"<bucket epoch>|<agent id>": [in, out, new, resolved]} with this row's channel and
+    # campaign: what the counters hold for this conversation (the next refresh subtracts it).
+    contributions = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="rconv_tenant_created"),
+            models.Index(
+                fields=["tenant", "first_response_at"],
+                condition=models.Q(first_response_at__isnull=False),
+                name="rconv_tenant_first_response",
+            ),
+        ]
+
+
+class ReportResolution(TenantOwnedModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    resolved_at = models.DateTimeField()
+    resolver_id = models.BigIntegerField(default=0)  # 0: nobody (automation, the system)
+    channel_id = models.BigIntegerField()
+    campaign = models.CharField(max_length=200, blank=True)
+    label_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    cycle_started_at = models.DateTimeField()
+    seconds = models.FloatField()
+    business_seconds = models.FloatField()
+    replies = models.PositiveIntegerField(default=0)
+    bot_handled = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "resolved_at"], name="rres_tenant_resolved"),
+            models.Index(fields=["conversation"], name="rres_conversation"),
+        ]
+
+
+class ReportBucket(TenantOwnedModel):
+    bucket = models.DateTimeField()  # start of the 15 minutes, UTC
+    channel_id = models.BigIntegerField()
+    agent_id = models.BigIntegerField(default=0)  # 0: nobody / a bot
+    campaign = models.CharField(max_length=200, blank=True)
+    messages_in = models.IntegerField(default=0)
+    messages_out = models.IntegerField(default=0)
+    conversations_new = models.IntegerField(default=0)
+    resolutions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "bucket", "channel_id", "agent_id", "campaign"],
+                name="rbucket_key_unique",
+            )
+        ]
+
+
+class ReportSweep(models.Model):
+    """The incremental job's position: conversations changed since `swept_until` (minus an
+    overlap) are refreshed next."""
+
+    name = models.CharField(max_length=40, unique=True)
+    swept_until = models.DateTimeField(null=True)

@@ -1,0 +1,82 @@
+"""Reads of the raw inbox rows the reports are made of (conversations, their labels and
+messages, the tenant's opening hours), shaped for `reports.facts`. Used by the rollups'
+refresh and by the direct computation they are checked against."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models.fields.json import KT
+
+from inbox.automation.engine import tenant_zone
+from inbox.automation.models import BusinessHours, Holiday
+from inbox.models import Conversation, Message
+from tenants.models import Tenant
+
+from .facts import ConversationInfo, Row, Schedule
+
+
+def tenant_schedule(tenant_id: int) -> Schedule:
+    tenant = Tenant.objects.only("timezone").get(pk=tenant_id)
+    intervals = tuple(
+        BusinessHours.objects.filter(tenant_id=tenant_id).values_list(
+            "weekday", "opens_at", "closes_at"
+        )
+    )
+    holidays = frozenset(Holiday.objects.filter(tenant_id=tenant_id).values_list("date", flat=True))
+    return Schedule(zone=tenant_zone(tenant.timezone), intervals=intervals, holidays=holidays)
+
+
+def conversation_infos(ids: Iterable[int]) -> dict[int, tuple[int, ConversationInfo]]:
+    """(tenant id, ConversationInfo) of each conversation that still exists."""
+    ids = list(ids)
+    labels: dict[int, list[int]] = defaultdict(list)
+    for conversation_id, label_id in Conversation.labels.through.objects.filter(
+        conversation_id__in=ids
+    ).values_list("conversation_id", "label_id"):
+        labels[conversation_id].append(label_id)
+    infos = {}
+    for c in Conversation.objects.filter(pk__in=ids).values(
+        "id", "tenant_id", "created_at", "channel_id", "campaign_name", "campaign_id",
+        "assignee_id", "status",
+    ):  # fmt: skip
+        infos[c["id"]] = (
+            c["tenant_id"],
+            ConversationInfo(
+                id=c["id"],
+                created_at=c["created_at"],
+                channel_id=c["channel_id"],
+                campaign=(c["campaign_name"] or c["campaign_id"] or "")[:200],
+                assignee_id=c["assignee_id"] or 0,
+                label_ids=tuple(sorted(labels[c["id"]])),
+                is_open=c["status"] != Conversation.Status.RESOLVED,
+            ),
+        )
+    return infos
+
+
+def conversation_rows(ids: Iterable[int]) -> dict[int, list[Row]]:
+    rows: dict[int, list[Row]] = defaultdict(list)
+    query = (
+        Message.objects.filter(conversation_id__in=list(ids))
+        .exclude(kind=Message.Kind.NOTE)
+        .annotate(status_change=KT("metadata__status"))
+        .values_list(
+            "conversation_id", "id", "created_at", "kind", "direction", "author_kind",
+            "author_user_id", "status_change",
+        )
+    )  # fmt: skip
+    for conversation_id, pk, at, kind, direction, author_kind, author, change in query:
+        rows[conversation_id].append(
+            Row(
+                id=pk,
+                at=at,
+                kind=kind,
+                direction=direction,
+                author_kind=author_kind,
+                author_id=author or 0,
+                status_change=(change or "") if kind == Message.Kind.ACTIVITY else "",
+            )
+        )
+    return rows

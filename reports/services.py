@@ -1,0 +1,181 @@
+"""Writes on the reports' rollups: refresh a conversation's facts and its share of the
+counters from its raw rows; the incremental job that finds what changed; a full rebuild.
+
+A refresh is idempotent: it recomputes the conversation from its rows, subtracts what the
+conversation contributed to the counters last time and adds what it contributes now, in one
+transaction with the conversation's fact row locked. Running it twice, late, or for a
+conversation that did not change leaves the same figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inbox.models import Conversation
+
+from .facts import Schedule, contributions, conversation_facts, counter_key
+from .models import ReportBucket, ReportConversation, ReportResolution, ReportSweep
+from .raw import conversation_infos, conversation_rows, tenant_schedule
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+# A transaction that touched a conversation before the job's last run but committed after it
+# is still seen: each run re-reads this far back (refreshing twice changes nothing).
+SWEEP_OVERLAP = timedelta(minutes=5)
+SWEEP_NAME = "conversations"
+
+
+_COUNTERS_ADD = """
+INSERT INTO reports_reportbucket (tenant_id, bucket, channel_id, agent_id, campaign,
+    messages_in, messages_out, conversations_new, resolutions)
+SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[], %s::bigint[], %s::varchar[],
+    %s::int[], %s::int[], %s::int[], %s::int[])
+ON CONFLICT (tenant_id, bucket, channel_id, agent_id, campaign) DO UPDATE SET
+    messages_in = reports_reportbucket.messages_in + EXCLUDED.messages_in,
+    messages_out = reports_reportbucket.messages_out + EXCLUDED.messages_out,
+    conversations_new = reports_reportbucket.conversations_new + EXCLUDED.conversations_new,
+    resolutions = reports_reportbucket.resolutions + EXCLUDED.resolutions
+"""
+
+
+def _counters_add(deltas: dict[tuple, list[int]]) -> None:
+    """Add deltas to ReportBucket rows (created when missing), in key order (no deadlock
+    between two refreshes touching the same buckets)."""
+    items = [(k, v) for k, v in sorted(deltas.items()) if any(v)]
+    if not items:
+        return
+    columns: list[list] = [[] for _ in range(9)]
+    for (tenant_id, bucket, channel_id, agent_id, campaign), v in items:
+        for column, value in zip(
+            columns, (tenant_id, bucket, channel_id, agent_id, campaign, *v), strict=True
+        ):
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTERS_ADD, columns)
+
+
+@transaction.atomic
+def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
+    """Recompute these conversations' facts and counters from their raw rows."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return 0
+    infos = conversation_infos(ids)
+    now = timezone.now()
+    ReportConversation.objects.bulk_create(
+        [
+            ReportConversation(
+                conversation_id=pk,
+                tenant_id=tenant_id,
+                channel_id=info.channel_id,
+                created_at=info.created_at,
+            )
+            for pk, (tenant_id, info) in infos.items()
+        ],
+        ignore_conflicts=True,
+    )
+    old = {
+        r.pk: r
+        for r in ReportConversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    rows = conversation_rows(infos)
+    schedules: dict[int, Schedule] = {}
+    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    resolutions = []
+    for pk in ids:
+        previous = old.get(pk)
+        if previous is not None:
+            for key, values in previous.contributions.items():
+                full = (
+                    previous.tenant_id,
+                    *counter_key(key, previous.channel_id, previous.campaign),
+                )
+                for i, value in enumerate(values):
+                    deltas[full][i] -= value
+        if pk not in infos:
+            continue  # deleted: its fact row went with it; only its counters are taken back
+        tenant_id, info = infos[pk]
+        if tenant_id not in schedules:
+            schedules[tenant_id] = tenant_schedule(tenant_id)
+        facts = conversation_facts(info, rows.get(pk, []), schedules[tenant_id])
+        share = contributions(info, facts)
+        for key, values in share.items():
+            full = (tenant_id, *counter_key(key, info.channel_id, info.campaign))
+            for i, value in enumerate(values):
+                deltas[full][i] += value
+        ReportConversation.objects.filter(pk=pk).update(
+            channel_id=info.channel_id,
+            campaign=info.campaign,
+            assignee_id=info.assignee_id,
+            label_ids=list(info.label_ids),
+            created_at=info.created_at,
+            is_open=info.is_open,
+            first_customer_at=facts.first_customer_at,
+            first_response_at=facts.first_response_at,
+            first_response_seconds=facts.first_response_seconds,
+            first_response_business_seconds=facts.first_response_business_seconds,
+            responder_id=facts.responder_id,
+            contributions=share,
+            refreshed_at=now,
+        )
+        resolutions += [
+            ReportResolution(
+                tenant_id=tenant_id,
+                conversation_id=pk,
+                resolved_at=r.at,
+                resolver_id=r.resolver_id,
+                channel_id=info.channel_id,
+                campaign=info.campaign,
+                label_ids=list(info.label_ids),
+                cycle_started_at=r.cycle_started_at,
+                seconds=r.seconds,
+                business_seconds=r.business_seconds,
+                replies=r.replies,
+                bot_handled=r.bot_handled,
+            )
+            for r in facts.resolutions
+        ]
+    ReportResolution.objects.filter(conversation_id__in=ids).delete()
+    ReportResolution.objects.bulk_create(resolutions)
+    _counters_add(deltas)
+    return len(infos)
+
+
+def report_sweep(*, now: datetime | None = None) -> int:
+    """The incremental job: refresh every conversation changed since the last run (every
+    write on a conversation or its messages moves `Conversation.updated_at`)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state, _created = ReportSweep.objects.select_for_update().get_or_create(name=SWEEP_NAME)
+        since = state.swept_until - SWEEP_OVERLAP if state.swept_until else None
+        changed = Conversation.objects.filter(updated_at__lte=now)
+        if since is not None:
+            changed = changed.filter(updated_at__gte=since)
+        ids = list(changed.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), BATCH):
+            report_conversations_refresh(ids[start : start + BATCH])
+        state.swept_until = now
+        state.save(update_fields=["swept_until"])
+    if ids:
+        log.info("reports: refreshed %d conversations", len(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def report_tenant_rebuild(*, tenant) -> int:
+    """Recompute a tenant's rollups from scratch (after its timezone or opening hours
+    changed, or after conversations were deleted: their counts leave the counters here)."""
+    ReportBucket.objects.for_tenant(tenant).delete()
+    ReportResolution.objects.for_tenant(tenant).delete()
+    ReportConversation.objects.for_tenant(tenant).delete()
+    ids = list(Conversation.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        report_conversations_refresh(ids[start : start + BATCH])
+    return len(ids)
