@@ -46,4 +46,6 @@ app.conf.beat_schedule = {
     "inbox-templates-sync": {"task": "inbox.templates_sync_all", "schedule": 86400.0},
     # Commerce: booking reminders that are due (each sent at most once).
     "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
+    # Reports: refresh the rollups of conversations that changed (docs/reports.md).
+    "reports-sweep": {"task": "reports.sweep", "schedule": 30.0},
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("inbox.outbound_webhooks.urls")),
     path("", include("inbox.push.urls")),
     path("", include("signals_app.urls")),
+    path("", include("reports.urls")),
     path("language/", switch_language, name="switch_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("accounts/", include("allauth.urls")),

@@ -37,6 +37,7 @@ from signals_app.models import SignalKeyword
 from tenants.locale import apply_tenant_default, tenant_zone
 from tenants.models import ApiKey, Invitation, Membership
 from tenants.permissions import has_perm
+from tenants.presence import member_seen
 
 SESSION_TENANT_KEY = "current_tenant"
 
@@ -68,6 +69,7 @@ def tenant_view(perm: str):
             request.membership = membership
             apply_tenant_default(request, membership.tenant)
             timezone.activate(tenant_zone(membership.tenant))
+            member_seen(tenant_id=membership.tenant_id, user_id=request.user.pk)
             if request.session.get(SESSION_TENANT_KEY) != tenant_slug:
                 request.session[SESSION_TENANT_KEY] = tenant_slug
             return view(request, *args, **kwargs)

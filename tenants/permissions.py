@@ -40,6 +40,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "signals.view": frozenset({Role.OWNER, Role.ADMIN, Role.VIEWER}),
     "signals.manage": MANAGERS,
     "owners.manage": frozenset({Role.OWNER}),
+    # Everyone opens the reports; an agent's figures are limited to their own (reports.views).
+    "reports.view": ALL,
 }
 
 
