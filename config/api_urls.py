@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("inbox.commerce.api_urls")),
     path("", include("inbox.outbound_webhooks.api_urls")),
     path("", include("signals_app.api_urls")),
+    path("", include("reports.api_urls")),
     # Last: an unknown /api/v1/ path answers a JSON 404 in the standard error shape.
     re_path(r"^[\s\S]*$", api_not_found, name="api_not_found"),
 ]

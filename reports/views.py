@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tenants.access import tenant_view
@@ -49,6 +50,7 @@ def _common(request, section: str) -> dict:
         "scope": scope,
         "own_only": scope.agent_id is not None,
         "query": query,
+        "qs": urlencode(query),
         "dimensions": [(key, PLURALS[key]) for key in DIMENSIONS],
     }
 

@@ -2,7 +2,9 @@
 sorted and exported, the live view; agents see only their own figures."""
 
 import csv
+import html
 import io
+import re
 
 import pytest
 from django.utils import translation
@@ -41,6 +43,13 @@ def test_breakdown_by_agent_sorts_and_exports_translated_csv(
     response = _get(client, tenant_a, "agents/", sort="first_response_median", dir="asc")
     names = [row.key for row in response.context["rows"]]
     assert names[:2] == [agent_a.pk, admin_a.pk]  # 5 min before 1 h
+    # The page's own export link keeps the period and the order.
+    href = re.search(r'data-testid="export-csv" href="([^"]+)"', response.content.decode())
+    exported = client.get(html.unescape(href.group(1))).content.decode("utf-8-sig")
+    lines = exported.splitlines()
+    assert lines[1].startswith(agent_a.get_full_name()) and lines[2].startswith(
+        admin_a.get_full_name()
+    )
     with translation.override("cs"):
         response = client.get(
             f"/t/{tenant_a.slug}/reports/agents/export.csv",

@@ -1,10 +1,16 @@
 """Realistic inbox volume for benchmarks, fast: COPY straight into PostgreSQL.
 
     python manage.py generate_load_data --conversations 100000 --messages 1000000
+    python manage.py generate_load_data ... --realistic-times --days 90   (for bench/reports.py)
 
 One tenant (`--tenant`, created if missing) gets agents, channels of the three providers,
 labels, contacts and conversations (statuses, assignees, ad attribution, labels, read
 markers) and messages in Thai, Vietnamese, English and Indonesian spread over two years.
+With --realistic-times the threads follow a shop's day instead (`_realistic_thread`):
+customers write mostly by day and in the evening (the tenant's timezone), a bot answers some
+within seconds, an agent answers after a log-normal wait (median ~4 min) — the next morning
+when the message came at night — and resolved conversations end with a resolution row (some
+are resolved, reopened by the customer and resolved again), as the reports read them.
 Ids are reserved from the sequences and rows streamed with COPY; the trigram search index
 is dropped during the load and rebuilt after (much faster than maintaining it row by row).
 """
@@ -15,6 +21,7 @@ import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -82,12 +89,25 @@ def _reserve_ids(cursor, table: str, count: int) -> int:
 
 class Command(BaseCommand):
     help = "Generate a large realistic inbox (COPY-based) for benchmarks."
+    # What handle() sets from its options (the demo calls _load directly with these).
+    realistic = False
+    span = 730 * 86400
+    zone = ZoneInfo("UTC")
 
     def add_arguments(self, parser):
         parser.add_argument("--conversations", type=int, default=10_000)
         parser.add_argument("--messages", type=int, default=100_000)
         parser.add_argument("--tenant", default="load-test", help="tenant slug")
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--realistic-times",
+            action="store_true",
+            help="a shop's daily rhythm, bot and agent response times, resolutions (reports)",
+        )
+        parser.add_argument(
+            "--days", type=int, default=730, help="how far back conversations start"
+        )
+        parser.add_argument("--timezone", default="UTC", help="a new tenant's timezone")
         parser.add_argument(
             "--keep-search-index",
             action="store_true",
@@ -99,7 +119,8 @@ class Command(BaseCommand):
         n_conv, n_msg = options["conversations"], options["messages"]
         started = time.monotonic()
         tenant, _created = Tenant.objects.get_or_create(
-            slug=options["tenant"], defaults={"name": f"Load test {options['tenant']}"}
+            slug=options["tenant"],
+            defaults={"name": f"Load test {options['tenant']}", "timezone": options["timezone"]},
         )
         agents = self._agents(tenant)
         channels = self._channels(tenant)
@@ -114,6 +135,9 @@ class Command(BaseCommand):
             if drop:
                 cursor.execute("DROP INDEX IF EXISTS msg_text_search_trgm")
             with transaction.atomic():
+                self.realistic = options["realistic_times"]
+                self.span = options["days"] * 86400
+                self.zone = ZoneInfo(tenant.timezone or "UTC")
                 self._load(cursor, rng, tenant, agents, channels, labels, n_conv, n_msg)
             if drop:
                 t = time.monotonic()
@@ -221,7 +245,7 @@ class Command(BaseCommand):
             "author_user_id, rule_name, text, provider_message_id, status, error_code, "
             "error_message, attempts, metadata, created_at, updated_at"
         )
-        span = 730 * 86400  # two years
+        span = self.span  # two years by default
         conv_rows, label_rows, read_rows = [], [], []
         msg_id = msg_first
         t = time.monotonic()
@@ -236,7 +260,30 @@ class Command(BaseCommand):
                 assignee = rng.choice(agents) if rng.random() < 0.6 else None
                 last_customer = None
                 last_text = ""
-                for m in range(count):
+                status = None
+                if self.realistic:
+                    start = _daytime(rng, start, self.zone)
+                    thread, status = _realistic_thread(rng, start, count, assignee, self.zone)
+                    for kind, direction, author_kind, author, moment, meta in thread:
+                        text = (
+                            rng.choice(lang).replace("{n}", str(rng.randint(1000, 9999)))
+                            if direction == "in"
+                            else rng.choice(AGENT_REPLIES)
+                        )
+                        if kind == "activity":
+                            text = "resolved"
+                        copy.write_row((
+                            msg_id, tid, conv_id, channel_id, kind, direction, author_kind,
+                            author, "", text, f"lm-{msg_id}" if kind == "message" else None,
+                            "received" if direction == "in" else "sent", "", "", 0,
+                            json.dumps(meta), moment, moment,
+                        ))  # fmt: skip
+                        if direction == "in" and kind == "message":
+                            last_customer = moment
+                        if kind == "message":
+                            last_text = text
+                        msg_id += 1
+                for m in range(0 if self.realistic else count):
                     moment = moment + timedelta(seconds=rng.randint(5, 3600))
                     if moment > EPOCH:
                         moment = EPOCH - timedelta(seconds=count - m)
@@ -270,7 +317,7 @@ class Command(BaseCommand):
                     if row[4] == "message":
                         last_text = text
                     msg_id += 1
-                status = rng.choice(STATUSES)
+                status = status or rng.choice(STATUSES)
                 from_ad = rng.random() < 0.3
                 campaign = f"cmp-{rng.randint(1, 40)}" if from_ad else ""
                 conv_rows.append(
@@ -306,6 +353,79 @@ class Command(BaseCommand):
             for row in read_rows:
                 copy.write_row(row)
         self.stdout.write(f"conversations, labels, reads {time.monotonic() - t:.1f}s")
+
+
+# A shop's day: how likely a customer writes in each local hour (0–23).
+HOURLY = [1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 11, 12, 12, 10, 9, 9, 9, 10, 11, 12, 12, 10, 6, 3]
+OPENS, CLOSES = 9, 21  # the team answers between 09:00 and 21:00 local time
+
+
+def _daytime(rng, at: datetime, zone) -> datetime:
+    """The same local day at an hour drawn from the shop's daily rhythm."""
+    local = at.astimezone(zone)
+    hour = rng.choices(range(24), weights=HOURLY)[0]
+    local = local.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
+    return min(local.astimezone(UTC), EPOCH - timedelta(hours=1))
+
+
+def _agent_wait(rng, at: datetime, zone) -> datetime:
+    """When an agent answers a customer who wrote at `at`: log-normal (median ~4 min, long
+    tail) while the team works, the next morning (plus the same wait) at night."""
+    wait = timedelta(seconds=min(6 * 3600, rng.lognormvariate(5.5, 1.1)))
+    local = at.astimezone(zone)
+    if local.hour >= CLOSES:
+        local = (local + timedelta(days=1)).replace(hour=OPENS, minute=0, second=0)
+    elif local.hour < OPENS:
+        local = local.replace(hour=OPENS, minute=0, second=0)
+    return local.astimezone(UTC) + wait
+
+
+def _realistic_thread(rng, start: datetime, count: int, assignee, zone):
+    """`count` rows of one conversation: customer turns, bot and agent answers with realistic
+    waits, notes, and a resolution row when it ends resolved (maybe an earlier resolution the
+    customer reopened). Returns the rows and the conversation's status."""
+    rows = []
+    moment = start
+    resolved_status = rng.random() < 0.6
+    agent = assignee or None
+    while len(rows) < count:
+        for _ in range(rng.choice((1, 1, 2, 3))):  # the customer's turn
+            rows.append(("message", "in", "customer", None, moment, {}))
+            moment += timedelta(seconds=rng.randint(5, 90))
+        if rng.random() < 0.15:  # an auto-reply, seconds later
+            rows.append(("message", "out", "bot", None, moment + timedelta(seconds=3), {}))
+        if rng.random() < 0.9:  # the team's turn
+            moment = _agent_wait(rng, moment, zone)
+            for _ in range(rng.choice((1, 1, 2))):
+                rows.append(("message", "out", "agent", agent, moment, {}))
+                moment += timedelta(seconds=rng.randint(10, 120))
+            if rng.random() < 0.08:
+                rows.append(("note", "out", "agent", agent, moment, {}))
+        if resolved_status and rng.random() < 0.1 and len(rows) < count - 2:
+            resolved = moment + timedelta(minutes=rng.randint(5, 120))
+            rows.append(("activity", "out", "agent", agent, resolved, {"status": "resolved"}))
+            moment = resolved + timedelta(hours=rng.randint(2, 72))  # the customer comes back
+        moment += timedelta(seconds=int(rng.lognormvariate(7, 1.2)))
+    rows = rows[: count - 1 if resolved_status else count]
+    if resolved_status:
+        last = rows[-1][4] if rows else start
+        rows.append(
+            (
+                "activity",
+                "out",
+                "agent",
+                agent,
+                last + timedelta(minutes=rng.randint(2, 240)),
+                {"status": "resolved"},
+            )
+        )
+    cap = EPOCH - timedelta(seconds=1)
+    rows = [
+        (*r[:4], min(r[4], cap - timedelta(seconds=len(rows) - i)), r[5])
+        for i, r in enumerate(rows)
+    ]
+    status = "resolved" if resolved_status else rng.choice(("open", "open", "pending", "snoozed"))
+    return rows, status
 
 
 def _identity(provider: str, contact_id: int) -> tuple[str, str]:
