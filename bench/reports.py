@@ -35,6 +35,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from reports.direct import direct_figures  # noqa: E402
@@ -64,6 +65,9 @@ def prepare(slug: str, rebuild: bool) -> dict:
         t = time.perf_counter()
         report_tenant_rebuild(tenant=tenant)
         built = time.perf_counter() - t
+        with connection.cursor() as cursor:
+            for table in ("reportbucket", "reportconversation", "reportresolution"):
+                cursor.execute(f"ANALYZE reports_{table}")
     ApiKey.objects.for_tenant(tenant).filter(name="bench-reports").delete()
     raw = api_key_create(tenant=tenant, name="bench-reports", read_only=True).raw_key
     owner = Membership.objects.filter(tenant=tenant, role="owner").select_related("user").first()

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .figures import RESPONSE_BINS
 from .periods import Period
@@ -65,6 +66,10 @@ def volume_chart(period: Period, series: list[dict]) -> dict:
                 "h_out": round(h_out, 1),
                 "n_in": n_in,
                 "n_out": n_out,
+                "title_in": f"{label}: "
+                + ngettext("%(n)s message in", "%(n)s messages in", n_in) % {"n": n_in},
+                "title_out": f"{label}: "
+                + ngettext("%(n)s message out", "%(n)s messages out", n_out) % {"n": n_out},
                 "n_new": row.get("new", 0),
                 "key": key,
             }
@@ -102,9 +107,12 @@ def heatmap_chart(cells: dict[tuple[int, int], int]) -> dict:
         for hour in range(24):
             n = cells.get((dow, hour), 0)
             level = 0 if not n or not peak else 1 + min(4, int(5 * n / (peak + 1)))
+            title = f"{names[dow - 1]} {hour:02d}:00 — " + ngettext(
+                "%(n)s message", "%(n)s messages", n
+            ) % {"n": n}
             row.append(
                 {"x": left + hour * cell_w, "y": top + (dow - 1) * cell_h, "n": n,
-                 "level": level, "hour": hour}
+                 "level": level, "hour": hour, "title": title}
             )  # fmt: skip
         rows.append({"name": names[dow - 1], "y": top + (dow - 1) * cell_h + 15, "cells": row})
     hours = [{"x": left + h * cell_w + cell_w / 2, "label": f"{h:02d}"} for h in range(0, 24, 3)]

@@ -89,6 +89,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     schedules: dict[int, Schedule] = {}
     deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     resolutions = []
+    fresh: list[ReportConversation] = []
     for pk in ids:
         previous = old.get(pk)
         if previous is not None:
@@ -110,20 +111,24 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
             full = (tenant_id, *counter_key(key, info.channel_id, info.campaign))
             for i, value in enumerate(values):
                 deltas[full][i] += value
-        ReportConversation.objects.filter(pk=pk).update(
-            channel_id=info.channel_id,
-            campaign=info.campaign,
-            assignee_id=info.assignee_id,
-            label_ids=list(info.label_ids),
-            created_at=info.created_at,
-            is_open=info.is_open,
-            first_customer_at=facts.first_customer_at,
-            first_response_at=facts.first_response_at,
-            first_response_seconds=facts.first_response_seconds,
-            first_response_business_seconds=facts.first_response_business_seconds,
-            responder_id=facts.responder_id,
-            contributions=share,
-            refreshed_at=now,
+        fresh.append(
+            ReportConversation(
+                conversation_id=pk,
+                tenant_id=tenant_id,
+                channel_id=info.channel_id,
+                campaign=info.campaign,
+                assignee_id=info.assignee_id,
+                label_ids=list(info.label_ids),
+                created_at=info.created_at,
+                is_open=info.is_open,
+                first_customer_at=facts.first_customer_at,
+                first_response_at=facts.first_response_at,
+                first_response_seconds=facts.first_response_seconds,
+                first_response_business_seconds=facts.first_response_business_seconds,
+                responder_id=facts.responder_id,
+                contributions=share,
+                refreshed_at=now,
+            )
         )
         resolutions += [
             ReportResolution(
@@ -142,6 +147,9 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
             )
             for r in facts.resolutions
         ]
+    # The rows are locked by this transaction: replacing them is one DELETE and one INSERT.
+    ReportConversation.objects.filter(pk__in=ids).delete()
+    ReportConversation.objects.bulk_create(fresh)
     ReportResolution.objects.filter(conversation_id__in=ids).delete()
     ReportResolution.objects.bulk_create(resolutions)
     _counters_add(deltas)
