@@ -39,6 +39,7 @@ class ConversationInfo:
     created_at: datetime
     channel_id: int
     campaign: str
+    team_id: int  # 0: no team
     assignee_id: int  # 0: unassigned
     label_ids: tuple[int, ...]
     is_open: bool
@@ -179,9 +180,11 @@ def contributions(info: ConversationInfo, facts: Facts) -> dict[str, list[int]]:
     return {f"{int(b.timestamp())}|{agent}": v for (b, agent), v in facts.buckets.items()}
 
 
-def counter_key(key: str, channel_id: int, campaign: str) -> tuple[datetime, int, int, str]:
+def counter_key(
+    key: str, channel_id: int, campaign: str, team_id: int
+) -> tuple[datetime, int, int, int, str]:
     epoch, agent = key.split("|")
-    return (datetime.fromtimestamp(int(epoch), tz=UTC), channel_id, int(agent), campaign)
+    return (datetime.fromtimestamp(int(epoch), tz=UTC), channel_id, int(agent), team_id, campaign)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:

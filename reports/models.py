@@ -1,12 +1,13 @@
 """The reports' rollups, kept up to date from the raw inbox rows by `reports.services`.
 
 - `ReportConversation`: one row per conversation — its first response, its current
-  dimensions (channel, campaign, assignee, labels) and what it contributed to the counters.
+  dimensions (channel, team, campaign, assignee, labels) and what it contributed to the
+  counters.
 - `ReportResolution`: one row per resolution of a conversation (a reopened conversation
   resolved again has two).
 - `ReportBucket`: per tenant, per 15 minutes (UTC; every timezone's offset is a multiple of
-  15 minutes, so a local day or hour is a whole number of buckets), per channel, agent and
-  campaign: messages in and out, new conversations, resolutions.
+  15 minutes, so a local day or hour is a whole number of buckets), per channel, agent, team
+  and campaign: messages in and out, new conversations, resolutions.
 - `ReportSweep`: how far the incremental job has read (one row).
 
 Definitions: docs/reports.md.
@@ -26,6 +27,7 @@ class ReportConversation(TenantOwnedModel):
     )
     channel_id = models.BigIntegerField()
     campaign = models.CharField(max_length=200, blank=True)
+    team_id = models.BigIntegerField(default=0)  # 0: no team
     assignee_id = models.BigIntegerField(default=0)  # 0: unassigned
     label_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     created_at = models.DateTimeField()
@@ -35,8 +37,8 @@ class ReportConversation(TenantOwnedModel):
     first_response_seconds = models.FloatField(null=True)
     first_response_business_seconds = models.FloatField(null=True)
     responder_id = models.BigIntegerField(default=0)
-    # {"<bucket epoch>|<agent id>": [in, out, new, resolved]} with this row's channel and
-    # campaign: what the counters hold for this conversation (the next refresh subtracts it).
+    # {"<bucket epoch>|<agent id>": [in, out, new, resolved]} with this row's channel, team
+    # and campaign: what the counters hold for this conversation (the next refresh subtracts it).
     contributions = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(default=timezone.now)
 
@@ -57,6 +59,7 @@ class ReportResolution(TenantOwnedModel):
     resolver_id = models.BigIntegerField(default=0)  # 0: nobody (automation, the system)
     channel_id = models.BigIntegerField()
     campaign = models.CharField(max_length=200, blank=True)
+    team_id = models.BigIntegerField(default=0)
     label_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     cycle_started_at = models.DateTimeField()
     seconds = models.FloatField()
@@ -75,6 +78,7 @@ class ReportBucket(TenantOwnedModel):
     bucket = models.DateTimeField()  # start of the 15 minutes, UTC
     channel_id = models.BigIntegerField()
     agent_id = models.BigIntegerField(default=0)  # 0: nobody / a bot
+    team_id = models.BigIntegerField(default=0)  # the conversation's team; 0: none
     campaign = models.CharField(max_length=200, blank=True)
     messages_in = models.IntegerField(default=0)
     messages_out = models.IntegerField(default=0)
@@ -84,7 +88,7 @@ class ReportBucket(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "bucket", "channel_id", "agent_id", "campaign"],
+                fields=["tenant", "bucket", "channel_id", "agent_id", "team_id", "campaign"],
                 name="rbucket_key_unique",
             )
         ]

@@ -38,7 +38,7 @@ def conversation_infos(ids: Iterable[int]) -> dict[int, tuple[int, ConversationI
         labels[conversation_id].append(label_id)
     infos = {}
     for c in Conversation.objects.filter(pk__in=ids).values(
-        "id", "tenant_id", "created_at", "channel_id", "campaign_name", "campaign_id",
+        "id", "tenant_id", "created_at", "channel_id", "campaign_name", "campaign_id", "team_id",
         "assignee_id", "status",
     ):  # fmt: skip
         infos[c["id"]] = (
@@ -48,6 +48,7 @@ def conversation_infos(ids: Iterable[int]) -> dict[int, tuple[int, ConversationI
                 created_at=c["created_at"],
                 channel_id=c["channel_id"],
                 campaign=(c["campaign_name"] or c["campaign_id"] or "")[:200],
+                team_id=c["team_id"] or 0,
                 assignee_id=c["assignee_id"] or 0,
                 label_ids=tuple(sorted(labels[c["id"]])),
                 is_open=c["status"] != Conversation.Status.RESOLVED,

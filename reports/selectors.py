@@ -1,5 +1,5 @@
 """Reads of the reports, from the rollups only (never the messages table): the figures of a
-period, a breakdown by agent, channel, label or campaign, the volume series, the day × hour
+period, a breakdown by agent, team, channel, label or campaign, the volume series, the day × hour
 heatmap and the response-time distribution. Definitions: docs/reports.md."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .figures import RESPONSE_BINS, Figures, Scope, ratio
 from .models import ReportBucket, ReportConversation, ReportResolution
 from .periods import Period
 
-DIMENSIONS = ("agent", "channel", "label", "campaign")
+DIMENSIONS = ("agent", "team", "channel", "label", "campaign")
 
 
 class Percentile(Aggregate):
@@ -132,6 +132,7 @@ def report_figures(tenant, period: Period, scope: Scope) -> Figures:
 
 _GROUP = {  # dimension → (counter field, first-response field, resolution field, open field)
     "agent": ("agent_id", "responder_id", "resolver_id", "assignee_id"),
+    "team": ("team_id", "team_id", "team_id", "team_id"),
     "channel": ("channel_id", "channel_id", "channel_id", "channel_id"),
     "campaign": ("campaign", "campaign", "campaign", "campaign"),
     "label": (None, "label", "label", "label"),

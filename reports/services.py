@@ -33,11 +33,11 @@ SWEEP_NAME = "conversations"
 
 
 _COUNTERS_ADD = """
-INSERT INTO reports_reportbucket (tenant_id, bucket, channel_id, agent_id, campaign,
+INSERT INTO reports_reportbucket (tenant_id, bucket, channel_id, agent_id, team_id, campaign,
     messages_in, messages_out, conversations_new, resolutions)
-SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[], %s::bigint[], %s::varchar[],
-    %s::int[], %s::int[], %s::int[], %s::int[])
-ON CONFLICT (tenant_id, bucket, channel_id, agent_id, campaign) DO UPDATE SET
+SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[], %s::bigint[], %s::bigint[],
+    %s::varchar[], %s::int[], %s::int[], %s::int[], %s::int[])
+ON CONFLICT (tenant_id, bucket, channel_id, agent_id, team_id, campaign) DO UPDATE SET
     messages_in = reports_reportbucket.messages_in + EXCLUDED.messages_in,
     messages_out = reports_reportbucket.messages_out + EXCLUDED.messages_out,
     conversations_new = reports_reportbucket.conversations_new + EXCLUDED.conversations_new,
@@ -51,10 +51,10 @@ def _counters_add(deltas: dict[tuple, list[int]]) -> None:
     items = [(k, v) for k, v in sorted(deltas.items()) if any(v)]
     if not items:
         return
-    columns: list[list] = [[] for _ in range(9)]
-    for (tenant_id, bucket, channel_id, agent_id, campaign), v in items:
+    columns: list[list] = [[] for _ in range(10)]
+    for (tenant_id, bucket, channel_id, agent_id, team_id, campaign), v in items:
         for column, value in zip(
-            columns, (tenant_id, bucket, channel_id, agent_id, campaign, *v), strict=True
+            columns, (tenant_id, bucket, channel_id, agent_id, team_id, campaign, *v), strict=True
         ):
             column.append(value)
     with connection.cursor() as cursor:
@@ -96,7 +96,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
             for key, values in previous.contributions.items():
                 full = (
                     previous.tenant_id,
-                    *counter_key(key, previous.channel_id, previous.campaign),
+                    *counter_key(key, previous.channel_id, previous.campaign, previous.team_id),
                 )
                 for i, value in enumerate(values):
                     deltas[full][i] -= value
@@ -108,7 +108,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
         facts = conversation_facts(info, rows.get(pk, []), schedules[tenant_id])
         share = contributions(info, facts)
         for key, values in share.items():
-            full = (tenant_id, *counter_key(key, info.channel_id, info.campaign))
+            full = (tenant_id, *counter_key(key, info.channel_id, info.campaign, info.team_id))
             for i, value in enumerate(values):
                 deltas[full][i] += value
         fresh.append(
@@ -117,6 +117,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
                 tenant_id=tenant_id,
                 channel_id=info.channel_id,
                 campaign=info.campaign,
+                team_id=info.team_id,
                 assignee_id=info.assignee_id,
                 label_ids=list(info.label_ids),
                 created_at=info.created_at,
@@ -138,6 +139,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
                 resolver_id=r.resolver_id,
                 channel_id=info.channel_id,
                 campaign=info.campaign,
+                team_id=info.team_id,
                 label_ids=list(info.label_ids),
                 cycle_started_at=r.cycle_started_at,
                 seconds=r.seconds,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inbox.models import Channel, Label
+from inbox.models import Channel, Label, Team
 from tenants.models import Membership
 
 from .figures import Figures, Scope
@@ -19,12 +19,14 @@ from .selectors import report_breakdown
 
 DIMENSIONS = {
     "agent": gettext_lazy("Agent"),
+    "team": gettext_lazy("Team"),
     "channel": gettext_lazy("Channel"),
     "label": gettext_lazy("Label"),
     "campaign": gettext_lazy("Campaign"),
 }
 PLURALS = {
     "agent": gettext_lazy("Agents"),
+    "team": gettext_lazy("Teams"),
     "channel": gettext_lazy("Channels"),
     "label": gettext_lazy("Labels"),
     "campaign": gettext_lazy("Campaigns"),
@@ -62,6 +64,9 @@ def dimension_names(tenant, dimension: str, keys) -> dict:
             for m in Membership.objects.for_tenant(tenant).select_related("user")
         }
         names[0] = _("Nobody (unassigned or automatic)")
+    elif dimension == "team":
+        names = dict(Team.objects.for_tenant(tenant).values_list("pk", "name"))
+        names[0] = _("No team")
     elif dimension == "channel":
         names = dict(Channel.objects.for_tenant(tenant).values_list("pk", "name"))
     elif dimension == "label":

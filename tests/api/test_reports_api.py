@@ -29,6 +29,8 @@ def test_breakdown_volume_heatmap_and_response_times(history, key_api, agent_a):
     rows = key_api.get(BASE + "breakdown/", day_query(dimension="agent")).json()["rows"]
     mine = next(r for r in rows if r["key"] == str(agent_a.pk))
     assert mine["figures"]["resolved"] == 2 and mine["previous_figures"]["resolved"] == 0
+    teams = key_api.get(BASE + "breakdown/", day_query(dimension="team")).json()["rows"]
+    assert {r["name"]: r["figures"]["new"] for r in teams} == {"Night shift": 2, "No team": 2}
     campaigns = key_api.get(BASE + "breakdown/", day_query(dimension="campaign")).json()
     assert {r["name"]: r["figures"]["new"] for r in campaigns["rows"]}["Big sale"] == 2
     points = key_api.get(BASE + "volume/", day_query()).json()["points"]

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, Message, Team
 from reports.services import report_conversations_refresh
 from tests.factories import ChannelFactory, ContactFactory, LabelFactory
 
@@ -63,8 +63,13 @@ def history(tenant_a, owner_a, agent_a, admin_a):
         author_kind="customer", text="anyone?", created_at=DAY,
     )  # fmt: skip
     made[0].labels.add(label)
+    team = Team.objects.create(tenant=tenant_a, name="Night shift")
+    Conversation.objects.filter(pk__in=[made[0].pk, waiting.pk]).update(team=team)
     report_conversations_refresh([c.pk for c in made] + [waiting.pk])
-    return {"channel": channel, "label": label, "conversations": made, "waiting": waiting}
+    return {
+        "channel": channel, "label": label, "team": team, "conversations": made,
+        "waiting": waiting,
+    }  # fmt: skip
 
 
 def day_query(**extra):

@@ -86,8 +86,11 @@ def test_viewers_see_everybodys_figures(history, tenant_a, viewer_a, client_for)
 
 
 @pytest.mark.django_db
-def test_label_and_campaign_breakdowns(history, tenant_a, owner_a, client_for):
+def test_team_label_and_campaign_breakdowns(history, tenant_a, owner_a, client_for):
     client = client_for(owner_a)
+    teams = {r.name: r.current for r in _get(client, tenant_a, "teams/").context["rows"]}
+    assert teams["Night shift"].new == 2 and teams["Night shift"].open == 1
+    assert teams["Night shift"].messages_in == 2 and teams["No team"].new == 2
     labels = _get(client, tenant_a, "labels/").context["rows"]
     assert [(r.name, r.current.new) for r in labels] == [("VIP", 1)]
     campaigns = {r.name: r.current for r in _get(client, tenant_a, "campaigns/").context["rows"]}

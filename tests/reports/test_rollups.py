@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inbox.automation.models import BusinessHours
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, Message, Team
 from reports.direct import direct_figures
 from reports.figures import Scope
 from reports.models import ReportBucket, ReportConversation, ReportResolution
@@ -36,7 +36,7 @@ CONVERSATION = st.tuples(
     HISTORY,
     HISTORY,  # events written after the first refresh
     st.sampled_from([0, 1, 2]),  # assignee (0: none) after the first refresh
-    st.booleans(),  # labelled after the first refresh
+    st.booleans(),  # labelled and given to a team after the first refresh
 )
 
 
@@ -50,6 +50,7 @@ def world(tenant_a):
         "agents": agents,
         "channels": [ChannelFactory(tenant=tenant_a), ChannelFactory(tenant=tenant_a)],
         "label": LabelFactory(tenant=tenant_a),
+        "team": Team.objects.create(tenant=tenant_a, name="Sales"),
         "contact": ContactFactory(tenant=tenant_a),
     }
 
@@ -110,6 +111,13 @@ def _check_agree(world):
             rolled = report_figures(tenant, period, scope).rounded()
             direct = direct_figures(tenant, period, scope).rounded()
             assert rolled == direct, (period, scope)
+        # Every breakdown splits the same totals (labels: conversations, not messages).
+        everyone = report_figures(tenant, period, Scope())
+        for dimension in ("agent", "team", "channel", "campaign"):
+            rows = report_breakdown(tenant, period, Scope(), dimension).values()
+            assert sum(r.new for r in rows) == everyone.new, dimension
+            assert sum(r.messages_in for r in rows) == everyone.messages_in, dimension
+            assert sum(r.first_responses for r in rows) == everyone.first_responses, dimension
 
 
 @settings(
@@ -151,6 +159,8 @@ def test_rollups_equal_the_direct_computation(world, conversations):
         conversation.save()
         if labelled:
             conversation.labels.add(world["label"])
+            conversation.team = world["team"]
+            conversation.save()
     report_sweep()
     _check_agree(world)
     report_conversations_refresh([c.pk for c, *_ in made])  # once more: nothing changes
