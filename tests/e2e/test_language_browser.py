@@ -93,3 +93,20 @@ def test_a_vietnamese_agent_and_an_english_owner_of_one_business_each_see_their_
     expect(owner_page.locator("#search-box")).to_have_attribute(
         "placeholder", "Search messages, names, phones…"
     )
+
+
+def test_a_switch_on_one_device_shows_on_the_other_on_its_next_page(
+    new_page, tenant_a, agent_a, conversation
+):
+    inbox = f"/t/{tenant_a.slug}/inbox/"
+    phone = new_page(agent_a, inbox)
+    laptop = new_page(agent_a, inbox)
+    expect(laptop.locator("html")).to_have_attribute("lang", "en")
+
+    phone.locator("form.language-switch button[value=ja]").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "ja")
+
+    # The laptop stays signed in; its next page is Japanese.
+    laptop.reload()
+    expect(laptop.locator("html")).to_have_attribute("lang", "ja")
+    expect(laptop.locator("nav.mainnav")).to_contain_text("受信箱")

@@ -34,6 +34,11 @@ SIGNED_IN_ACCOUNT_PAGES = [
     "/accounts/2fa/",
     "/accounts/2fa/totp/activate/",
 ]
+# Partials whose content needs a query (the route walk asks without one).
+HTMX_WITH_QUERY = [
+    "/t/{slug}/inbox/search/?q=zzz-nothing",
+    "/t/{slug}/inbox/?status=all&page=2",
+]
 SEGMENTS = re.compile(r"\s*(?:[·:()\n|—]|\.\s)\s*")
 
 
@@ -128,7 +133,14 @@ def test_every_tenant_page_and_partial_speaks_the_persons_language(
             values[kwarg] = cache[kwarg].pk
         path = _fill(route, values)
         assert_speaks(client.get(path), language, msgids_by_language[language], path)
+        # The same URL asked by htmx: some answer with a partial instead of the page.
+        partial = client.get(path, HTTP_HX_REQUEST="true")
+        assert_speaks(partial, language, msgids_by_language[language], f"{path} (htmx)")
         checked += 1
+    for path in HTMX_WITH_QUERY:
+        path = path.format(slug=tenant_a.slug)
+        partial = client.get(path, HTTP_HX_REQUEST="true")
+        assert_speaks(partial, language, msgids_by_language[language], path)
     for path in SIGNED_IN_ACCOUNT_PAGES:
         assert_speaks(client.get(path), language, msgids_by_language[language], path)
     assert checked > 20
