@@ -47,7 +47,8 @@ def figure(value, kind):
         return share(value)
     if kind == "ratio":
         return decimal1(value)
-    return "—" if value is None else value
+    # Counts grouped as the reader's language writes numbers (1,204 / 1.204 / 1 204).
+    return "—" if value is None else number_format(value, force_grouping=True)
 
 
 @register.filter
