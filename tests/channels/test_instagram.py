@@ -398,3 +398,44 @@ def test_simulate_inbound_sends_as_an_instagram_customer(
     assert message.conversation.contact.name == "Ploy"  # from the fake profile API
     event = WebhookEvent.objects.get()
     assert event.provider == "instagram" and "X-Hub-Signature-256" in event.headers
+
+
+# --- downstream: automation, the API's channel filter, CRM events -------------------------
+
+
+def test_downstream_works_unchanged_for_instagram(
+    instagram_channel, whatsapp_channel, post_webhook, client, tenant_a, webhook_events
+):
+    from inbox.automation import services as automation
+    from tenants.services import api_key_create
+
+    automation.rule_save(
+        tenant=tenant_a,
+        actor=None,
+        data={
+            "name": "Sizes",
+            "reply_text": "Every size is listed on the product page.",
+            "trigger": "keywords",
+            "cooldown_minutes": 60,
+        },
+        keywords=["size"],
+        keyword_mode="whole_word",
+        accent_insensitive=False,
+    )
+    post(post_webhook, "message_referral_ad")  # no keyword: no auto-reply
+    post_webhook("whatsapp", "message_text")
+    post(post_webhook, "message_text")  # "… in size S?"
+    bot = Message.objects.get(author_kind="bot")
+    assert bot.channel == instagram_channel and bot.status == "sent"
+    (sent,) = fake_requests(f"/{INSTAGRAM_ACCOUNT_ID}/messages")
+    assert sent["json"]["message"]["text"] == "Every size is listed on the product page."
+    created = [d for _t, kind, d in webhook_events if kind == "message.created"]
+    assert {d["channel_id"] for d in created} == {instagram_channel.pk, whatsapp_channel.pk}
+    assert bot.pk in {d["id"] for d in created}  # the auto-reply too
+
+    raw = api_key_create(tenant=tenant_a, name="crm", read_only=True).raw_key
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    listed = client.get(f"/api/v1/conversations/?channel={instagram_channel.pk}", **auth).json()
+    assert {c["provider"] for c in listed["results"]} == {"instagram"}
+    assert len(listed["results"]) == 1
+    assert listed["results"][0]["source"] == "meta_ad"
