@@ -309,6 +309,8 @@ def test_connect_with_instagram_login_validates_and_encrypts(client_for, tenant_
     channel = Channel.objects.get()
     assert channel.provider == "instagram" and channel.account_id == INSTAGRAM_ACCOUNT_ID
     assert channel.credentials == {"flavour": "instagram_login", "access_token": token}
+    # a long-lived token: refreshed before its 60 days are up
+    assert timedelta(days=59) < channel.token_expires_at - timezone.now() <= timedelta(days=60)
     with connection.cursor() as cursor:
         cursor.execute("SELECT credentials FROM inbox_channel WHERE id = %s", [channel.pk])
         (raw,) = cursor.fetchone()
@@ -331,7 +333,9 @@ def test_connect_through_a_page_checks_the_linked_account(client_for, tenant_a, 
     assert not Channel.objects.exists()
     data["access_token"] = f"EAA.{INSTAGRAM_PAGE_ID}.{INSTAGRAM_ACCOUNT_ID}.t"
     assert client.post(url(tenant_a, "instagram/"), data).status_code == 302
-    assert Channel.objects.get().credentials["page_id"] == INSTAGRAM_PAGE_ID
+    channel = Channel.objects.get()
+    assert channel.credentials["page_id"] == INSTAGRAM_PAGE_ID
+    assert channel.token_expires_at is None  # Page tokens do not expire
 
 
 def test_disconnect_forgets_the_token(client_for, tenant_a, owner_a, instagram_channel):
@@ -439,3 +443,31 @@ def test_downstream_works_unchanged_for_instagram(
     assert {c["provider"] for c in listed["results"]} == {"instagram"}
     assert len(listed["results"]) == 1
     assert listed["results"][0]["source"] == "meta_ad"
+
+
+def test_an_expiring_token_is_refreshed_before_a_send(conversation, instagram_channel):
+    instagram_channel.token_expires_at = timezone.now() + timedelta(days=2)
+    instagram_channel.save()
+    old = instagram_channel.credentials["access_token"]
+    message = message_send(conversation=conversation, text="Yes!")
+    message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    instagram_channel.refresh_from_db()
+    assert message.status == "sent"
+    assert instagram_channel.credentials["access_token"] != old
+    assert instagram_channel.token_expires_at > timezone.now() + timedelta(days=59)
+    paths = [r["path"].rsplit("/", 1)[-1] for r in fake_requests("graph.instagram.com")]
+    assert paths[-2:] == ["refresh_access_token", "messages"]
+
+
+def test_the_periodic_refresh_asks_each_provider_when_a_token_is_due(instagram_channel):
+    from inbox.services.channels import channels_refresh_expiring
+
+    instagram_channel.token_expires_at = timezone.now() + timedelta(days=30)
+    instagram_channel.save()
+    assert channels_refresh_expiring() == 0
+    instagram_channel.token_expires_at = timezone.now() + timedelta(days=5)
+    instagram_channel.save()
+    assert channels_refresh_expiring() == 1
+    instagram_channel.refresh_from_db()
+    assert instagram_channel.token_expires_at > timezone.now() + timedelta(days=59)

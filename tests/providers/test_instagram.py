@@ -451,3 +451,34 @@ def test_7_days_for_human_agents_where_the_app_has_the_tag(settings):
     assert "7 days" in problem(timedelta(days=7, seconds=1), tag="HUMAN_AGENT")
     assert instagram.reply_window(author_kind="agent") == timedelta(days=7)
     assert instagram.reply_window(author_kind="bot") == timedelta(hours=24)
+
+
+# --- token upkeep -------------------------------------------------------------------------
+
+
+def test_instagram_login_tokens_are_refreshed_a_week_before_60_days(fake, http):
+    expires = NOW + timedelta(days=6)
+    assert instagram.credentials_need_refresh(
+        credentials=IG_CREDS, token_expires_at=expires, now=NOW
+    )
+    assert not instagram.credentials_need_refresh(
+        credentials=IG_CREDS, token_expires_at=NOW + timedelta(days=30), now=NOW
+    )
+    assert not instagram.credentials_need_refresh(
+        credentials=PAGE_CREDS, token_expires_at=expires, now=NOW
+    )
+    draft = instagram.refresh_credentials(http, base_url=BASE, credentials=IG_CREDS, now=NOW)
+    assert draft.credentials["flavour"] == "instagram_login"
+    assert draft.credentials["access_token"].startswith(f"IGAA.{INSTAGRAM_ACCOUNT_ID}.")
+    assert draft.credentials["access_token"] != IG_CREDS["access_token"]
+    assert draft.token_expires_at == NOW + timedelta(seconds=5184000)
+    (req,) = fake.requests()
+    assert req["path"] == "/instagram/graph.instagram.com/refresh_access_token"
+    assert req["query"]["grant_type"] == "ig_refresh_token"
+
+
+def test_a_refused_refresh_is_a_permanent_reconnect(fake, http):
+    fake.inject("error", code="190", provider="instagram")
+    with pytest.raises(ProviderError) as exc:
+        instagram.refresh_credentials(http, base_url=BASE, credentials=IG_CREDS, now=NOW)
+    assert exc.value.permanent and exc.value.code == "190"

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,12 +29,11 @@ from .. import _meta
 from ..base import (
     ChannelDraft,
     MediaContent,
+    ProviderError,
     SendResult,
     no_account_in_payload,
     no_channel_secret,
     no_oauth,
-    no_refresh,
-    no_refresh_needed,
     no_revoke,
 )
 from . import api
@@ -71,9 +71,11 @@ webhook_account_id = no_account_in_payload
 channel_webhook_secret = no_channel_secret
 send_recipient = _meta.send_recipient
 oauth_authorize_url = connect_with_code = no_oauth
-credentials_need_refresh = no_refresh_needed
-refresh_credentials = no_refresh
 revoke_credentials = no_revoke
+# Instagram Login's long-lived user tokens last 60 days and are refreshed before they expire;
+# Page tokens (from a long-lived user token) do not expire.
+LONG_LIVED_TOKEN = timedelta(days=60)
+REFRESH_AHEAD = timedelta(days=7)
 
 
 def webhook_secrets() -> list[str]:
@@ -158,6 +160,39 @@ def fetch_profile_name(
         app_secret=settings.META_APP_SECRET,
     )
     return api.display_name(profile)
+
+
+# --- token upkeep (Instagram Login) -------------------------------------------------------
+
+
+def credentials_need_refresh(
+    *, credentials: dict, token_expires_at: datetime | None, now: datetime
+) -> bool:
+    if api.flavour_of(credentials) != INSTAGRAM_LOGIN or token_expires_at is None:
+        return False
+    return token_expires_at <= now + REFRESH_AHEAD
+
+
+def refresh_credentials(
+    client: httpx.Client, *, base_url: str, credentials: dict, now: datetime
+) -> ChannelDraft:
+    if api.flavour_of(credentials) != INSTAGRAM_LOGIN:
+        raise ProviderError(
+            _("Page tokens do not expire; nothing to refresh."), code="no_refresh", permanent=True
+        )
+    data = api.refresh_long_lived_token(
+        client, root=_root(base_url, credentials), credentials=credentials
+    )
+    try:
+        lifetime = timedelta(seconds=int(data.get("expires_in") or 0)) or LONG_LIVED_TOKEN
+    except (TypeError, ValueError):
+        lifetime = LONG_LIVED_TOKEN
+    return ChannelDraft(
+        account_id="",
+        name="",
+        credentials={**credentials, "access_token": str(data["access_token"])},
+        token_expires_at=now + lifetime,
+    )
 
 
 # --- reply windows ------------------------------------------------------------------------
@@ -271,6 +306,8 @@ def connect_with_form(client: httpx.Client, *, base_url: str, data: dict) -> Cha
         account_id=account_id,
         name=data.get("name") or info.get("name") or f"{LABEL} {account_id}",
         credentials=credentials,
+        # The dashboard's Instagram Login tokens are long-lived: refreshed before 60 days.
+        token_expires_at=timezone.now() + LONG_LIVED_TOKEN if flavour == INSTAGRAM_LOGIN else None,
     )
 
 

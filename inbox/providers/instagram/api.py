@@ -276,6 +276,26 @@ def validate(
     return {"id": found, "name": f"@{name}" if name else ""}
 
 
+def refresh_long_lived_token(client: httpx.Client, *, root: str, credentials: dict) -> dict:
+    """Instagram Login: a long-lived token (60 days, at least 24 hours old) for a new one,
+    ``{access_token, token_type, expires_in}``. No Graph version in this path."""
+    response = http_request(
+        client,
+        "GET",
+        f"{root.rstrip('/')}/refresh_access_token",
+        params={
+            "grant_type": "ig_refresh_token",
+            "access_token": str(credentials.get("access_token", "")),
+        },
+    )
+    data = check(response)
+    if not data.get("access_token"):
+        raise ProviderError(
+            _("Instagram did not return a new token."), code="bad_response", permanent=False
+        )
+    return data
+
+
 def fetch_media(client: httpx.Client, *, url: str) -> MediaContent:
     """Instagram gives attachment URLs (Meta's CDN) in the webhook; Parley downloads them."""
     if not url:

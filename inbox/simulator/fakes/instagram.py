@@ -11,6 +11,8 @@ Under ``/instagram`` the fake serves ``graph.facebook.com`` (the Page flavour) a
 - ``GET /<v>/me?fields=user_id,…`` (Instagram Login token check), ``GET /<v>/<page id>?fields=
   instagram_business_account{…}`` (Page token check), ``GET /<v>/<IGSID>?fields=name,…`` (profile)
 - ``GET /cdn/<name>``: public attachment URLs (Meta's CDN)
+- ``GET /graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=…``:
+  a new long-lived token
 
 Tokens: Instagram Login ``IGAA.<ig account id>.…``; Page ``EAA.<page id>.<ig account id>.…``.
 Errors are Graph's error objects (``IGApiException`` for the closed window, HTTP 403).
@@ -122,6 +124,17 @@ def handle(
     if ids is None or fakes.store.is_revoked(token):
         return graph_error("190")
     page_id, ig_id = ids
+    if method == "GET" and parts == ["refresh_access_token"]:
+        if query.get("grant_type") != "ig_refresh_token":
+            return graph_error("100", "Unsupported grant_type.")
+        return json_response(
+            200,
+            {
+                "access_token": f"IGAA.{ig_id}.{secrets.token_urlsafe(12)}",
+                "token_type": "bearer",
+                "expires_in": 5184000,
+            },
+        )
     if len(parts) < 2:
         return graph_error("100", "Unknown path.")
     node = parts[1]
