@@ -17,6 +17,9 @@ from inbox.services._sql import insert_ignore_conflict
 
 def contact_upsert(*, channel: Channel, external_id: str, name: str):
     """The identity (locked for this transaction) and its contact; creates both if new."""
+    # A provider's profile name is untrusted: longer than the columns hold, it is cut, never a
+    # DataError that keeps the event failing (fuzzed WhatsApp profile names found it).
+    name = (name or "")[: Contact._meta.get_field("name").max_length]
     identity = (
         ContactIdentity.objects.select_for_update()
         .select_related("contact")
