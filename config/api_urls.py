@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("tenants.api_urls")),
     path("", include("inbox.api_urls")),
     path("", include("inbox.commerce.api_urls")),
+    path("", include("inbox.automation.api_urls")),
     path("", include("inbox.outbound_webhooks.api_urls")),
     path("", include("signals_app.api_urls")),
     path("", include("reports.api_urls")),

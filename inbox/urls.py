@@ -83,6 +83,7 @@ urlpatterns = [
     path(C + "contact/", thread.contact_panel, name="inbox_contact_panel"),
     path(C + "assign/", conversation_actions.conversation_assign, name="inbox_assign"),
     path(C + "team/", conversation_actions.conversation_team, name="inbox_team"),
+    path(C + "macro/", conversation_actions.conversation_macro, name="inbox_macro"),
     path(C + "status/", conversation_actions.conversation_status, name="inbox_status"),
     path(C + "priority/", conversation_actions.conversation_priority, name="inbox_priority"),
     path(C + "labels/", conversation_actions.conversation_labels, name="inbox_labels"),

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday
+from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday, Macro
 from inbox.commerce.models import Booking, Order
 from inbox.models import (
     Attachment,
@@ -200,6 +200,14 @@ def access_canned_response(membership, canned_response_id, *, write=False) -> Ca
         membership,
         canned_response_id,
         write_perm=_write_perm(write, "automation.manage"),
+    )
+
+
+def access_macro(membership, macro_id, *, write=False) -> Macro:
+    """A macro of the business: everyone in the inbox may read (and run) it; changing one
+    needs `automation.manage`."""
+    return _tenant_object(
+        Macro, membership, macro_id, write_perm=_write_perm(write, "automation.manage")
     )
 
 

@@ -179,7 +179,16 @@ def _team(tenant):
     )
 
 
+def _macro(tenant):
+    from inbox.automation.models import Macro
+
+    return Macro.objects.for_tenant(tenant).first() or Macro.objects.create(
+        tenant=tenant, name="walker macro", actions=[{"type": "status", "value": "pending"}]
+    )
+
+
 KWARG_FACTORIES["team_id"] = _team
+KWARG_FACTORIES["macro_id"] = _macro
 KWARG_FACTORIES.update({"rule_id": _rule, "holiday_id": _holiday, "canned_response_id": _canned})
 
 

@@ -199,3 +199,24 @@ class CannedResponse(TenantOwnedModel):
 
     def __str__(self):
         return self.shortcut
+
+
+class Macro(TenantOwnedModel):
+    """A named sequence of actions an agent runs on a conversation in one click.
+
+    `actions` is an ordered list of `{"type": <ACTION_TYPES>, "value": <str>}`: a label,
+    user, team or canned response id, a status, a priority, or a note's text."""
+
+    name = models.CharField(_("name"), max_length=120)
+    actions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="macro_tenant_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name

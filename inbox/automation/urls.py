@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox.automation import views
+from inbox.automation import macro_views, views
 
 P = "t/<slug:tenant_slug>/automation/"
 
@@ -31,6 +31,14 @@ urlpatterns = [
         P + "canned/<int:canned_response_id>/delete/",
         views.canned_delete,
         name="automation_canned_delete",
+    ),
+    path(P + "macros/", macro_views.macro_list, name="automation_macros"),
+    path(P + "macros/new/", macro_views.macro_create, name="automation_macro_create"),
+    path(P + "macros/<int:macro_id>/", macro_views.macro_edit, name="automation_macro_edit"),
+    path(
+        P + "macros/<int:macro_id>/delete/",
+        macro_views.macro_delete_view,
+        name="automation_macro_delete",
     ),
     path(P + "labels/", views.label_list, name="automation_labels"),
     path(P + "labels/<int:label_id>/", views.label_edit, name="automation_label_edit"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from inbox.automation.services.macros import macro_run, macros_bulk_run
 from inbox.selectors.conversations import visible_conversations
 from inbox.services import conversations as svc
 from inbox.services.sending import MessageRejected, message_send
@@ -19,6 +20,7 @@ from inbox.views.thread import thread_context
 from tenants.access import (
     access_conversation,
     access_label,
+    access_macro,
     access_message,
     access_team,
     require_perm,
@@ -47,10 +49,11 @@ def _parse_moment(value: str) -> datetime | None:
     return moment
 
 
-def _thread(request, conversation, *, error: str = "", status=200):
+def _thread(request, conversation, *, error: str = "", notice: str = "", status=200):
     conversation.refresh_from_db()
     context = thread_context(request, conversation)
     context["error"] = error
+    context["notice"] = notice
     return render(request, "inbox/_thread.html", context, status=status)
 
 
@@ -88,6 +91,18 @@ def conversation_team(request, conversation_id):
     conversation = access_conversation(request.membership, conversation_id, write=True)
     team = _team(request, request.POST.get("team"))
     return _run(request, conversation, conversation_assign_team, team=team, actor=request.user)
+
+
+@require_POST
+@tenant_view("inbox.view")
+def conversation_macro(request, conversation_id):
+    """Run a macro: each action through its service; a failed one is named, the rest done."""
+    conversation = access_conversation(request.membership, conversation_id, write=True)
+    macro = access_macro(request.membership, request.POST.get("macro"))
+    run = macro_run(macro=macro, conversation=conversation, actor=request.user)
+    if run.failed:
+        return _thread(request, conversation, error=run.summary())
+    return _thread(request, conversation, notice=run.summary())
 
 
 @require_POST
@@ -189,6 +204,20 @@ def bulk_action(request):
         elif action == "team":
             done = conversations_bulk_assign_team(
                 conversations=conversations, team=_team(request, value), actor=actor
+            )
+        elif action == "macro":
+            macro = access_macro(request.membership, value)
+            runs = macros_bulk_run(macro=macro, conversations=conversations, actor=actor)
+            failed = [run for run in runs if run.failed]
+            return JsonResponse(
+                {
+                    "done": len(runs) - len(failed),
+                    "ids": [c.pk for c in conversations],
+                    "failed": [
+                        {"id": run.conversation.pk, "summary": run.summary()} for run in failed
+                    ],
+                    "message": " ".join(run.summary() for run in failed[:3]),
+                }
             )
         elif action == "status":
             done = svc.conversations_bulk_set_status(

@@ -17,7 +17,7 @@ from inbox.selectors.counts import sidebar_counts
 from inbox.selectors.saved_views import saved_view_list
 from inbox.selectors.search import contact_search, message_search
 from inbox.selectors.teams import inbox_teams, team_list
-from inbox.views.thread import assignable_members, thread_context
+from inbox.views.thread import assignable_members, macro_choices, thread_context
 from tenants.access import tenant_view
 from tenants.permissions import has_perm
 
@@ -132,6 +132,7 @@ def inbox(request):
             "labels": list(Label.objects.for_tenant(tenant)),
             "members": assignable_members(tenant),
             "teams": team_list(tenant=tenant),
+            "macros": macro_choices(tenant),
             "saved_views": saved_view_list(tenant=request.tenant, user=request.user),
             "can_reply": has_perm(request.membership, "inbox.reply"),
             "can_share_views": has_perm(request.membership, "settings.manage"),

@@ -32,6 +32,11 @@ def assignable_members(tenant):
     )
 
 
+def macro_choices(tenant) -> list:
+    model = apps.get_model("automation", "Macro")
+    return list(model.objects.for_tenant(tenant).order_by("name").only("id", "name"))
+
+
 def _canned_responses(tenant) -> list:
     model = apps.get_model("automation", "CannedResponse")
     return list(model.objects.for_tenant(tenant).order_by("shortcut").values("shortcut", "text"))
@@ -48,6 +53,7 @@ def thread_context(request, conversation):
         "teams": team_list(tenant=request.tenant),
         "can_reply": has_perm(request.membership, "inbox.reply"),
         "canned_responses": _canned_responses(request.tenant),
+        "macros": macro_choices(request.tenant),
         "snooze_default": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
         "conversation_labels": list(conversation.labels.all()),
         "template_choices": _template_choices(conversation),

@@ -363,6 +363,7 @@
         bulkBar.hidden = true;
         refreshRows((data.ids || []).map(String));
         htmx.trigger(document.body, "inbox:refresh-counts");
+        if (data.message) announce(data.message, {});
       });
     });
   }
@@ -519,7 +520,14 @@
         tpl.innerHTML = html;
         const fresh = tpl.content.querySelector("#thread-head");
         const current = document.getElementById("thread-head");
-        if (fresh && current) { current.replaceWith(fresh); htmx.process(fresh); }
+        if (fresh && current) {
+          // Keep what the agent's last action reported (a macro's run, an error) in view.
+          if (!fresh.querySelector(".thread-notice, .thread-error")) {
+            current.querySelectorAll(".thread-notice, .thread-error").forEach((p) => fresh.appendChild(p));
+          }
+          current.replaceWith(fresh);
+          htmx.process(fresh);
+        }
       });
   }
   let catching = null;
