@@ -177,3 +177,32 @@ def test_the_websocket_drops_hints_about_other_teams(tenant_a, agent_a, admin_a)
         await communicator.disconnect()
 
     async_to_sync(run)()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("team_setting", [True, False])
+def test_push_notifications_follow_the_team_rule(tenant_a, agent_a, admin_a, team_setting):
+    from inbox.push.models import NotificationSetting, PushSubscription
+    from inbox.push.selectors import push_recipients
+
+    _sales, _support, convs = _world(tenant_a, agent_a, admin_a)
+    _restrict(tenant_a, team=team_setting)
+    PushSubscription.objects.create(
+        tenant=tenant_a,
+        user=agent_a,
+        endpoint="https://push.example.com/agent",
+        p256dh="k",
+        auth="a",
+    )
+    # "Every conversation I can see": what they hear is what visibility lets them see.
+    NotificationSetting.objects.create(tenant=tenant_a, user=agent_a, scope="all")
+
+    def hears(key):
+        users = {
+            s.user_id for _setting, subs in push_recipients(conversation=convs[key]) for s in subs
+        }
+        return agent_a.pk in users
+
+    assert hears("free")
+    assert hears("team_mate") is team_setting
+    assert not hears("other_team")
