@@ -24,9 +24,9 @@ class MacroActionSerializer(serializers.Serializer):
     value = serializers.CharField(
         max_length=4000,
         allow_blank=True,
-        help_text="A label, team, canned response or user id (`me`: whoever runs the macro; "
-        "`none`: unassign / no team), a status (`open`, `pending`, `resolved`), a priority "
-        "(0–4), or a private note's text.",
+        help_text="A label, team, canned response, message template or user id (`me`: "
+        "whoever runs the macro; `none`: unassign / no team), a status (`open`, `pending`, "
+        "`resolved`), a priority (0–4), or a private note's text.",
     )
 
 

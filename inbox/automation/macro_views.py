@@ -18,7 +18,7 @@ from inbox.automation.services.macros import (
     macro_delete,
     macro_save,
 )
-from inbox.models import Conversation, Label
+from inbox.models import Conversation, Label, MessageTemplate
 from inbox.selectors.teams import team_list
 from inbox.views.thread import assignable_members
 from tenants.access import access_macro, tenant_view
@@ -52,6 +52,17 @@ def action_choices(tenant) -> list[tuple[str, str]]:
             (
                 f"canned_response:{canned.pk}",
                 f"{ACTION_TYPES['canned_response']} /{canned.shortcut}",
+            )
+        )
+    templates = MessageTemplate.objects.for_tenant(tenant).filter(
+        status=MessageTemplate.Status.APPROVED
+    )
+    for template in templates.select_related("channel").order_by("name", "language"):
+        choices.append(
+            (
+                f"template:{template.pk}",
+                f"{ACTION_TYPES['template']} {template.name} ({template.language}, "
+                f"{template.channel.name})",
             )
         )
     return choices

@@ -211,3 +211,49 @@ def test_a_restricted_agent_cannot_run_a_macro_on_a_hidden_conversation(
     assert page.status_code == 404
     hidden.refresh_from_db()
     assert hidden.status == "open"
+
+
+def test_a_macro_sends_a_whatsapp_template_when_the_window_has_closed(
+    tenant_a, agent_a, client_for, shop
+):
+    from inbox.models import MessageTemplate
+
+    conversation = shop["closed"]
+    template = MessageTemplate.objects.create(
+        tenant=tenant_a,
+        channel=conversation.channel,
+        name="payment_received",
+        language="en_US",
+        status="approved",
+        components=[{"type": "BODY", "text": "Thanks {{1}}, we got your payment."}],
+        variable_map={"body.1": "contact.first_name"},
+    )
+    unmapped = MessageTemplate.objects.create(
+        tenant=tenant_a,
+        channel=conversation.channel,
+        name="free_text",
+        language="en_US",
+        status="approved",
+        components=[{"type": "BODY", "text": "Note: {{1}}"}],
+    )
+    macro = macro_save(
+        tenant=tenant_a,
+        actor=None,
+        name="Follow up",
+        actions=[
+            {"type": "template", "value": str(template.pk)},
+            {"type": "template", "value": str(unmapped.pk)},
+            {"type": "status", "value": "pending"},
+        ],
+    )
+    url = f"/t/{tenant_a.slug}/inbox/c/{conversation.pk}/macro/"
+    text = client_for(agent_a).post(url, {"macro": macro.pk}).content.decode()
+    assert "2 of 3 actions done" in text and "free_text" in text
+    sent = Message.objects.get(
+        conversation=conversation, metadata__template__name="payment_received"
+    )
+    first_name = conversation.contact.name.split(" ")[0]
+    assert sent.text == f"Thanks {first_name}, we got your payment."
+    assert sent.metadata["macro"] == "Follow up"
+    conversation.refresh_from_db()
+    assert conversation.status == "pending"

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inbox.automation.models import CannedResponse, Macro
-from inbox.models import Conversation, Label, Message, Team
+from inbox.models import Conversation, Label, Message, MessageTemplate, Team
 from inbox.services import conversations as conv
 from inbox.services.sending import MessageRejected, message_send
 from inbox.services.teams import conversation_assign_team
+from inbox.services.templates import template_send
 from tenants.services import audit_log_record
 
 ACTION_TYPES = {
@@ -31,6 +32,7 @@ ACTION_TYPES = {
     "priority": gettext_lazy("Set priority"),
     "note": gettext_lazy("Private note"),
     "canned_response": gettext_lazy("Send canned response"),
+    "template": gettext_lazy("Send WhatsApp template"),
 }
 MAX_ACTIONS = 20
 MACRO_STATUSES = ("open", "pending", "resolved")  # snoozing needs a time
@@ -90,6 +92,7 @@ REFERENCES = {
     "label_remove": Label,
     "assign_team": Team,
     "canned_response": CannedResponse,
+    "template": MessageTemplate,
 }
 
 
@@ -123,7 +126,7 @@ def _clean_actions(tenant, actions) -> list[dict]:
             raise MacroError(_("Unknown status."))
         if kind == "priority" and value not in {str(v) for v in Conversation.Priority.values}:
             raise MacroError(_("Unknown priority."))
-        if kind in ("label_add", "label_remove", "canned_response", "assign_team", "assign_agent"):
+        if kind in REFERENCES or kind == "assign_agent":
             if not value:
                 raise MacroError(_("Choose what the action %s applies to.") % ACTION_TYPES[kind])
             _check_reference(tenant, kind, value)
@@ -196,6 +199,7 @@ def describe(tenant_id, action: dict) -> str:
         "label_remove": (Label, "name"),
         "assign_team": (Team, "name"),
         "canned_response": (CannedResponse, "shortcut"),
+        "template": (MessageTemplate, "name"),
     }
     if kind in names and str(value).isdigit():
         model, attr = names[kind]
@@ -246,6 +250,13 @@ def _perform(action: dict, *, conversation: Conversation, actor) -> None:
             CannedResponse, tenant_id, value, _("The canned response no longer exists.")
         )
         message_send(conversation=conversation, text=canned.text, author_user=actor)
+    elif kind == "template":
+        template = _object(
+            MessageTemplate, tenant_id, value, _("The message template no longer exists.")
+        )
+        # Variables come from the template's mapping (contact, business); one it cannot
+        # fill is refused by template_send, and reported as this action's failure.
+        template_send(conversation=conversation, template=template, author_user=actor)
     else:
         raise MacroActionFailed(_("Unknown action: %s") % kind)
 
