@@ -25,7 +25,9 @@ from django.utils import timezone
 from inbox.ingest.processing import webhook_event_process
 from inbox.management.commands.generate_load_data import LABELS, Command
 from inbox.models import Channel, Conversation, Label
+from inbox.services.http import is_simulated
 from inbox.services.sending import MessageRejected, message_send
+from inbox.services.templates import templates_sync
 from inbox.simulator.payloads import simulate_inbound
 from tenants.models import Membership
 
@@ -72,11 +74,14 @@ DEMO_CONVERSATIONS = [
 ]
 
 
-def _channel(tenant, provider: str, account_id: str, name: str, credentials: dict) -> Channel:
+def _channel(
+    tenant, provider: str, account_id: str, name: str, credentials: dict, **extra
+) -> Channel:
     channel, _created = Channel.objects.update_or_create(
         provider=provider,
         account_id=account_id,
         defaults={
+            **extra,
             "tenant": tenant,
             "name": name,
             "credentials": credentials,
@@ -119,6 +124,7 @@ def seed_channels(tenant) -> dict[str, Channel]:
             f"10654035{suffix}",
             "WhatsApp · +66 2 123 4567",
             {"access_token": f"EAA.sim.{suffix}"},
+            waba_id=f"10229012{suffix}",
         ),
         "messenger": _channel(
             tenant,
@@ -136,6 +142,9 @@ def seed_channels(tenant) -> dict[str, Channel]:
         "Instagram · @demo.shop",
         {"flavour": "instagram_login", "access_token": f"IGAA.{ig_id}.demo"},
     )
+    # The simulated business account starts with a few templates (one paused, one rejected).
+    if is_simulated(channels["whatsapp"]):
+        templates_sync(channel=channels["whatsapp"])
     for provider, name, texts, ad_id, reply in DEMO_CONVERSATIONS:
         channel = channels[provider]
         for i, text in enumerate(texts):

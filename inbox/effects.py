@@ -39,6 +39,7 @@ SIGNALS_SEND = "signals.send_pending"
 PUSH_NOTIFY = "push.notify_new_message"
 PUSH_RETRY = "push.retry_subscription"
 TEMPLATES_SYNC = "inbox.templates_sync"
+CSAT_ASK = "inbox.csat_ask"
 
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:

@@ -10,6 +10,7 @@ from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Message
 from inbox.services.channels import channels_refresh_expiring
 from inbox.services.conversations import conversations_wake_snoozed
+from inbox.services.csat import csat_ask
 from inbox.services.media import attachments_prefetch
 from inbox.services.sending import SEND_TASK_TIME_LIMIT, message_deliver
 from inbox.services.templates import TemplateError, templates_sync, templates_sync_all
@@ -100,3 +101,10 @@ def templates_sync_task(channel_id: int) -> int:
 @shared_task(name="inbox.templates_sync_all")
 def templates_sync_all_task() -> int:
     return templates_sync_all()
+
+
+@shared_task(name=effects.CSAT_ASK)
+def csat_ask_task(conversation_id: int) -> str:
+    """After a conversation is resolved: the satisfaction question (when its channel asks)."""
+    survey = csat_ask(conversation_id=conversation_id)
+    return survey.status if survey is not None else ""

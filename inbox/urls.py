@@ -28,6 +28,11 @@ urlpatterns = [
         name="channel_disconnect",
     ),
     path(
+        T + "settings/channels/<int:channel_id>/csat/",
+        channels.channel_csat_view,
+        name="channel_csat",
+    ),
+    path(
         T + "settings/channels/<int:channel_id>/templates/",
         templates.channel_templates_page,
         name="channel_templates",

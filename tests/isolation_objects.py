@@ -206,3 +206,19 @@ def _message_template(tenant):
 
 
 KWARG_FACTORIES.update({"template_id": _message_template, "messagetemplate_id": _message_template})
+
+
+def _csat_survey(tenant):
+    from inbox.models import CsatSurvey
+
+    conversation = factories.ConversationFactory(tenant=tenant)
+    return CsatSurvey.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        channel=conversation.channel,
+        status="rated",
+        rating=4,
+    )
+
+
+KWARG_FACTORIES.update({"csatsurvey_id": _csat_survey})

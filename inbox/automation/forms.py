@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from inbox.automation.engine import VARIABLES, unknown_variables
 from inbox.automation.models import AutoReplyRule, BusinessHours
-from inbox.models import Channel, Conversation, Label, Team
+from inbox.models import Channel, Conversation, Label, MessageTemplate, Team
+from inbox.services.templates import variable_key, variable_label
 from keywords import MatchMode
 from tenants.permissions import STAFF
 
@@ -106,8 +107,10 @@ class RuleForm(forms.ModelForm):
             "set_status",
             "set_priority",
             "note_text",
+            "send_template",
         ]
         labels = {
+            "send_template": _("Send a message template"),
             "channels": _("Only on these channels (none = all)"),
             "labels_required": _("Only when it has the labels"),
             "labels_excluded": _("Not when it has the labels"),
@@ -135,6 +138,11 @@ class RuleForm(forms.ModelForm):
             % {"vars": ", ".join("{{ " + v + " }}" for v in VARIABLES)},
             "stop_after": _("When this rule fires, later rules are not evaluated."),
             "cooldown_minutes": _("The rule fires at most once per conversation in this time."),
+            "send_template": _(
+                "An approved WhatsApp template, sent on its own channel (also when the reply "
+                "window is closed); its variables come from the sources chosen on the "
+                "channel's templates page."
+            ),
         }
 
     def __init__(self, *args, tenant, **kwargs):
@@ -144,6 +152,14 @@ class RuleForm(forms.ModelForm):
         for name in ("labels_required", "labels_excluded", "add_labels", "remove_labels"):
             self.fields[name].queryset = labels
         self.fields["channels"].queryset = Channel.objects.for_tenant(tenant)
+        self.fields["send_template"].queryset = (
+            MessageTemplate.objects.for_tenant(tenant)
+            .filter(status=MessageTemplate.Status.APPROVED)
+            .select_related("channel")
+        )
+        self.fields["send_template"].label_from_instance = lambda t: (
+            f"{t.channel.name}: {t.name} · {t.language}"
+        )
         self.fields["assign_agents"].queryset = get_user_model().objects.filter(
             memberships__tenant=tenant, memberships__role__in=[r.value for r in STAFF]
         )
@@ -197,6 +213,22 @@ class RuleForm(forms.ModelForm):
         ]
         if data.get("trigger") == AutoReplyRule.Trigger.KEYWORDS and not data.get("keywords"):
             self.add_error("keywords", _("Add at least one keyword."))
+        template = data.get("send_template")
+        if template is not None:
+            unmapped = [
+                variable_label(variable_key(kind, key))
+                for kind, key in template.variables
+                if not (template.variable_map or {}).get(variable_key(kind, key))
+            ]
+            if unmapped:
+                self.add_error(
+                    "send_template",
+                    _(
+                        "Choose where the variables %(vars)s come from on the channel's "
+                        "templates page first: a rule has nobody to type them."
+                    )
+                    % {"vars": ", ".join(unmapped)},
+                )
         for name in ("reply_text", "note_text"):
             unknown = unknown_variables(data.get(name) or "")
             if unknown:

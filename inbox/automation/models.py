@@ -85,6 +85,14 @@ class AutoReplyRule(TenantOwnedModel):
         choices=Conversation.Priority.choices, null=True, blank=True
     )
     note_text = models.TextField(_("private note"), blank=True)
+    send_template = models.ForeignKey(
+        "inbox.MessageTemplate",
+        verbose_name=_("send a template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -41,6 +41,7 @@ def automation_settings_get(*, tenant) -> AutomationSettings:
 def rule_list(*, tenant):
     return (
         AutoReplyRule.objects.for_tenant(tenant)
+        .select_related("send_template")
         .prefetch_related(*RULE_PREFETCH)
         .order_by("position", "id")
     )

@@ -1,7 +1,10 @@
 """Messages to the customer: order/booking summaries and booking reminders.
 
 Sending goes through the inbox's `message_send` service (reply windows, queueing, retries
-live there); this module only writes the text and picks the conversation.
+live there); this module only writes the text and picks the conversation. When the reply
+window is closed and the channel has an approved template chosen for the purpose (order
+summaries, booking summaries and reminders), that template goes instead (`template_send`),
+its variables filled from the order or booking.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from django.utils.translation import gettext as _
 
 from inbox.commerce.money import format_amount
 from inbox.models import Conversation
-from inbox.services.sending import MessageRejected, message_send
+from inbox.selectors.templates import purpose_template
+from inbox.services.sending import MessageRejected, ReplyWindowClosed, message_send
+from inbox.services.templates import TemplateError, template_send
 
 
 class SendFailed(Exception):
@@ -26,9 +31,17 @@ class SendFailed(Exception):
 
 
 def send_to_customer(
-    *, conversation: Conversation, text: str, author_user=None, author_kind="agent", rule_name=""
+    *,
+    conversation: Conversation,
+    text: str,
+    author_user=None,
+    author_kind="agent",
+    rule_name="",
+    purpose: str = "",
+    context: dict | None = None,
 ):
-    """Queue `text` in the conversation; SendFailed with the provider's reason if refused."""
+    """Queue `text` in the conversation, or the channel's template for ``purpose`` when the
+    reply window is closed; SendFailed with the reason if refused."""
     kwargs = {"rule_name": rule_name} if rule_name else {}
     try:
         return message_send(
@@ -38,8 +51,43 @@ def send_to_customer(
             author_kind=author_kind,
             **kwargs,
         )
+    except ReplyWindowClosed as exc:
+        template = (
+            purpose_template(channel=conversation.channel, purpose=purpose) if purpose else None
+        )
+        if template is None:
+            raise SendFailed(exc.reason) from exc
+        try:
+            return template_send(
+                conversation=conversation,
+                template=template,
+                author_user=author_user,
+                author_kind=author_kind,
+                context=context,
+                **kwargs,
+            )
+        except TemplateError as template_exc:
+            raise SendFailed(template_exc.reason) from template_exc
     except MessageRejected as exc:
         raise SendFailed(exc.reason) from exc
+
+
+def order_context(order) -> dict[str, str]:
+    """An order's values for a template's variables (``order.*``)."""
+    return {
+        "order.number": str(order.number),
+        "order.total": format_amount(order.total, order.currency),
+    }
+
+
+def booking_context(booking) -> dict[str, str]:
+    """A booking's values for a template's variables (``booking.*``), in the business's zone."""
+    start = local(booking.starts_at, booking.tenant)
+    return {
+        "booking.service": booking.service,
+        "booking.date": start.strftime("%Y-%m-%d"),
+        "booking.time": start.strftime("%H:%M"),
+    }
 
 
 def conversation_for(*, tenant, contact, conversation: Conversation | None) -> Conversation | None:

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox import effects
+from inbox.csat_replies import rating_from_reply
 from inbox.models import Attachment, Channel, Conversation, Message
 from inbox.outbound_webhooks.payloads import conversation_payload, message_payload
 from inbox.providers.base import InboundMessage
 from inbox.services._sql import insert_ignore_conflict
+from inbox.services.csat import csat_rating_record, csat_survey_open
 from signals_app.services import signals_detect_for_message
 
 from .conversations import attribution_set, contact_upsert, conversation_for, sender_conversation
@@ -50,6 +52,10 @@ def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | N
         provider_conversation_id=inbound.conversation_external_id,
         at=inbound.timestamp,
     )
+    rating = None if created or inbound.attachments else rating_from_reply(inbound.text)
+    survey = csat_survey_open(conversation=conversation, at=inbound.timestamp) if rating else None
+    if survey is not None:
+        return _rating_receive(channel, conversation, inbound, survey, rating)
     message = _insert_message(
         channel=channel,
         conversation=conversation,
@@ -87,6 +93,43 @@ def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | N
     return message
 
 
+def _rating_receive(channel, conversation, inbound: InboundMessage, survey, rating: int):
+    """The customer answered the satisfaction question: the reply is kept (once: redeliveries
+    are no-ops) as the rating, not as a new message — the conversation stays resolved and
+    nobody is notified of a new message; the provider's reply window does reopen."""
+    message = _insert_message(
+        channel=channel,
+        conversation=conversation,
+        inbound=inbound,
+        direction=Message.Direction.IN,
+        author_kind=Message.AuthorKind.CUSTOMER,
+        status=Message.Status.RECEIVED,
+        kind=Message.Kind.ACTIVITY,
+        metadata={"csat_rating": rating},
+    )
+    if message is None:
+        return None
+    at = message.created_at
+    if conversation.last_customer_message_at is None or at > conversation.last_customer_message_at:
+        conversation.last_customer_message_at = at
+        conversation.business_messages_since_customer = 0
+        conversation.save(
+            update_fields=[
+                "last_customer_message_at",
+                "business_messages_since_customer",
+                "updated_at",
+            ]
+        )
+    csat_rating_record(survey=survey, reply=message, rating=rating)
+    effects.live_hint(
+        tenant_id=channel.tenant_id,
+        event="message.created",
+        conversation_id=conversation.pk,
+        message_id=message.pk,
+    )
+    return message
+
+
 def _insert_message(
     *, channel, conversation, inbound: InboundMessage, direction, author_kind, status, **extra
 ):
@@ -107,7 +150,7 @@ def _insert_message(
         tenant=channel.tenant,
         conversation=conversation,
         channel=channel,
-        kind=Message.Kind.MESSAGE,
+        kind=extra.pop("kind", Message.Kind.MESSAGE),
         direction=direction,
         author_kind=author_kind,
         text=inbound.text,

@@ -3,6 +3,7 @@
 from inbox.models.channels import Channel
 from inbox.models.contacts import Contact, ContactIdentity
 from inbox.models.conversations import Conversation, ConversationRead, Label
+from inbox.models.csat import CsatSurvey
 from inbox.models.messages import Attachment, Message
 from inbox.models.saved_views import SavedView
 from inbox.models.teams import Team, TeamMember
@@ -21,6 +22,7 @@ __all__ = [
     "Channel",
     "Contact",
     "ContactIdentity",
+    "CsatSurvey",
     "Conversation",
     "ConversationRead",
     "Label",

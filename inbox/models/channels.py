@@ -27,6 +27,8 @@ class Channel(TenantOwnedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True)
     settings = models.JSONField(default=dict, blank=True)
+    # After a conversation is resolved, ask the customer for a 1–5 rating (CSAT).
+    csat_enabled = models.BooleanField(_("ask for a satisfaction rating"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

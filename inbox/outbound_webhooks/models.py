@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "message.updated",
     "conversation.created",
     "conversation.updated",
+    "conversation.rated",
     "contact.created",
     "contact.updated",
     "contact.merged",

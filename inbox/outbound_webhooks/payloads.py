@@ -48,6 +48,20 @@ def conversation_payload(conversation) -> dict:
     }
 
 
+def csat_payload(survey) -> dict:
+    """`conversation.rated`: the customer's satisfaction rating (1–5) of a conversation."""
+    return {
+        "id": survey.pk,
+        "conversation_id": survey.conversation_id,
+        "channel_id": survey.channel_id,
+        "contact_id": survey.conversation.contact_id,
+        "rating": survey.rating,
+        "reply_text": survey.reply.text if survey.reply_id else "",
+        "asked_at": _iso(survey.asked_at),
+        "rated_at": _iso(survey.rated_at),
+    }
+
+
 def contact_payload(contact) -> dict:
     """`contact.created`, `contact.updated`."""
     return {

@@ -154,6 +154,8 @@ def conversation_set_status(
         metadata={"status": status},
     )
     conversation_changed(conversation)
+    if status == Conversation.Status.RESOLVED and conversation.channel.csat_enabled:
+        effects.task_on_commit(effects.CSAT_ASK, conversation.pk)  # the satisfaction question
     return conversation
 
 

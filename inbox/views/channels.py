@@ -23,6 +23,7 @@ from inbox.services.channels import (
     channel_connect_with_form,
     channel_disconnect,
 )
+from inbox.services.csat import csat_setting_update
 from tenants.access import access_channel, membership_for, tenant_view
 from tenants.permissions import has_perm
 
@@ -177,4 +178,18 @@ def channel_disconnect_view(request, channel_id: int):
     channel = access_channel(request.membership, channel_id)
     channel_disconnect(channel=channel, actor=request.user)
     messages.success(request, _("%(name)s is disconnected.") % {"name": channel.name})
+    return redirect("channel_list", request.tenant.slug)
+
+
+@tenant_view("channels.manage")
+@require_POST
+def channel_csat_view(request, channel_id: int):
+    """Turn the satisfaction question (CSAT) after resolving on or off for a channel."""
+    channel = access_channel(request.membership, channel_id, write=True)
+    channel = csat_setting_update(channel=channel, enabled=request.POST.get("enabled") == "1")
+    if channel.csat_enabled:
+        text = _("%(name)s now asks customers for a rating after a conversation is resolved.")
+    else:
+        text = _("%(name)s no longer asks customers for a rating.")
+    messages.success(request, text % {"name": channel.name})
     return redirect("channel_list", request.tenant.slug)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from inbox.models import Label
 from inbox.selectors.contact_merge import merge_suggestions
 from inbox.selectors.conversations import visible_conversations
+from inbox.selectors.csat import contact_ratings
 from inbox.selectors.reply_window import reply_window_info
 from inbox.selectors.teams import team_list
 from inbox.selectors.templates import sendable_templates, templates_by_name
@@ -107,6 +108,7 @@ def contact_panel(request, conversation_id):
             "contact": contact,
             "identities": list(contact.identities.select_related("channel")),
             "past": past_conversations(conversation=conversation, visible=visible),
+            "ratings": contact_ratings(contact=contact, visible=visible),
             "conversation_labels": list(conversation.labels.all()),
             "can_reply": can_reply,
             "merge_suggestions": merge_suggestions(contact=contact) if can_reply else [],

@@ -277,6 +277,10 @@ def _fire(
     outcome, detail = RuleRun.Outcome.FIRED, ""
     if rule.reply_text.strip():
         outcome, detail = _reply(rule, conversation, values, settings, now)
+    if rule.send_template_id:
+        template_outcome, template_detail = _send_template(rule, conversation, now)
+        if template_detail:
+            outcome, detail = template_outcome, template_detail
     return RuleRun.objects.create(
         tenant_id=conversation.tenant_id,
         rule=rule,
@@ -314,6 +318,33 @@ def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
             )
     except MessageRejected as exc:
         detail = _("Auto-reply of rule “%(rule)s” not sent: %(reason)s") % {
+            "rule": rule.name,
+            "reason": exc.reason,
+        }
+        note = _bot_message(
+            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
+        )
+        _announce_message(conversation, note)
+        return RuleRun.Outcome.WINDOW, detail
+    _announce_message(conversation, sent)
+    return RuleRun.Outcome.FIRED, ""
+
+
+def _send_template(rule, conversation, now) -> tuple[str, str]:
+    """The rule's template, through ``template_send`` (variables from their mapped sources)."""
+    from inbox.services.templates import TemplateError, template_send
+
+    try:
+        with transaction.atomic():
+            sent = template_send(
+                conversation=conversation,
+                template=rule.send_template,
+                author_kind=Message.AuthorKind.BOT,
+                rule_name=rule.name[:120],
+                now=now,
+            )
+    except TemplateError as exc:
+        detail = _("Template of rule “%(rule)s” not sent: %(reason)s") % {
             "rule": rule.name,
             "reason": exc.reason,
         }

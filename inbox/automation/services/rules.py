@@ -30,6 +30,7 @@ RULE_FIELDS = (
     "set_status",
     "set_priority",
     "note_text",
+    "send_template",
 )
 RULE_M2M = (
     "channels",

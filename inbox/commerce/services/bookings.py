@@ -259,6 +259,8 @@ def booking_send_summary(*, booking: Booking, actor: Actor | None = None):
         text=notify.booking_summary_text(booking),
         author_user=actor.user,
         author_kind="agent" if actor.user is not None else "bot",
+        purpose="booking_reminder",
+        context=notify.booking_context(booking),
     )
     _booking_event(booking, actor, "summary_sent", None, f"conversation {conversation.pk}")
     return message
@@ -301,6 +303,8 @@ def booking_reminder_send(*, booking_id: int, now: datetime | None = None) -> bo
                 text=notify.booking_summary_text(booking, reminder=True),
                 author_kind="bot",
                 rule_name=REMINDER_RULE_NAME,
+                purpose="booking_reminder",
+                context=notify.booking_context(booking),
             )
         except notify.SendFailed as exc:
             error = exc.reason

@@ -265,6 +265,8 @@ def order_send_summary(*, order: Order, actor: Actor | None = None):
         text=notify.order_summary_text(order),
         author_user=actor.user,
         author_kind="agent" if actor.user is not None else "bot",
+        purpose="order_summary",
+        context=notify.order_context(order),
     )
     _order_event(order, actor, "summary_sent", None, f"conversation {conversation.pk}")
     return message
