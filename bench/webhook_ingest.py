@@ -1,9 +1,13 @@
-"""Webhook ingest benchmark: signed provider webhooks (TikTok by default, or Instagram) vs a
-trivial Django view, both served by the production server (uvicorn, several worker processes)
-in the same run.
+"""Webhook ingest benchmark: signed provider webhooks (TikTok by default, or Instagram, LINE,
+Zalo) vs a trivial Django view, both served by the production server (uvicorn, several worker
+processes) in the same run.
 
     DATABASE_URL=... REDIS_URL=... python bench/webhook_ingest.py [--workers 2] [--seconds 8]
-        [--publish batched|direct] [--provider tiktok|instagram]
+        [--publish batched|direct] [--provider tiktok|instagram|line|zalo]
+
+LINE (the channel's own secret, base64 HMAC-SHA256 of the body) and Zalo (the OA's secret key,
+plain SHA-256 of app_id + body + timestamp + key) sign per channel: a bench channel is
+connected first, since ingest finds the channel from the payload before it verifies.
 
 The server runs as in production: Django's psycopg pool (``DATABASE_POOL``, on outside pytest),
 the stored ids published by the dispatcher thread in batches (``--publish direct``: one task
@@ -31,12 +35,39 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import closed_loop, open_loop, percentiles  # noqa: E402
-from inbox.providers import _meta, tiktok  # noqa: E402
+from inbox.providers import _meta, line, tiktok, zalo  # noqa: E402
 
 SECRET = "bench-tiktok-client-secret"
 META_SECRET = "bench-meta-app-secret"
 BUSINESS = "-000benchBusiness0001"
 INSTAGRAM_ACCOUNT = "17841400000000001"
+LINE_BOT = "U" + "be0c4" * 6 + "be"  # the bench LINE channel's bot user id (destination)
+LINE_SECRET = "0123456789abcdef0123456789abcdef"
+ZALO_OA = "4318205799990000001"
+ZALO_SECRET = "bench-zalo-oa-secret-key"
+# A channel to verify against, for providers that sign per channel (run before the server).
+CHANNEL_SETUP = {
+    "line": "\n".join(
+        [
+            "from tenants.models import Tenant",
+            "from inbox.models import Channel",
+            "t, _ = Tenant.objects.get_or_create(slug='bench-ingest', defaults={'name': 'Bench'})",
+            "Channel.objects.update_or_create(provider='line', account_id=" + repr(LINE_BOT) + ",",
+            "    defaults={'tenant': t, 'name': 'bench LINE', 'credentials': {",
+            "        'access_token': 'bench', 'channel_secret': " + repr(LINE_SECRET) + "}})",
+        ]
+    ),
+    "zalo": "\n".join(
+        [
+            "from tenants.models import Tenant",
+            "from inbox.models import Channel",
+            "t, _ = Tenant.objects.get_or_create(slug='bench-ingest', defaults={'name': 'Bench'})",
+            "Channel.objects.update_or_create(provider='zalo', account_id=" + repr(ZALO_OA) + ",",
+            "    defaults={'tenant': t, 'name': 'bench Zalo', 'credentials': {",
+            "        'access_token': 'bench', 'oa_secret_key': " + repr(ZALO_SECRET) + "}})",
+        ]
+    ),
+}
 
 
 def free_port() -> int:
@@ -101,7 +132,57 @@ def instagram_request() -> tuple[str, bytes, dict]:
     return "/webhooks/instagram/", body, headers
 
 
-WEBHOOKS = {"tiktok": tiktok_request, "instagram": instagram_request}
+def line_request() -> tuple[str, bytes, dict]:
+    msg_id = str(secrets.randbelow(10**17) + 10**17)
+    event = {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": "U" + secrets.token_hex(16)},
+        "webhookEventId": "01" + secrets.token_hex(12).upper(),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": secrets.token_hex(16),
+        "message": {
+            "id": msg_id,
+            "type": "text",
+            "quoteToken": secrets.token_urlsafe(16),
+            "text": "สวัสดีค่ะ เสื้อตัวนี้มีไซซ์ M ไหมคะ",
+        },
+    }
+    body = json.dumps(
+        {"destination": LINE_BOT, "events": [event]}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    headers = {"Content-Type": "application/json", **line.sign(body, LINE_SECRET)}
+    return "/webhooks/line/", body, headers
+
+
+def zalo_request() -> tuple[str, bytes, dict]:
+    body = json.dumps(
+        {
+            "app_id": "1472583690123456789",
+            "user_id_by_app": str(secrets.randbelow(10**18)),
+            "event_name": "user_send_text",
+            "timestamp": str(int(time.time() * 1000)),
+            "sender": {"id": str(secrets.randbelow(10**16))},
+            "recipient": {"id": ZALO_OA},
+            "message": {
+                "text": "Shop ơi, áo này còn size M không ạ?",
+                "msg_id": secrets.token_hex(16),
+            },
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    headers = {"Content-Type": "application/json", **zalo.sign(body, ZALO_SECRET)}
+    return "/webhooks/zalo/", body, headers
+
+
+WEBHOOKS = {
+    "tiktok": tiktok_request,
+    "instagram": instagram_request,
+    "line": line_request,
+    "zalo": zalo_request,
+}
 
 
 def trivial_for(webhook_request):
@@ -144,6 +225,13 @@ def main() -> None:
     py = sys.executable
     load = os.getloadavg()[0]
     subprocess.run([py, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if args.provider in CHANNEL_SETUP:
+        subprocess.run(
+            [py, "manage.py", "shell", "-c", CHANNEL_SETUP[args.provider]],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     port = free_port()
     server = subprocess.Popen(
         [
@@ -242,7 +330,9 @@ def report(r: dict, args, load: float) -> None:
     )
     print("| run | req/s | per round | p50 ms | p99 ms | p99 per round | max ms | statuses |")
     print("|---|---|---|---|---|---|---|---|")
-    name = {"tiktok": "TikTok", "instagram": "Instagram"}[args.provider]
+    name = {"tiktok": "TikTok", "instagram": "Instagram", "line": "LINE", "zalo": "Zalo"}[
+        args.provider
+    ]
     labels = {
         "trivial_max": "trivial view, max throughput",
         "webhook_max": f"{name} webhook ingest, max throughput",

@@ -343,6 +343,13 @@ INSTAGRAM_GRAPH_API_URL = env.str("INSTAGRAM_GRAPH_API_URL", default="https://gr
 INSTAGRAM_GRAPH_API_VERSION = env.str("INSTAGRAM_GRAPH_API_VERSION", default="v22.0")
 INSTAGRAM_APP_SECRET = env.str("INSTAGRAM_APP_SECRET", default="")
 INSTAGRAM_HUMAN_AGENT_TAG = env.bool("INSTAGRAM_HUMAN_AGENT_TAG", default=False)
+LINE_API_URL = env.str("LINE_API_URL", default="https://api.line.me")
+# Zalo Official Account: the app's id and secret key (OAuth v4); each OA's webhook secret key
+# is entered when the OA is connected.
+ZALO_APP_ID = env.str("ZALO_APP_ID", default="parley-dev-zalo-app")
+ZALO_APP_SECRET = env.str("ZALO_APP_SECRET", default="parley-dev-zalo-secret")
+ZALO_OPENAPI_URL = env.str("ZALO_OPENAPI_URL", default="https://openapi.zalo.me")
+ZALO_OAUTH_URL = env.str("ZALO_OAUTH_URL", default="https://oauth.zaloapp.com")
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
 # How long the simulator's fake APIs stall when told to time out.

@@ -14,6 +14,7 @@ conversations.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import random
 from datetime import timedelta
@@ -28,6 +29,7 @@ from inbox.models import Channel, Conversation, Label
 from inbox.services.http import is_simulated
 from inbox.services.sending import MessageRejected, message_send
 from inbox.services.templates import templates_sync
+from inbox.simulator.fakes import line as line_fake
 from inbox.simulator.payloads import simulate_inbound
 from tenants.models import Membership
 
@@ -71,6 +73,22 @@ DEMO_CONVERSATIONS = [
         "Yes, size S is in stock! Shall I reserve one for you?",
     ),
     ("instagram", "Nattaporn K.", ["สวัสดีค่ะ ชุดนี้มีสีขาวไหมคะ"], "", ""),
+    (
+        "line",
+        "นิด ศรีสุข",
+        ["สวัสดีค่ะ ครีมกันแดดขวดนี้ยังมีของไหมคะ", "ส่งเชียงใหม่กี่วันคะ"],
+        "",
+        "มีค่ะ คุณนิด ส่งเชียงใหม่ 2–3 วันค่ะ 🙏",
+    ),
+    ("line", "สมศักดิ์ ใจดี", ["รับโอนผ่านพร้อมเพย์ไหมครับ"], "", ""),
+    (
+        "zalo",
+        "Trần Thị Mai",
+        ["Chào shop, kem chống nắng này còn hàng không ạ?", "Giao về Đà Nẵng mất mấy ngày ạ?"],
+        "",
+        "Dạ còn hàng ạ chị Mai, giao Đà Nẵng 2–3 ngày, miễn phí ship ạ.",
+    ),
+    ("zalo", "Lê Văn Hùng", ["Shop có nhận thanh toán qua MoMo không?"], "", ""),
 ]
 
 
@@ -89,7 +107,7 @@ def _channel(
             "last_error": "",
             "settings": {"simulator": True, "simulate_statuses": True},
             "token_expires_at": timezone.now() + timedelta(days=1)
-            if provider == "tiktok"
+            if provider in ("tiktok", "zalo")
             else None,
         },
     )
@@ -141,6 +159,29 @@ def seed_channels(tenant) -> dict[str, Channel]:
         ig_id,
         "Instagram · @demo.shop",
         {"flavour": "instagram_login", "access_token": f"IGAA.{ig_id}.demo"},
+    )
+    line_token = f"line-demo-{suffix}"
+    channels["line"] = _channel(
+        tenant,
+        "line",
+        line_fake.bot_user_id(line_token),
+        "LINE · ร้านเดโม",
+        {
+            "access_token": line_token,
+            "channel_secret": hashlib.sha256(line_token.encode()).hexdigest()[:32],
+        },
+    )
+    zalo_oa = f"43182057{suffix}"
+    channels["zalo"] = _channel(
+        tenant,
+        "zalo",
+        zalo_oa,
+        "Zalo · Shop Demo",
+        {
+            "access_token": f"zat.{zalo_oa}.demo",
+            "refresh_token": f"zrt.{zalo_oa}.demo",
+            "oa_secret_key": hashlib.sha256(zalo_oa.encode()).hexdigest()[:32],
+        },
     )
     # The simulated business account starts with a few templates (one paused, one rejected).
     if is_simulated(channels["whatsapp"]):

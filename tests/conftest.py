@@ -23,7 +23,10 @@ def _eager_celery_and_memory_layer(request, settings):
     app.conf.task_always_eager = True
     from django.core.cache import cache
 
+    from inbox.ingest.intake import channel_secret_forget
+
     cache.clear()
+    channel_secret_forget()  # each test's channels are its own
     yield
     app.conf.task_always_eager = previous
 

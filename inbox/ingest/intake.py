@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -56,6 +58,53 @@ def verifying_secrets(module, payload) -> list[str]:
     return [secret] if secret else []
 
 
+# A channel's webhook secret, kept by each process for a few seconds: a busy per-channel
+# provider then verifies without a database read per webhook. Only a secret that verifies is
+# trusted from here; any failure reads the channel again (a new secret works at once), and a
+# disconnect in this process forgets it (elsewhere it ages out within the TTL).
+CHANNEL_SECRET_TTL = 30.0
+_channel_secrets: dict[tuple[str, str], tuple[float, str]] = {}
+_channel_secrets_lock = threading.Lock()
+
+
+def channel_secret_forget(provider: str | None = None, account_id: str | None = None) -> None:
+    with _channel_secrets_lock:
+        if provider is None:
+            _channel_secrets.clear()
+        else:
+            _channel_secrets.pop((provider, str(account_id)), None)
+
+
+def _per_channel_verified(module, headers, raw_body: bytes, payload) -> bool:
+    try:
+        account_id = str(module.webhook_account_id(payload) or "")
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        return False
+    if not account_id:
+        return False
+    key, now = (module.NAME, account_id), time.monotonic()
+    with _channel_secrets_lock:
+        cached = _channel_secrets.get(key)
+    if cached and cached[0] > now and module.verify_webhook(headers, raw_body, cached[1]):
+        return True
+    secrets = verifying_secrets(module, payload)
+    with _channel_secrets_lock:
+        if secrets:
+            _channel_secrets[key] = (now + CHANNEL_SECRET_TTL, secrets[0])
+        else:
+            _channel_secrets.pop(key, None)
+    return any(module.verify_webhook(headers, raw_body, secret) for secret in secrets)
+
+
+def webhook_verified(module, headers, raw_body: bytes, payload) -> bool:
+    if module.SIGNED_PER_CHANNEL:
+        return _per_channel_verified(module, headers, raw_body, payload)
+    return any(
+        module.verify_webhook(headers, raw_body, secret)
+        for secret in verifying_secrets(module, payload)
+    )
+
+
 def _kept_headers(headers) -> dict[str, str]:
     names = ["Content-Type", "User-Agent"]
     names += sorted({p.SIGNATURE_HEADER for p in registry.PROVIDERS.values()})
@@ -72,10 +121,7 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
     payload, error = None, ""
     if module.SIGNED_PER_CHANNEL:  # the payload names the channel whose secret signed it
         payload, error = _parse_json(raw_body)
-    if not any(
-        module.verify_webhook(headers, raw_body, secret)
-        for secret in verifying_secrets(module, payload)
-    ):
+    if not webhook_verified(module, headers, raw_body, payload):
         return IngestResult(status=401)
     if not module.SIGNED_PER_CHANNEL:
         payload, error = _parse_json(raw_body)

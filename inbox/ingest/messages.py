@@ -22,6 +22,7 @@ from signals_app.services import signals_detect_for_message
 from .conversations import attribution_set, contact_upsert, conversation_for, sender_conversation
 
 ATTACHMENT_KINDS = {
+    "gif": "image",
     "image": "image",
     "video": "video",
     "audio": "audio",
@@ -146,6 +147,8 @@ def _insert_message(
         metadata["content_stripped"] = True
     if inbound.referral is not None:
         metadata["referral"] = inbound.referral.as_dict()
+    if inbound.reply_token:
+        metadata["reply_token"] = inbound.reply_token
     message = Message(
         tenant=channel.tenant,
         conversation=conversation,

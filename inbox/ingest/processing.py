@@ -18,7 +18,7 @@ from inbox.providers import registry
 from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 from inbox.services.templates import template_status_apply
 
-from .activity import message_change_apply
+from .activity import activity_record, message_change_apply
 from .messages import message_receive
 from .profiles import ProfileNames, profile_names_for_event, with_profile_names
 from .updates import read_apply, referral_record, status_apply
@@ -118,6 +118,9 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
     for read in batch.reads:
         if read.account_id in channels:
             read_apply(channel=channels[read.account_id], receipt=read)
+    for activity in batch.activities:
+        if activity.account_id in channels:
+            activity_record(channel=channels[activity.account_id], event=activity)
     for change in batch.changes:
         if change.account_id in channels:
             message_change_apply(channel=channels[change.account_id], change=change)

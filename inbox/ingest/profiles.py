@@ -1,6 +1,6 @@
 """Customer names from the provider's profile API, for providers whose webhooks carry none
-(Messenger). Looked up before processing takes its locks: a slow or failing profile API must
-never hold the event and identity rows (nor a database transaction) open."""
+(Messenger, LINE, Zalo). Looked up before processing takes its locks: a slow or failing
+profile API must never hold the event and identity rows (nor a database transaction) open."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def profile_names_for_event(event_id: int) -> ProfileNames:
         return {}  # processing records the failure
     wanted = {
         (item.account_id, item.contact_external_id)
-        for item in (*batch.messages, *batch.referrals)
+        for item in (*batch.messages, *batch.referrals, *batch.activities)
         if item.contact_external_id and not item.contact_name
     }
     if not wanted:
@@ -94,4 +94,5 @@ def with_profile_names(batch: ParsedBatch, names: ProfileNames) -> ParsedBatch:
         batch,
         messages=tuple(named(m) for m in batch.messages),
         referrals=tuple(named(r) for r in batch.referrals),
+        activities=tuple(named(a) for a in batch.activities),
     )

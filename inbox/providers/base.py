@@ -144,6 +144,8 @@ class InboundMessage:
     referral: Referral | None = None
     message_type: str = "text"
     content_stripped: bool = False  # TikTok EEA events: TikTok withholds the content
+    # LINE: a token that answers this message for free while it is fresh (single use)
+    reply_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,21 @@ class ReadReceipt:
 
 
 @dataclass(frozen=True)
+class ActivityEvent:
+    """Something a customer did that is not a message, shown as an activity line in the
+    thread: ``follow`` (added the account, or unblocked it) or ``unfollow`` (blocked it)."""
+
+    account_id: str
+    conversation_external_id: str
+    contact_external_id: str
+    contact_name: str
+    event_id: str  # the provider's id of this event: a redelivery is stored once
+    kind: str  # follow | unfollow
+    timestamp: datetime
+    reply_token: str = ""
+
+
+@dataclass(frozen=True)
 class MessageChange:
     """A change to a message already stored: the customer reacted to it (``emoji``; "" takes
     the reaction back) or unsent it (its text and attachments are removed)."""
@@ -212,6 +229,7 @@ class ParsedBatch:
     statuses: tuple[StatusUpdate, ...] = ()
     referrals: tuple[ReferralEvent, ...] = ()
     reads: tuple[ReadReceipt, ...] = ()
+    activities: tuple[ActivityEvent, ...] = ()
     changes: tuple[MessageChange, ...] = ()
     templates: tuple[TemplateStatusUpdate, ...] = ()
     ignored: tuple[str, ...] = ()  # human notes about parts deliberately skipped
@@ -222,6 +240,7 @@ class ParsedBatch:
             *self.statuses,
             *self.referrals,
             *self.reads,
+            *self.activities,
             *self.changes,
         )
 
@@ -239,6 +258,7 @@ class ParsedBatch:
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
+    reply_token: str = ""  # the reply token this send used up (LINE), else ""
 
 
 @dataclass(frozen=True)
@@ -289,6 +309,29 @@ def no_channel_secret(channel: Any) -> str:
 
 def no_account_in_payload(payload: Any) -> str:
     return ""
+
+
+def no_channel_usage(client: httpx.Client, **kwargs: Any) -> list[str]:
+    """For providers without a message quota to show on the channel page."""
+    return []
+
+
+def no_reply_note(**kwargs: Any) -> str:
+    """For providers whose reply window says it all."""
+    return ""
+
+
+def no_reply_allowance(client: httpx.Client, **kwargs: Any) -> str:
+    """For providers without a per-customer allowance to show."""
+    return ""
+
+
+def pkce_verifier() -> str:
+    """An OAuth PKCE code verifier: base64url without padding of 32 random bytes (43 chars)."""
+    import base64
+    import secrets
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

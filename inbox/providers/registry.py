@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import instagram, messenger, tiktok, whatsapp
+from . import base, instagram, line, messenger, tiktok, whatsapp, zalo
 
 REQUIRED = (
     # who it is
@@ -58,7 +58,26 @@ REQUIRED = (
     "fake",
 )
 
-BUILT_IN = (tiktok, whatsapp, messenger, instagram)
+# Parts a provider may offer; ``register`` gives a module that lacks one the default.
+OPTIONAL: dict[str, Any] = {
+    # OAuth with PKCE: the channel pages keep a code verifier in the session and pass
+    # ``code_verifier`` to ``oauth_authorize_url`` and ``connect_with_code``
+    "PKCE": False,
+    # an OAuth provider that asks for something first (Zalo: the OA's webhook secret key):
+    # its ``connect_form`` is shown, and its cleaned data reaches ``connect_with_code(data=…)``
+    "OAUTH_FORM": False,
+    # the allowance left for one customer, for the composer (Zalo: free replies, from its
+    # quota call): ``reply_allowance(client, *, base_url, credentials, recipient, **opts)``
+    "reply_allowance": base.no_reply_allowance,
+    # lines for the channel page (LINE's monthly quota): ``channel_usage(client, *, base_url,
+    # credentials, account_id, **opts) -> list[str]``
+    "channel_usage": base.no_channel_usage,
+    # what the composer says about sending now, besides the window (LINE: reply token or push):
+    # ``reply_note(*, last_customer_message_at, now) -> str``
+    "reply_note": base.no_reply_note,
+}
+
+BUILT_IN = (tiktok, whatsapp, messenger, instagram, line, zalo)
 
 PROVIDERS: dict[str, Any] = {}
 
@@ -70,6 +89,9 @@ def register(provider: Any) -> Any:
         raise TypeError(f"provider {provider!r} lacks {', '.join(missing)}")
     if provider.CONNECT not in ("form", "oauth"):
         raise TypeError(f"provider {provider.NAME!r}: CONNECT must be 'form' or 'oauth'")
+    for name, default in OPTIONAL.items():
+        if not hasattr(provider, name):
+            setattr(provider, name, default)
     PROVIDERS[provider.NAME] = provider
     return provider
 

@@ -20,6 +20,7 @@ class ReplyWindow:
     open: bool
     reason: str = ""
     closes_at: datetime | None = None
+    note: str = ""  # the provider's word on how the reply goes (LINE: reply token or push)
 
     @property
     def seconds_left(self) -> int | None:
@@ -57,7 +58,11 @@ def reply_window_info(conversation, *, now: datetime | None = None) -> ReplyWind
     if problem:
         return ReplyWindow(open=False, reason=str(problem), closes_at=None)
     closes_at = None
-    if conversation.last_customer_message_at is not None:
-        module = registry.get(conversation.channel.provider)
-        closes_at = conversation.last_customer_message_at + module.reply_window(author_kind="agent")
-    return ReplyWindow(open=True, closes_at=closes_at)
+    module = registry.get(conversation.channel.provider)
+    window = module.reply_window(author_kind="agent")  # None: the provider has no window
+    if conversation.last_customer_message_at is not None and window is not None:
+        closes_at = conversation.last_customer_message_at + window
+    note = module.reply_note(
+        last_customer_message_at=conversation.last_customer_message_at, now=now
+    )
+    return ReplyWindow(open=True, closes_at=closes_at, note=str(note))

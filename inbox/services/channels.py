@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox import effects
+from inbox.ingest.intake import channel_secret_forget
 from inbox.models import Channel
 from inbox.providers import registry
 from inbox.providers.base import ProviderError
@@ -63,6 +64,7 @@ def _save_channel(*, tenant, actor, provider, account_id, name, credentials, **e
         channel.save()
         if getattr(registry.get(provider), "HAS_TEMPLATES", False) and channel.waba_id:
             effects.task_on_commit(effects.TEMPLATES_SYNC, channel.pk)  # its message templates
+        channel_secret_forget(provider, account_id)
         audit_log_record(
             tenant=tenant,
             actor=actor,
@@ -132,9 +134,11 @@ def channel_connect_with_code(
     simulated: bool = False,
     client: httpx.Client | None = None,
     now: datetime | None = None,
+    **extra,
 ) -> Channel:
-    """Finish a provider's OAuth flow (TikTok): exchange the code, check what was granted,
-    store the tokens."""
+    """Finish a provider's OAuth flow (TikTok, Zalo): exchange the code, check what was
+    granted, store the tokens. ``extra``: what the provider asked for (``code_verifier`` with
+    PKCE, ``data`` from its form)."""
     module = registry.get(provider)
     now = now or timezone.now()
     return _connect(
@@ -144,7 +148,7 @@ def channel_connect_with_code(
         simulated=simulated,
         client=client,
         finish=lambda client, base_url: module.connect_with_code(
-            client, base_url=base_url, code=code, redirect_uri=redirect_uri, now=now
+            client, base_url=base_url, code=code, redirect_uri=redirect_uri, now=now, **extra
         ),
     )
 
@@ -172,23 +176,35 @@ def channel_refresh_token(
                 now=now,
             )
         except ProviderError as exc:
-            if exc.permanent:
-                channel.status = Channel.Status.ERROR
-                channel.last_error = _("Token refresh failed: %(e)s") % {"e": exc.message}
-                channel.save(update_fields=["status", "last_error", "updated_at"])
-            raise
+            failure = exc
+        else:
+            failure = None
         finally:
             if own:
                 client.close()
-        channel.credentials = {**channel.credentials, **draft.credentials}
-        channel.token_expires_at = draft.token_expires_at
-        if channel.status == Channel.Status.ERROR:
-            channel.status = Channel.Status.ACTIVE
-            channel.last_error = ""
-        channel.save(
-            update_fields=["credentials", "token_expires_at", "status", "last_error", "updated_at"]
-        )
+        if failure is not None:
+            if failure.permanent:  # kept: the raise below must not roll this back
+                channel.status = Channel.Status.ERROR
+                channel.last_error = _("Token refresh failed: %(e)s") % {"e": failure.message}
+                channel.save(update_fields=["status", "last_error", "updated_at"])
+        else:
+            _store_refreshed(channel, draft)
+    if failure is not None:
+        raise failure
     return channel
+
+
+def _store_refreshed(channel: Channel, draft) -> None:
+    """The new credentials, saved in the refresh's transaction (a rotated refresh token is
+    stored before anything uses the new access token)."""
+    channel.credentials = {**channel.credentials, **draft.credentials}
+    channel.token_expires_at = draft.token_expires_at
+    if channel.status == Channel.Status.ERROR:
+        channel.status = Channel.Status.ACTIVE
+        channel.last_error = ""
+    channel.save(
+        update_fields=["credentials", "token_expires_at", "status", "last_error", "updated_at"]
+    )
 
 
 def channel_credentials_fresh(
@@ -220,6 +236,7 @@ def channel_disconnect(*, channel: Channel, actor) -> Channel:
             )
     except ProviderError as exc:
         log.warning("revoking channel %s failed: %s", channel.pk, exc.code)
+    channel_secret_forget(channel.provider, channel.account_id)
     channel.credentials = {}
     channel.status = Channel.Status.DISCONNECTED
     channel.token_expires_at = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -207,6 +208,46 @@ def _recipient(message: Message) -> str:
     return recipient
 
 
+# Every send of one message carries the same key: a provider that honours it (LINE's
+# X-Line-Retry-Key) never delivers a retried send twice.
+RETRY_KEY_NAMESPACE = uuid.UUID("5b0c1c52-8f0e-4a52-9d7e-7d0e2f7a6c11")
+
+
+def retry_key(message: Message) -> str:
+    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"message:{message.pk}"))
+
+
+def _unused_reply_token(message: Message) -> tuple[str, datetime | None]:
+    """The newest reply token the customer's last message (or follow) brought, unless one of
+    our sends already used it (LINE: a token answers once). Only the first attempt uses it: a
+    retry after a lost answer must not risk a second copy."""
+    if message.attempts != 1:
+        return "", None
+    latest = (
+        Message.objects.for_tenant(message.tenant_id)
+        .filter(
+            conversation=message.conversation_id,
+            direction=Message.Direction.IN,
+            metadata__has_key="reply_token",
+        )
+        .order_by("-created_at", "-id")
+        .values_list("metadata__reply_token", "created_at")
+        .first()
+    )
+    if latest is None or not latest[0]:
+        return "", None
+    used = (
+        Message.objects.for_tenant(message.tenant_id)
+        .filter(
+            conversation=message.conversation_id,
+            direction=Message.Direction.OUT,
+            metadata__reply_token=latest[0],
+        )
+        .exists()
+    )
+    return ("", None) if used else (str(latest[0]), latest[1])
+
+
 def message_deliver(*, message_id: int, now: datetime | None = None) -> str | None:
     """Claim a queued message (conditional UPDATE), call the provider, record the outcome.
     Returns the resulting status, or None when the claim failed (not due, or taken)."""
@@ -229,6 +270,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> str | No
 def _deliver(message: Message, channel, module, now) -> str | None:
     from .channels import channel_credentials_fresh
 
+    reply_token, reply_token_at = _unused_reply_token(message)
     try:
         recipient = _recipient(message)
         with http.client_for(channel) as client:
@@ -248,14 +290,20 @@ def _deliver(message: Message, channel, module, now) -> str | None:
                     client,
                     text=message.text,
                     tag=(message.metadata or {}).get("tag", ""),
+                    idempotency_key=retry_key(message),
+                    reply_token=reply_token,
+                    reply_token_at=reply_token_at,
+                    now=now,
                     **call,
                 )
     except ProviderError as exc:
         return _delivery_failed(message, exc, now)
-    return _delivery_succeeded(message, result.provider_message_id, now)
+    return _delivery_succeeded(
+        message, result.provider_message_id, now, reply_token=getattr(result, "reply_token", "")
+    )
 
 
-def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
+def _delivery_succeeded(message: Message, provider_message_id: str, now, *, reply_token="") -> str:
     values = {
         "provider_message_id": provider_message_id,
         "status": Message.Status.SENT,
@@ -265,6 +313,8 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now) -> str:
         "error_message": "",
         "updated_at": timezone.now(),
     }
+    if reply_token:  # spent: the next reply goes another way
+        values["metadata"] = {**(message.metadata or {}), "reply_token": reply_token}
     mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING)
     try:
         with transaction.atomic():

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 
@@ -234,15 +234,17 @@ class FakeProviders:
             data = json.loads(body) if body else {}
         except (json.JSONDecodeError, UnicodeDecodeError):
             data = None
+        if lower.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            data = dict(parse_qsl(body.decode("utf-8", "replace")))  # OAuth token calls
         entry = {
             "at": time.time(),
             "method": method.upper(),
             "path": route,
             "query": query,
             "headers": {
-                k: _mask(v) if k in ("access-token", "authorization") else v
+                k: _mask(v) if k in ("access-token", "access_token", "authorization") else v
                 for k, v in lower.items()
-                if k in ("access-token", "authorization", "content-type")
+                if k in ("access-token", "access_token", "authorization", "content-type")
             },
             "body": body.decode("utf-8", "replace"),
             "json": data,

@@ -78,6 +78,26 @@ def tiktok_authorize(request):
     )
 
 
+@login_required
+def zalo_authorize(request):
+    """A stand-in for Zalo's OA permission screen (simulated channels only): the code it
+    gives carries the PKCE challenge, which the fake's token call checks."""
+    _enabled()
+    redirect_uri = request.GET.get("redirect_uri", "")
+    state = request.GET.get("state", "")
+    challenge = request.GET.get("code_challenge", "")
+    if not redirect_uri.startswith(request.build_absolute_uri("/")):
+        return HttpResponse(_("The redirect URI must point at this Parley."), status=400)
+    if request.GET.get("decision") == "allow":
+        oa_id = request.GET.get("oa_id") or f"4{int(time.time())}"
+        query = {"code": f"zsim.{oa_id}.{challenge}", "oa_id": oa_id, "state": state}
+        return redirect(redirect_uri + "?" + urlencode(query))
+    if request.GET.get("decision") == "deny":
+        query = {"error": "access_denied", "error_description": "Denied.", "state": state}
+        return redirect(redirect_uri + "?" + urlencode(query))
+    return render(request, "inbox/simulator/zalo_authorize.html", {"params": request.GET})
+
+
 class InboundForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none(), label=gettext_lazy("Channel"))
     name = forms.CharField(label=gettext_lazy("Customer name"), max_length=80)

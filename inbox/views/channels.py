@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from inbox.models import Channel
 from inbox.providers import registry
+from inbox.providers.base import pkce_verifier
+from inbox.selectors.channel_usage import channel_usage
 from inbox.services.channels import (
     ChannelConnectError,
     channel_connect_with_code,
@@ -41,7 +43,9 @@ def _provider(name: str):
 
 @tenant_view("channels.manage")
 def channel_list(request):
-    channels = Channel.objects.for_tenant(request.tenant).order_by("provider", "name")
+    channels = list(Channel.objects.for_tenant(request.tenant).order_by("provider", "name"))
+    for channel in channels:
+        channel.usage = channel_usage(channel)
     return render(
         request,
         "inbox/channels/list.html",
@@ -66,7 +70,7 @@ def channel_connect(request, provider: str):
     """Connect a channel the provider's way: its form (checked with a call to the provider),
     or the start of its OAuth flow (POST)."""
     module = _provider(provider)
-    if module.CONNECT == "oauth":
+    if module.CONNECT == "oauth" and not module.OAUTH_FORM:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         return _oauth_start(request, module)
@@ -80,6 +84,8 @@ def channel_connect(request, provider: str):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         simulated = bool(data.pop("simulator", False))
+        if module.CONNECT == "oauth":  # what the provider asked first, then its OAuth flow
+            return _oauth_start(request, module, simulated=simulated, data=data)
         try:
             channel = channel_connect_with_form(
                 tenant=request.tenant,
@@ -96,7 +102,12 @@ def channel_connect(request, provider: str):
     return render(
         request,
         "inbox/channels/connect_form.html",
-        {"form": form, "provider": module, "section": "channels"},
+        {
+            "form": form,
+            "provider": module,
+            "section": "channels",
+            "webhook_url": request.build_absolute_uri(reverse("provider_webhook", args=[provider])),
+        },
     )
 
 
@@ -104,14 +115,18 @@ def _oauth_session_key(provider: str) -> str:
     return f"{provider}_oauth"
 
 
-def _oauth_start(request, module):
-    simulated = _simulator_allowed() and request.POST.get("simulator") == "1"
+def _oauth_start(request, module, *, simulated: bool | None = None, data: dict | None = None):
+    if simulated is None:
+        simulated = request.POST.get("simulator") == "1"
+    simulated = _simulator_allowed() and simulated
     state = secrets.token_urlsafe(24)
-    request.session[_oauth_session_key(module.NAME)] = {
-        "state": state,
-        "tenant": request.tenant.slug,
-        "simulator": simulated,
-    }
+    pending = {"state": state, "tenant": request.tenant.slug, "simulator": simulated}
+    extra = {}
+    if module.PKCE:
+        pending["code_verifier"] = extra["code_verifier"] = pkce_verifier()
+    if module.OAUTH_FORM:
+        pending["data"] = data or {}
+    request.session[_oauth_session_key(module.NAME)] = pending
     authorize = ""
     if simulated:
         authorize = request.build_absolute_uri(reverse(module.fake().AUTHORIZE_URL_NAME))
@@ -121,6 +136,7 @@ def _oauth_start(request, module):
         ),
         state=state,
         authorize_url=authorize,
+        **extra,
     )
     return redirect(url)
 
@@ -154,6 +170,11 @@ def channel_oauth_callback(request, provider: str):
             },
         )
         return redirect("channel_list", slug)
+    extra = {}
+    if module.PKCE:
+        extra["code_verifier"] = pending.get("code_verifier", "")
+    if module.OAUTH_FORM:
+        extra["data"] = pending.get("data") or {}
     try:
         channel = channel_connect_with_code(
             tenant=membership.tenant,
@@ -164,6 +185,7 @@ def channel_oauth_callback(request, provider: str):
                 reverse("channel_oauth_callback", args=[provider])
             ),
             simulated=bool(pending.get("simulator")),
+            **extra,
         )
     except ChannelConnectError as exc:
         messages.error(request, exc.reason)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from inbox.models import Label
+from inbox.selectors.channel_usage import reply_allowance
 from inbox.selectors.contact_merge import merge_suggestions
 from inbox.selectors.conversations import visible_conversations
 from inbox.selectors.csat import contact_ratings
@@ -49,6 +50,7 @@ def thread_context(request, conversation):
         "conversation": conversation,
         "thread": page,
         "window": reply_window_info(conversation),
+        "allowance": reply_allowance(conversation),
         "labels": list(Label.objects.for_tenant(request.tenant)),
         "members": assignable_members(request.tenant),
         "teams": team_list(tenant=request.tenant),

@@ -245,10 +245,16 @@ def test_seed_channels_makes_a_realistic_demo(tenant_a, django_capture_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         channels = seed_channels(tenant_a)
-    assert set(channels) == {"tiktok", "whatsapp", "messenger", "instagram"}
-    assert Conversation.objects.for_tenant(tenant_a).count() == 8
+    assert set(channels) == {"tiktok", "whatsapp", "messenger", "instagram", "line", "zalo"}
+    assert Conversation.objects.for_tenant(tenant_a).count() == 12
     sent = Message.objects.for_tenant(tenant_a).filter(direction="out")
-    assert sent.count() == 4
+    assert sent.count() == 6
+    line_thread = Message.objects.for_tenant(tenant_a).filter(channel=channels["line"])
+    assert line_thread.filter(direction="in", text__contains="ครีมกันแดด").exists()
+    assert line_thread.filter(direction="out", status="sent").count() == 1
+    zalo_thread = Message.objects.for_tenant(tenant_a).filter(channel=channels["zalo"])
+    assert zalo_thread.filter(direction="in", text__contains="kem chống nắng").exists()
+    assert zalo_thread.filter(direction="out").count() == 1  # Zalo's echo stored nothing more
     assert set(sent.values_list("status", flat=True)) <= {"sent", "delivered", "read"}
     assert Conversation.objects.for_tenant(tenant_a).filter(source="tiktok_ad").count() == 1
     instagram = Conversation.objects.for_tenant(tenant_a).get(contact__name="Mai Trần")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tests.providers.helpers import FIXTURES
 
-PROVIDERS = ("tiktok", "whatsapp", "messenger", "instagram")
+PROVIDERS = ("tiktok", "whatsapp", "messenger", "instagram", "line", "zalo")
 
 # Modest and deterministic: CI runs the same examples every time, in a few seconds.
 FUZZ = settings(

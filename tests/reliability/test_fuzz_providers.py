@@ -1,5 +1,5 @@
 """Hostile input against every provider parser: the only allowed outcomes are a parsed batch
-or the module's ``PayloadError`` (``verify_signature`` answers a bool, ``dedup_key`` a string).
+or the module's ``PayloadError`` (``verify_webhook`` answers a bool, ``dedup_key`` a string).
 Anything else would crash the webhook request (signature, dedup key) or the worker (parse).
 
 Deterministic (``derandomize=True``) and modest in example counts, so it runs in CI.
@@ -167,8 +167,8 @@ def test_dedup_key_and_signature_survive_invalid_utf8(provider, data):
     assert_dedup_key_is_a_stable_string(module, provider, raw, payload)
     assert_dedup_key_is_a_stable_string(module, provider, raw, None)
     headers = module.sign(raw, SECRET)
-    assert module.verify_signature(headers, raw, SECRET) is True
-    assert module.verify_signature(headers, raw + b" ", SECRET) is False
+    assert module.verify_webhook(headers, raw, SECRET) is True
+    assert module.verify_webhook(headers, raw + b" ", SECRET) is False
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -211,9 +211,9 @@ signature_values = st.one_of(
 def test_verify_signature_answers_a_bool_for_any_header(provider, data, value, body):
     module = registry.get(provider)
     name = data.draw(st.sampled_from([module.SIGNATURE_HEADER, module.SIGNATURE_HEADER.lower()]))
-    assert module.verify_signature({name: value}, body, SECRET) is False
-    assert module.verify_signature({}, body, SECRET) is False
-    assert module.verify_signature({name: value}, body, "") is False
+    assert module.verify_webhook({name: value}, body, SECRET) is False
+    assert module.verify_webhook({}, body, SECRET) is False
+    assert module.verify_webhook({name: value}, body, "") is False
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -227,9 +227,9 @@ def test_a_signed_mutated_payload_verifies_and_a_tampered_one_does_not(provider,
     except (ValueError, RecursionError):
         return
     headers = module.sign(raw, SECRET)
-    assert module.verify_signature(headers, raw, SECRET) is True
-    assert module.verify_signature(headers, raw + b"\n", SECRET) is False
-    assert module.verify_signature(headers, raw, SECRET + "x") is False
+    assert module.verify_webhook(headers, raw, SECRET) is True
+    assert module.verify_webhook(headers, raw + b"\n", SECRET) is False
+    assert module.verify_webhook(headers, raw, SECRET + "x") is False
 
 
 def test_tiktok_rejects_a_stale_or_future_timestamp():

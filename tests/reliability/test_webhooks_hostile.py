@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from inbox.providers import registry
 from tests.providers.helpers import (
     INSTAGRAM_ACCOUNT_ID,
+    LINE_DESTINATION,
     MESSENGER_PAGE_ID,
     TIKTOK_BUSINESS_ID,
     WHATSAPP_PHONE_ID,
+    ZALO_OA_ID,
 )
 
 from .fuzz import FIXTURE_PAYLOADS, PROVIDERS, invalid_utf8_body, mutated_payload
@@ -26,12 +28,20 @@ pytestmark = pytest.mark.django_db
 
 TIKTOK_SECRET = "reliability-tiktok-secret"
 META_SECRET = "reliability-meta-secret"
+CHANNEL_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # providers that sign per channel
 ACCOUNTS = {
     "tiktok": TIKTOK_BUSINESS_ID,
     "whatsapp": WHATSAPP_PHONE_ID,
     "messenger": MESSENGER_PAGE_ID,
     "instagram": INSTAGRAM_ACCOUNT_ID,
+    "line": LINE_DESTINATION,
+    "zalo": ZALO_OA_ID,
 }
+# Providers whose secret is the app's: any body can be verified (and a bad one stored as a
+# failed event). Per-channel providers find the secret from the payload's account first, so a
+# body that is not JSON, or names no connected account, is a 401 with nothing stored.
+APP_SIGNED = tuple(p for p in PROVIDERS if not registry.get(p).SIGNED_PER_CHANNEL)
+PER_CHANNEL = tuple(p for p in PROVIDERS if registry.get(p).SIGNED_PER_CHANNEL)
 VIEW_FUZZ = settings(
     max_examples=25,
     derandomize=True,
@@ -62,7 +72,11 @@ def channels(tenant_a):
             provider=p,
             name=f"{p} rel",
             account_id=a,
-            credentials={"access_token": f"tok-{p}"},
+            credentials={
+                "access_token": f"tok-{p}",
+                "channel_secret": CHANNEL_SECRET,
+                "oa_secret_key": CHANNEL_SECRET,
+            },
         )
         for p, a in ACCOUNTS.items()
     }
@@ -70,6 +84,8 @@ def channels(tenant_a):
 
 def _headers(provider: str, raw: bytes, *, timestamp: int | None = None) -> dict:
     secret = TIKTOK_SECRET if provider == "tiktok" else META_SECRET
+    if provider in PER_CHANNEL:
+        secret = CHANNEL_SECRET
     headers = registry.get(provider).sign(raw, secret, timestamp=timestamp)
     return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
 
@@ -93,7 +109,7 @@ def _raw(payload) -> bytes:
 def _text_payload(provider: str, text: str) -> dict:
     from tests.providers.helpers import load
 
-    name = {"tiktok": "im_receive_msg_text"}.get(provider, "message_text")
+    name = {"tiktok": "im_receive_msg_text", "zalo": "user_send_text"}.get(provider, "message_text")
     payload = load(provider, name)
     if provider == "tiktok":
         content = json.loads(payload["content"])
@@ -101,9 +117,25 @@ def _text_payload(provider: str, text: str) -> dict:
         payload["content"] = json.dumps(content)
     elif provider == "whatsapp":
         payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = text
+    elif provider == "line":
+        payload["events"][0]["message"]["text"] = text
+    elif provider == "zalo":
+        payload = load(provider, "user_send_text")
+        payload["message"]["text"] = text
     else:
         payload["entry"][0]["messaging"][0]["message"]["text"] = text
     return payload
+
+
+def _expected_status(provider: str, payload) -> int:
+    """200, unless a per-channel provider's payload no longer names the connected account."""
+    if provider not in PER_CHANNEL:
+        return 200
+    try:
+        named = registry.get(provider).webhook_account_id(json.loads(_raw(payload)))
+    except (ValueError, RecursionError):
+        return 401
+    return 200 if named == ACCOUNTS[provider] else 401
 
 
 def _events():
@@ -151,7 +183,7 @@ def test_an_oversized_body_is_413_and_stores_nothing(channels, post, provider):
     assert _events().count() == 0
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", APP_SIGNED)
 @VIEW_FUZZ
 @given(data=st.data())
 def test_invalid_utf8_is_stored_as_a_failed_event(channels, post, provider, data):
@@ -188,7 +220,20 @@ def test_a_lone_surrogate_is_stored_as_a_failed_or_cleaned_event(channels, post,
     assert event.status in ("processed", "failed"), (event.status, event.error)
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", PER_CHANNEL)
+@VIEW_FUZZ
+@given(data=st.data())
+def test_a_body_that_names_no_channel_is_401_for_per_channel_providers(
+    channels, post, provider, data
+):
+    raw = invalid_utf8_body(_raw(data.draw(st.sampled_from(FIXTURE_PAYLOADS[provider]))), data)
+    assert post(provider, raw).status_code in (200, 401)  # 200: JSON still read, channel known
+    for nested in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        assert post(provider, nested).status_code == 401
+    assert not _events().exclude(body=raw).exists()
+
+
+@pytest.mark.parametrize("provider", APP_SIGNED)
 @pytest.mark.parametrize("shape", ["list", "object"])
 def test_deeply_nested_json_is_stored_as_a_failed_event_not_a_500(channels, post, provider, shape):
     depth = 100_000
@@ -216,7 +261,7 @@ def test_signed_mutated_payloads_never_500_and_never_crash_the_worker(
     if len(raw) > 1_048_576:
         return
     response = post(provider, raw)  # processing runs eagerly, on commit: a crash raises here
-    assert response.status_code == 200
+    assert response.status_code == _expected_status(provider, payload)
     event = _events().filter(body=raw).order_by("-pk").first()
     if event is not None:  # None: a duplicate of an earlier example (dedup key)
         assert event.status in ("processed", "failed", "unrouted"), (event.status, event.error)
@@ -226,10 +271,11 @@ def test_signed_mutated_payloads_never_500_and_never_crash_the_worker(
 @VIEW_FUZZ
 @given(data=st.data())
 def test_objects_replaced_by_other_types_never_crash_the_worker(channels, post, provider, data):
-    raw = _raw(data.draw(mutated_payload(provider, kinds=("node",))))
+    payload = data.draw(mutated_payload(provider, kinds=("node",)))
+    raw = _raw(payload)
     if len(raw) > 1_048_576:
         return
-    assert post(provider, raw).status_code == 200
+    assert post(provider, raw).status_code == _expected_status(provider, payload)
     event = _events().filter(body=raw).order_by("-pk").first()
     if event is not None:
         assert event.status in ("processed", "failed", "unrouted"), (event.status, event.error)
