@@ -422,6 +422,10 @@ def http_request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> 
         return client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
         raise transport_error(exc) from exc
+    except httpx.InvalidURL as exc:  # e.g. an absurd id from a payload in the path or query
+        raise ProviderError(
+            "The request could not be built (invalid URL).", code="invalid_url", permanent=True
+        ) from exc
 
 
 def download(client: httpx.Client, url: str, *, headers: dict | None = None) -> MediaContent:

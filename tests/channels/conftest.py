@@ -16,10 +16,12 @@ from inbox.simulator.fake_providers import FakeProviders
 from inbox.simulator.store import DatabaseStore
 from tests.providers.helpers import (
     INSTAGRAM_ACCOUNT_ID,
+    LINE_DESTINATION,
     MESSENGER_PAGE_ID,
     TIKTOK_BUSINESS_ID,
     WHATSAPP_PHONE_ID,
     WHATSAPP_WABA_ID,
+    ZALO_OA_ID,
     load_recent_raw,
 )
 
@@ -97,17 +99,37 @@ def instagram_channel(tenant_a):
 
 
 @pytest.fixture
-def all_channels(tiktok_channel, whatsapp_channel, messenger_channel, instagram_channel):
+def all_channels(tiktok_channel, whatsapp_channel, messenger_channel, instagram_channel, tenant_a):
+    # the providers that sign per channel: the fixtures' accounts, with CHANNEL_SECRET
+    line = _channel(
+        tenant_a,
+        "line",
+        LINE_DESTINATION,
+        {"access_token": "line-token", "channel_secret": CHANNEL_SECRET},
+    )
+    zalo = _channel(
+        tenant_a,
+        "zalo",
+        ZALO_OA_ID,
+        {"access_token": f"zat.{ZALO_OA_ID}.t", "oa_secret_key": CHANNEL_SECRET},
+    )
     return {
         "tiktok": tiktok_channel,
         "whatsapp": whatsapp_channel,
         "messenger": messenger_channel,
         "instagram": instagram_channel,
+        "line": line,
+        "zalo": zalo,
     }
+
+
+CHANNEL_SECRET = "0123456789abcdef0123456789abcdef"
 
 
 def signed_headers(provider: str, raw: bytes, *, timestamp: int | None = None) -> dict:
     secret = TIKTOK_SECRET if provider == "tiktok" else META_SECRET
+    if registry.get(provider).SIGNED_PER_CHANNEL:
+        secret = CHANNEL_SECRET
     headers = registry.get(provider).sign(raw, secret, timestamp=timestamp)
     return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
 

@@ -169,7 +169,7 @@ def parse(payload: Any) -> ParsedBatch:
             )
             continue
         user_id = _text(require(source, "userId", "source"))
-        if not user_id:
+        if not user_id or len(user_id) > 64:
             raise PayloadError("userId is not a string")
         at = from_epoch_ms(require(event, "timestamp", "event"))
         if kind == "message":
