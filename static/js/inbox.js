@@ -525,6 +525,12 @@
           if (!fresh.querySelector(".thread-notice, .thread-error")) {
             current.querySelectorAll(".thread-notice, .thread-error").forEach((p) => fresh.appendChild(p));
           }
+          // A live update must not close the actions menu under the agent's finger.
+          if (current.classList.contains("menu-open")) {
+            fresh.classList.add("menu-open");
+            const toggle = fresh.querySelector("[data-menu-toggle]");
+            if (toggle) toggle.setAttribute("aria-expanded", "true");
+          }
           current.replaceWith(fresh);
           htmx.process(fresh);
         }

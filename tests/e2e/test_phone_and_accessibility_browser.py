@@ -78,6 +78,44 @@ def _sign_in(browser, base_url, user, viewport):
     return page
 
 
+def test_a_live_update_leaves_the_phone_actions_menu_open(
+    browser, asgi_server, tenant_a, agent_a, shop, e2e_redis_layer
+):
+    """The thread header is re-rendered when the open conversation changes; an agent who has
+    just opened its actions menu must not see it snap shut under their finger."""
+    from django.utils import timezone
+
+    from inbox.models import Conversation
+    from tests.e2e.test_inbox_browser import _broadcast_from_worker
+
+    page = _sign_in(browser, asgi_server["url"], agent_a, PHONE)
+    try:
+        lan = shop["lan"]
+        page.goto(f"/t/{tenant_a.slug}/inbox/")
+        expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
+        page.locator(f"#conv-{lan.pk} a.conv-link").click()
+        head = page.locator("#thread-head")
+        page.locator("#thread-head [data-menu-toggle]").click()
+        expect(head.locator("[data-action=resolve]")).to_be_visible()
+        page.evaluate("() => { document.getElementById('thread-head').dataset.before = '1'; }")
+
+        now = timezone.now()
+        MessageFactory(conversation=lan, text="Shop ơi còn màu đỏ không?", created_at=now)
+        Conversation.objects.filter(pk=lan.pk).update(
+            last_message_at=now, last_customer_message_at=now
+        )
+        _broadcast_from_worker(
+            tenant_id=tenant_a.pk, event="message.created", data={"conversation_id": lan.pk}
+        )
+        expect(page.locator("#messages")).to_contain_text("còn màu đỏ", timeout=5000)
+        # The header was replaced by a fresh one, and its menu is still open.
+        expect(page.locator("#thread-head[data-before]")).to_have_count(0, timeout=5000)
+        expect(head.locator("[data-action=resolve]")).to_be_visible()
+        expect(head.locator("[data-menu-toggle]")).to_have_attribute("aria-expanded", "true")
+    finally:
+        page.context.close()
+
+
 def test_an_agent_answers_from_a_phone(browser, asgi_server, tenant_a, agent_a, shop):
     page = _sign_in(browser, asgi_server["url"], agent_a, PHONE)
     try:
