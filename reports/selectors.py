@@ -10,7 +10,7 @@ from django.db.models.functions import (
 )
 
 from .figures import RESPONSE_BINS, Figures, Scope, ratio
-from .models import ReportBucket, ReportConversation, ReportResolution
+from .models import ReportBucket, ReportConversation, ReportResolution, ReportTotal
 from .periods import Period
 
 DIMENSIONS = ("agent", "team", "channel", "label", "campaign")
@@ -36,6 +36,14 @@ def _buckets(tenant, period: Period, scope: Scope):
     if scope.agent_id is not None:
         query = query.filter(agent_id=scope.agent_id)
     return query
+
+
+def _totals(tenant, period: Period, scope: Scope):
+    """The counters summed over their dimensions: ReportTotal for everybody (few rows), the
+    agent's own ReportBucket rows otherwise."""
+    if scope.agent_id is not None:
+        return _buckets(tenant, period, scope)
+    return ReportTotal.objects.for_tenant(tenant).filter(_in(period, "bucket"))
 
 
 def _first_responses(tenant, period: Period, scope: Scope):
@@ -121,7 +129,7 @@ def _figures(counters: dict, responses: dict, resolutions: dict, still_open: int
 
 def report_figures(tenant, period: Period, scope: Scope) -> Figures:
     return _figures(
-        _buckets(tenant, period, scope).aggregate(**_counter_sums()),
+        _totals(tenant, period, scope).aggregate(**_counter_sums()),
         _first_responses(tenant, period, scope).aggregate(**_response_aggregates(scope)),
         _resolutions(tenant, period, scope).aggregate(**_resolution_aggregates(scope)),
         _still_open(tenant, period, scope).count(),
@@ -189,7 +197,7 @@ def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> di
 def per_bucket(tenant, period: Period, scope: Scope) -> list[dict]:
     """The period's counters summed per 15 minutes (at most 96 rows a day, whatever the
     number of channels, agents and campaigns): the charts group them by local time here."""
-    query = _buckets(tenant, period, scope).values("bucket").annotate(**_counter_sums())
+    query = _totals(tenant, period, scope).values("bucket").annotate(**_counter_sums())
     return list(query.order_by())
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from inbox.models import Conversation
 
 from .facts import Schedule, contributions, conversation_facts, counter_key
-from .models import ReportBucket, ReportConversation, ReportResolution, ReportSweep
+from .models import ReportBucket, ReportConversation, ReportResolution, ReportSweep, ReportTotal
 from .raw import conversation_infos, conversation_rows, tenant_schedule
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,18 @@ ON CONFLICT (tenant_id, bucket, channel_id, agent_id, team_id, campaign) DO UPDA
 """
 
 
+_TOTALS_ADD = """
+INSERT INTO reports_reporttotal (tenant_id, bucket,
+    messages_in, messages_out, conversations_new, resolutions)
+SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::int[], %s::int[], %s::int[], %s::int[])
+ON CONFLICT (tenant_id, bucket) DO UPDATE SET
+    messages_in = reports_reporttotal.messages_in + EXCLUDED.messages_in,
+    messages_out = reports_reporttotal.messages_out + EXCLUDED.messages_out,
+    conversations_new = reports_reporttotal.conversations_new + EXCLUDED.conversations_new,
+    resolutions = reports_reporttotal.resolutions + EXCLUDED.resolutions
+"""
+
+
 def _counters_add(deltas: dict[tuple, list[int]]) -> None:
     """Add deltas to ReportBucket rows (created when missing), in key order (no deadlock
     between two refreshes touching the same buckets)."""
@@ -57,8 +69,19 @@ def _counters_add(deltas: dict[tuple, list[int]]) -> None:
             columns, (tenant_id, bucket, channel_id, agent_id, team_id, campaign, *v), strict=True
         ):
             column.append(value)
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (tenant_id, bucket, *_dims), v in items:
+        for i, value in enumerate(v):
+            totals[(tenant_id, bucket)][i] += value
+    total_items = [(k, v) for k, v in sorted(totals.items()) if any(v)]
+    total_columns: list[list] = [[] for _ in range(6)]
+    for key, v in total_items:
+        for column, value in zip(total_columns, (*key, *v), strict=True):
+            column.append(value)
     with connection.cursor() as cursor:
         cursor.execute(_COUNTERS_ADD, columns)
+        if total_items:
+            cursor.execute(_TOTALS_ADD, total_columns)
 
 
 @transaction.atomic
@@ -183,6 +206,7 @@ def report_tenant_rebuild(*, tenant) -> int:
     """Recompute a tenant's rollups from scratch (after its timezone or opening hours
     changed, or after conversations were deleted: their counts leave the counters here)."""
     ReportBucket.objects.for_tenant(tenant).delete()
+    ReportTotal.objects.for_tenant(tenant).delete()
     ReportResolution.objects.for_tenant(tenant).delete()
     ReportConversation.objects.for_tenant(tenant).delete()
     ids = list(Conversation.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True))

@@ -14,7 +14,7 @@ from inbox.automation.models import BusinessHours
 from inbox.models import Conversation, Message, Team
 from reports.direct import direct_figures
 from reports.figures import Scope
-from reports.models import ReportBucket, ReportConversation, ReportResolution
+from reports.models import ReportBucket, ReportConversation, ReportResolution, ReportTotal
 from reports.periods import Period, period_parse
 from reports.selectors import report_breakdown, report_figures
 from reports.services import report_conversations_refresh, report_sweep
@@ -131,6 +131,7 @@ def test_rollups_equal_the_direct_computation(world, conversations):
     tenant = world["tenant"]
     Conversation.objects.for_tenant(tenant).delete()
     ReportBucket.objects.for_tenant(tenant).delete()
+    ReportTotal.objects.for_tenant(tenant).delete()
     BusinessHours.objects.for_tenant(tenant).delete()
     for weekday in range(5):
         BusinessHours.objects.create(
