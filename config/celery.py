@@ -48,4 +48,7 @@ app.conf.beat_schedule = {
     "commerce-booking-reminders": {"task": "commerce.booking_reminders_sweep", "schedule": 60.0},
     # Reports: refresh the rollups of conversations that changed (docs/reports.md).
     "reports-sweep": {"task": "reports.sweep", "schedule": 30.0},
+    # Comments: read recent posts' comments again through the list API (TikTok), to catch up
+    # on webhooks lost while Parley was down.
+    "inbox-comments-catch-up": {"task": "inbox.comments_catch_up", "schedule": 1800.0},
 }

@@ -40,6 +40,9 @@ PUSH_NOTIFY = "push.notify_new_message"
 PUSH_RETRY = "push.retry_subscription"
 TEMPLATES_SYNC = "inbox.templates_sync"
 CSAT_ASK = "inbox.csat_ask"
+COMMENTS_FETCH = "inbox.comments_fetch"
+POST_FETCH = "inbox.post_fetch"
+COMMENT_AUTOMATION_RUN = "automation.run_for_comment"
 
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:

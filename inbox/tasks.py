@@ -8,7 +8,9 @@ from inbox import effects
 from inbox.ingest.processing import webhook_event_process
 from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Message
+from inbox.providers.base import ProviderError
 from inbox.services.channels import channels_refresh_expiring
+from inbox.services.comments import comments_catch_up, comments_fetch, post_fetch
 from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.csat import csat_ask
 from inbox.services.media import attachments_prefetch
@@ -108,3 +110,37 @@ def csat_ask_task(conversation_id: int) -> str:
     """After a conversation is resolved: the satisfaction question (when its channel asks)."""
     survey = csat_ask(conversation_id=conversation_id)
     return survey.status if survey is not None else ""
+
+
+@shared_task(name=effects.COMMENTS_FETCH)
+def comments_fetch_task(channel_id: int, post_id: str, comment_id: str = "") -> int:
+    """A comment the webhook announced without its author (TikTok), or a whole post."""
+    channel = Channel.objects.select_related("tenant").get(pk=channel_id)
+    try:
+        return comments_fetch(
+            channel=channel, post_id=post_id, comment_ids=(comment_id,) if comment_id else ()
+        )
+    except ProviderError as exc:  # the catch-up reads the post's comments again later
+        log.info("comments of %s (channel %s) not fetched: %s", post_id, channel_id, exc.code)
+        return 0
+
+
+@shared_task(name="inbox.comments_catch_up")
+def comments_catch_up_task() -> int:
+    """Every channel whose provider lists comments: its recent posts read again."""
+    total = 0
+    for channel in Channel.objects.select_related("tenant").exclude(status="disconnected"):
+        try:
+            total += comments_catch_up(channel=channel)
+        except ProviderError as exc:
+            log.info("comments catch-up of channel %s failed: %s", channel.pk, exc.code)
+    return total
+
+
+@shared_task(name=effects.POST_FETCH)
+def post_fetch_task(channel_id: int, post_id: str) -> None:
+    channel = Channel.objects.select_related("tenant").get(pk=channel_id)
+    try:
+        post_fetch(channel=channel, post_id=post_id)
+    except ProviderError as exc:  # the post shows its id until the next comment asks again
+        log.info("post %s of channel %s not fetched: %s", post_id, channel_id, exc.code)

@@ -4,6 +4,7 @@ from inbox.ingest.views import provider_webhook
 from inbox.views import (
     attachments,
     channels,
+    comments,
     contact_merge,
     contacts,
     conversation_actions,
@@ -100,6 +101,11 @@ urlpatterns = [
         C + "messages/<int:message_id>/retry/",
         conversation_actions.message_retry,
         name="inbox_message_retry",
+    ),
+    path(
+        C + "comments/<int:comment_id>/<slug:action>/",
+        comments.comment_action,
+        name="inbox_comment_action",
     ),
     path(T + "contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path(

@@ -18,11 +18,18 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from inbox.automation.models import AutoReplyRule, CannedResponse, Holiday, Macro
+from inbox.automation.models import (
+    AutoReplyRule,
+    CannedResponse,
+    CommentRule,
+    Holiday,
+    Macro,
+)
 from inbox.commerce.models import Booking, Order
 from inbox.models import (
     Attachment,
     Channel,
+    Comment,
     Contact,
     Conversation,
     Label,
@@ -129,6 +136,22 @@ def access_message(membership, message_id, *, conversation, write=False) -> Mess
     )
 
 
+def access_comment(membership, comment_id, *, conversation=None, write=False) -> Comment:
+    """A comment shown in a conversation this member may see (of ``conversation`` when the
+    caller has already accessed it)."""
+    queryset = Comment.objects.select_related("channel", "post").filter(
+        placeholder=False, conversation__isnull=False
+    )
+    if conversation is not None:
+        queryset = queryset.filter(conversation=conversation)
+    comment = _tenant_object(
+        queryset, membership, comment_id, write_perm=_write_perm(write, "inbox.reply")
+    )
+    if conversation is None:
+        access_conversation(membership, comment.conversation_id)
+    return comment
+
+
 def access_attachment(membership, attachment_id) -> Attachment:
     """An attachment of a conversation this member may see."""
     queryset = Attachment.objects.select_related("message__channel", "message__conversation")
@@ -185,6 +208,12 @@ def access_message_template(membership, template_id, *, write=False) -> MessageT
 def access_auto_reply_rule(membership, rule_id, *, write=False) -> AutoReplyRule:
     return _tenant_object(
         AutoReplyRule, membership, rule_id, write_perm=_write_perm(write, "automation.manage")
+    )
+
+
+def access_comment_rule(membership, comment_rule_id, *, write=False) -> CommentRule:
+    return _tenant_object(
+        CommentRule, membership, comment_rule_id, write_perm=_write_perm(write, "automation.manage")
     )
 
 

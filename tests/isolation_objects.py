@@ -146,9 +146,9 @@ KWARG_FACTORIES = {
 }
 
 # Kwargs that are not object ids of a tenant (tokens, slugs handled by the walker itself).
-NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest", "provider"}
+NON_OBJECT_KWARGS = {"tenant_slug", "token", "rest", "provider", "action"}
 # Values the walker puts in for such kwargs of tenant pages.
-NON_OBJECT_VALUES = {"provider": "whatsapp"}
+NON_OBJECT_VALUES = {"provider": "whatsapp", "action": "hide"}
 
 
 def _rule(tenant):
@@ -222,3 +222,40 @@ def _csat_survey(tenant):
 
 
 KWARG_FACTORIES.update({"csatsurvey_id": _csat_survey})
+
+
+def _comment(tenant):
+    from inbox.models import Comment, Message, Post
+
+    conversation = factories.ConversationFactory(tenant=tenant, kind="comments")
+    post = Post.objects.create(tenant=tenant, channel=conversation.channel, external_id="p-walk")
+    conversation.post = post
+    conversation.save(update_fields=["post"])
+    message = factories.MessageFactory(conversation=conversation, kind=Message.Kind.COMMENT)
+    return Comment.objects.create(
+        tenant=tenant,
+        channel=conversation.channel,
+        post=post,
+        external_id=f"c-walk-{tenant.pk}",
+        conversation=conversation,
+        message=message,
+        contact=conversation.contact,
+        author_external_id="walker",
+        text="walker",
+    )
+
+
+def _post(tenant):
+    return _comment(tenant).post
+
+
+KWARG_FACTORIES.update({"comment_id": _comment, "post_id": _post})
+
+
+def _comment_rule(tenant):
+    from inbox.automation.models import CommentRule
+
+    return CommentRule.objects.create(tenant=tenant, name="walker", hide=True)
+
+
+KWARG_FACTORIES.update({"comment_rule_id": _comment_rule})

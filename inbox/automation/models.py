@@ -228,3 +228,118 @@ class Macro(TenantOwnedModel):
 
     def __str__(self):
         return self.name
+
+
+# The shipped comment rules' names, stored in English and shown translated while unchanged.
+DEFAULT_COMMENT_RULE_NAMES = {
+    "hide_phone": "Hide comments that contain a phone number",
+    "price_private": "Answer “price?” comments privately",
+}
+_DEFAULT_NAME_MSGIDS = (
+    _("Hide comments that contain a phone number"),
+    _("Answer “price?” comments privately"),
+)
+
+
+class CommentRule(TenantOwnedModel):
+    """A rule for new public comments (trigger "new comment"): conditions on the comment,
+    then hide / reply publicly / reply privately / label / assign. The shipped defaults
+    (``default_key``) are created off; the business enables them."""
+
+    class IsReply(models.TextChoices):
+        ANY = "", _("Any comment")
+        YES = "yes", _("Only replies to another comment")
+        NO = "no", _("Only top-level comments")
+
+    name = models.CharField(_("name"), max_length=120)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    default_key = models.CharField(max_length=32, blank=True)
+    # Conditions (empty = no restriction).
+    post = models.ForeignKey(
+        "inbox.Post",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("only on this post"),
+    )
+    keywords = models.TextField(_("keywords (one per line; any of them)"), blank=True)
+    has_phone = models.BooleanField(_("contains a phone number"), default=False)
+    has_email = models.BooleanField(_("contains an email address"), default=False)
+    is_reply = models.CharField(
+        _("comment or reply"), max_length=3, choices=IsReply.choices, default="", blank=True
+    )
+    # Actions.
+    hide = models.BooleanField(_("hide the comment"), default=False)
+    public_reply_text = models.TextField(_("reply publicly"), blank=True)
+    private_reply_text = models.TextField(_("reply privately"), blank=True)
+    add_label = models.ForeignKey(
+        Label,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("add the label"),
+    )
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assign to"),
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        _("replies at most once per author and post every (minutes)"), default=60
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "default_key"],
+                condition=~models.Q(default_key=""),
+                name="comment_rule_default_unique",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.default_key and DEFAULT_COMMENT_RULE_NAMES.get(self.default_key) == self.name:
+            return str(_(self.name))
+        return self.name
+
+
+class CommentRuleRun(TenantOwnedModel):
+    """A comment rule that ran for one comment: unique per (rule, comment), so a redelivered
+    comment or a retried task never acts twice."""
+
+    class Outcome(models.TextChoices):
+        FIRED = "fired", _("Fired")
+        COOLDOWN = "cooldown", _("Replies skipped: cooldown")
+        REFUSED = "refused", _("Refused by the provider")
+
+    rule = models.ForeignKey(CommentRule, on_delete=models.CASCADE, related_name="runs")
+    comment = models.ForeignKey("inbox.Comment", on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey("inbox.Post", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "inbox.Contact", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.FIRED)
+    replied = models.BooleanField(default=False)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "comment"], name="comment_rule_run_unique")
+        ]
+        indexes = [
+            models.Index(fields=["rule", "contact", "post", "-created_at"], name="comment_run_cd")
+        ]

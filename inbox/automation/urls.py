@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox.automation import macro_views, views
+from inbox.automation import comment_views, macro_views, views
 
 P = "t/<slug:tenant_slug>/automation/"
 
@@ -16,6 +16,22 @@ urlpatterns = [
         name="automation_rule_duplicate",
     ),
     path(P + "rules/<int:rule_id>/delete/", views.rule_delete, name="automation_rule_delete"),
+    path(P + "comments/", comment_views.comment_rule_list, name="automation_comment_rules"),
+    path(
+        P + "comments/new/",
+        comment_views.comment_rule_create,
+        name="automation_comment_rule_create",
+    ),
+    path(
+        P + "comments/<int:comment_rule_id>/",
+        comment_views.comment_rule_edit,
+        name="automation_comment_rule_edit",
+    ),
+    path(
+        P + "comments/<int:comment_rule_id>/toggle/",
+        comment_views.comment_rule_toggle,
+        name="automation_comment_rule_toggle",
+    ),
     path(P + "try/", views.try_message, name="automation_try"),
     path(P + "hours/", views.business_hours, name="automation_hours"),
     path(P + "hours/holidays/", views.holiday_add, name="automation_holiday_add"),

@@ -68,7 +68,7 @@ def conversation_for(
     """The contact's current conversation on this channel, or a new one. The caller holds
     the identity's row lock, so two workers never open two conversations for one contact."""
     qs = Conversation.objects.for_tenant(channel.tenant).filter(
-        channel=channel, contact=identity.contact
+        channel=channel, contact=identity.contact, kind=Conversation.Kind.MESSAGES
     )
     conversation = None
     if provider_conversation_id:

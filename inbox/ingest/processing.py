@@ -19,6 +19,7 @@ from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 from inbox.services.templates import template_status_apply
 
 from .activity import activity_record, message_change_apply
+from .comments import comment_apply
 from .messages import message_receive
 from .profiles import ProfileNames, profile_names_for_event, with_profile_names
 from .updates import read_apply, referral_record, status_apply
@@ -124,6 +125,9 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
     for change in batch.changes:
         if change.account_id in channels:
             message_change_apply(channel=channels[change.account_id], change=change)
+    for comment in batch.comments:
+        if comment.account_id in channels:
+            comment_apply(channel=channels[comment.account_id], event=comment)
     note = "; ".join([*batch.ignored, *(f"no channel for {a}" for a in skipped)])
     _finish(event, WebhookEvent.Status.PROCESSED, note[:2000])
 

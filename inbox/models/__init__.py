@@ -1,6 +1,7 @@
 """The inbox's models, one module per topic; import them from `inbox.models`."""
 
 from inbox.models.channels import Channel
+from inbox.models.comments import Comment, Post
 from inbox.models.contacts import Contact, ContactIdentity
 from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.csat import CsatSurvey
@@ -11,6 +12,7 @@ from inbox.models.templates import MessageTemplate
 from inbox.models.webhook_events import WebhookEvent
 from inbox.simulator.models import (
     SimulatorFailure,
+    SimulatorObject,
     SimulatorProfile,
     SimulatorRequest,
     SimulatorRevokedToken,
@@ -20,6 +22,7 @@ from inbox.simulator.models import (
 __all__ = [
     "Attachment",
     "Channel",
+    "Comment",
     "Contact",
     "ContactIdentity",
     "CsatSurvey",
@@ -28,8 +31,10 @@ __all__ = [
     "Label",
     "Message",
     "MessageTemplate",
+    "Post",
     "SavedView",
     "SimulatorFailure",
+    "SimulatorObject",
     "SimulatorProfile",
     "SimulatorRequest",
     "SimulatorRevokedToken",

@@ -47,7 +47,18 @@ class Conversation(TenantOwnedModel):
         TIKTOK_TRACKING = "tiktok_tracking", _("TikTok tracking ID")
         META_AD = "meta_ad", _("Meta ad")
 
+    class Kind(models.TextChoices):
+        MESSAGES = "messages", _("Messages")
+        COMMENTS = "comments", _("Comments")
+
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
+    # Direct messages, or one customer's comments under one post (``post``).
+    kind = models.CharField(
+        max_length=8, choices=Kind.choices, default=Kind.MESSAGES, db_default=Kind.MESSAGES
+    )
+    post = models.ForeignKey(
+        "inbox.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     provider_conversation_id = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)

@@ -17,6 +17,7 @@ class Message(TenantOwnedModel):
         MESSAGE = "message", _("Message")
         NOTE = "note", _("Private note")
         ACTIVITY = "activity", _("Activity")
+        COMMENT = "comment", _("Comment")
 
     class Direction(models.TextChoices):
         IN = "in", _("Inbound")

@@ -26,6 +26,8 @@ EVENT_TYPES = (
     "booking.created",
     "booking.updated",
     "signal.reported",
+    "comment.created",
+    "comment.updated",
 )
 EVENT_TYPE_CHOICES = [(e, e) for e in EVENT_TYPES]
 

@@ -28,6 +28,36 @@ def message_payload(message) -> dict:
     }
 
 
+def comment_payload(comment) -> dict:
+    """`comment.created`, `comment.updated`."""
+    post = comment.post
+    return {
+        "id": comment.pk,
+        "channel_id": comment.channel_id,
+        "conversation_id": comment.conversation_id,
+        "message_id": comment.message_id,
+        "contact_id": comment.contact_id,
+        "provider_comment_id": comment.external_id,
+        "parent_provider_comment_id": comment.parent_external_id,
+        "post": {
+            "id": post.pk,
+            "provider_post_id": post.external_id,
+            "caption": post.caption,
+            "permalink": post.permalink,
+            "ad_id": post.ad_id,
+        },
+        "author_name": comment.author_name,
+        "is_own": comment.is_own,
+        "text": comment.text,
+        "state": comment.state,
+        "liked": comment.liked,
+        "answered": comment.answered,
+        "private_reply_conversation_id": comment.private_reply_conversation_id,
+        "commented_at": _iso(comment.commented_at),
+        "edited_at": _iso(comment.edited_at),
+    }
+
+
 def conversation_payload(conversation) -> dict:
     """`conversation.created`, `conversation.updated`."""
     return {

@@ -224,6 +224,48 @@ class TemplateStatusUpdate:
 
 
 @dataclass(frozen=True)
+class PostInfo:
+    """What a provider says about a post or video comments are made on."""
+
+    post_id: str
+    caption: str = ""
+    thumbnail_url: str = ""
+    permalink: str = ""
+    media_type: str = ""
+    ad_id: str = ""
+    ad_title: str = ""
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """Something that happened to a public comment under one of the business's posts.
+
+    ``action``: ``upsert`` (created or edited; the fields are the comment as it is now),
+    ``hide``, ``unhide``, ``delete``, or ``fetch`` (the provider only says that a comment
+    exists: TikTok's ``comment.update`` carries no author, so the comment list API is asked).
+    """
+
+    account_id: str
+    comment_id: str
+    post_id: str
+    action: str
+    timestamp: datetime
+    parent_id: str = ""
+    author_id: str = ""
+    author_name: str = ""
+    text: str = ""
+    is_own: bool = False
+    is_live: bool = False
+    edited: bool = False
+    liked: bool | None = None
+    hidden: bool = False
+    post: PostInfo | None = None
+
+
+COMMENT_ACTIONS = ("upsert", "hide", "unhide", "delete", "fetch")
+
+
+@dataclass(frozen=True)
 class ParsedBatch:
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
@@ -233,6 +275,7 @@ class ParsedBatch:
     changes: tuple[MessageChange, ...] = ()
     templates: tuple[TemplateStatusUpdate, ...] = ()
     ignored: tuple[str, ...] = ()  # human notes about parts deliberately skipped
+    comments: tuple[CommentEvent, ...] = ()
 
     def items(self) -> tuple:
         return (
@@ -242,6 +285,7 @@ class ParsedBatch:
             *self.reads,
             *self.activities,
             *self.changes,
+            *self.comments,
         )
 
     @property

@@ -10,7 +10,7 @@ import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import _meta
+from . import _meta, meta_comments
 from .base import (
     AttachmentRef,
     InboundMessage,
@@ -198,13 +198,16 @@ def parse(payload: Any) -> ParsedBatch:
     if not isinstance(payload, dict) or payload.get("object") != "page":
         raise PayloadError("not a page payload")
     out: dict[str, list] = {"messages": [], "statuses": [], "referrals": [], "reads": []}
-    out["ignored"] = []
+    out["ignored"], out["comments"] = [], []
     for entry in as_list(require(payload, "entry"), "entry"):
         if not isinstance(entry, dict):
             raise PayloadError("entry is not an object")
         page_id = str(require(entry, "id", "entry"))
+        if "changes" in entry:  # the feed field: comments under the page's posts
+            meta_comments.parse_feed_entry(page_id, entry, out)
         if "messaging" not in entry:
-            out["ignored"].append("entry without messaging (standby/changes)")
+            if "changes" not in entry:
+                out["ignored"].append("entry without messaging (standby)")
             continue
         for ev in as_list(entry["messaging"], "messaging"):
             if not isinstance(ev, dict):
@@ -376,6 +379,10 @@ def reply_window_problem(
         "Messenger only allows replies within 7 days of the customer's last message "
         "(24 hours for automated messages); the reply window is closed."
     )
+
+
+# Comments under the page's posts (the ``feed`` webhook field): ``meta_comments``.
+COMMENTS = meta_comments.FACEBOOK
 
 
 def fake():

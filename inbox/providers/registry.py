@@ -107,6 +107,14 @@ def get(name: str) -> Any:
         raise LookupError(f"unknown provider {name!r}") from None
 
 
+def comments(name: str) -> Any | None:
+    """The provider's comment surface (``COMMENTS``: Facebook Page posts, Instagram media,
+    TikTok videos), or None for a provider without public comments. Optional: a provider
+    module need not offer it."""
+    provider = PROVIDERS.get(name)
+    return getattr(provider, "COMMENTS", None) if provider is not None else None
+
+
 def choices() -> list[tuple[str, str]]:
     """``Channel.provider``'s choices: whatever is registered."""
     return [(name, provider.LABEL) for name, provider in PROVIDERS.items()]

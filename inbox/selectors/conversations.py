@@ -16,12 +16,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
-from inbox.models import Conversation, ConversationRead, Label, TeamMember
+from inbox.models import Comment, Conversation, ConversationRead, Label, TeamMember
 from signals_app.models import SignalReport
 from tenants.permissions import Role
 
 STATUSES = ("open", "pending", "resolved", "snoozed", "all")
 ASSIGNEES = ("me", "unassigned", "all")
+KINDS = ("", "messages", "comments")  # "" = messages and comments
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100
 
@@ -57,6 +58,10 @@ class ConversationFilters:
     has_signal: bool = False
     query: str = ""
     team: str = ""  # "" (any) | "none" (no team) | a team id as a string
+    kind: str = ""  # "" both | "messages" | "comments"
+    post_id: int | None = None
+    unanswered: bool = False  # comments the shop has not answered
+    hidden: bool = False  # conversations with a hidden comment
 
     @classmethod
     def from_querydict(cls, qd) -> ConversationFilters:
@@ -75,6 +80,7 @@ class ConversationFilters:
         assignee = qd.get("assignee") or "all"
         if assignee not in ASSIGNEES and _int_or_none(assignee) is None:
             assignee = "all"
+        kind = qd.get("kind") or ""
         label_values = qd.getlist("label") or qd.getlist("label_ids")
         label_ids = []
         for value in label_values:
@@ -93,6 +99,10 @@ class ConversationFilters:
             has_signal=_truthy(qd.get("has_signal", "")),
             query=(qd.get("q") or qd.get("query") or "").strip()[:200],
             team=_team_value(qd.get("team") or qd.get("team_id") or ""),
+            kind=kind if kind in KINDS else "",
+            post_id=_int_or_none(qd.get("post") or qd.get("post_id")),
+            unanswered=_truthy(qd.get("unanswered", "")),
+            hidden=_truthy(qd.get("hidden", "")),
         )
 
     def to_querydict(self) -> dict:
@@ -118,6 +128,14 @@ class ConversationFilters:
             data["q"] = self.query
         if self.team:
             data["team"] = self.team
+        if self.kind:
+            data["kind"] = self.kind
+        if self.post_id:
+            data["post"] = str(self.post_id)
+        if self.unanswered:
+            data["unanswered"] = "1"
+        if self.hidden:
+            data["hidden"] = "1"
         return data
 
     def urlencode(self, **overrides) -> str:
@@ -170,6 +188,13 @@ def unread_condition(user) -> Q:
     return Q(last_customer_message_at__isnull=False) & ~Exists(read_since)
 
 
+def unanswered_comments() -> QuerySet:
+    """Customers' comments (not deleted) that the shop has not answered yet."""
+    return Comment.objects.filter(is_own=False, answered=False, placeholder=False).exclude(
+        state="deleted"
+    )
+
+
 def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -> QuerySet:
     if filters.status != "all":
         qs = qs.filter(status=filters.status)
@@ -200,6 +225,15 @@ def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -
         qs = qs.filter(Q(campaign_id=filters.campaign_id) | Q(ad_id=filters.campaign_id))
     if filters.has_signal:
         qs = qs.filter(Exists(SignalReport.objects.filter(conversation_id=OuterRef("pk"))))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.post_id:
+        qs = qs.filter(post_id=filters.post_id)
+    if filters.unanswered:
+        qs = qs.filter(Exists(unanswered_comments().filter(conversation_id=OuterRef("pk"))))
+    if filters.hidden:
+        hidden = Comment.objects.filter(conversation_id=OuterRef("pk"), state="hidden")
+        qs = qs.filter(Exists(hidden))
     if filters.query:
         from inbox.selectors.search import conversation_ids_matching
 

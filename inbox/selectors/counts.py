@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.formats import number_format
 
 from inbox.selectors.conversations import (
     ConversationFilters,
     apply_filters,
+    unanswered_comments,
     unread_condition,
     visible_conversations,
 )
@@ -84,6 +85,9 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
     querysets["unread"] = count_for(unread_only=True)
     for team_id in team_ids:
         querysets[f"team:{team_id}"] = count_for(team=str(team_id))
+    querysets["kind:comments"] = count_for(kind="comments")
+    querysets["kind:messages"] = count_for(kind="messages")
+    querysets["unanswered:1"] = count_for(unanswered=True)
     return capped_counts(querysets)
 
 
@@ -117,25 +121,50 @@ def _label_counts(base, *, tenant, user, filters: ConversationFilters, team_ids=
         base,
         tenant=tenant,
         user=user,
-        filters=filters.replace(status="all", assignee="all", unread_only=False, team=""),
+        filters=filters.replace(
+            status="all",
+            assignee="all",
+            unread_only=False,
+            team="",
+            kind="",
+            unanswered=False,
+        ),
     )
     team_now = _team_q(filters.team)
+    kind_now = Q(kind=filters.kind) if filters.kind else Q()
+    if filters.unanswered:
+        kind_now &= Exists(unanswered_comments().filter(conversation_id=OuterRef("pk")))
     status_now = _status_q(filters.status)
     assignee_now = _assignee_q(filters.assignee, user)
     unread_now = (unread_condition(user) if filters.unread_only else Q()) & team_now
     aggregates = {}
     for s in ("open", "pending", "snoozed"):
-        aggregates[f"status:{s}"] = Count("pk", filter=Q(status=s) & assignee_now & unread_now)
+        aggregates[f"status:{s}"] = Count(
+            "pk", filter=Q(status=s) & assignee_now & unread_now & kind_now
+        )
     for a in ("me", "unassigned", "all"):
         aggregates[f"assignee:{a}"] = Count(
-            "pk", filter=status_now & _assignee_q(a, user) & unread_now
+            "pk", filter=status_now & _assignee_q(a, user) & unread_now & kind_now
         )
-    unread = Count("pk", filter=status_now & assignee_now & unread_condition(user) & team_now)
-    aggregates["unread"] = unread
+    aggregates["unread"] = Count(
+        "pk", filter=status_now & assignee_now & unread_condition(user) & team_now & kind_now
+    )
     unread_only = unread_condition(user) if filters.unread_only else Q()
     for team_id in team_ids:
         aggregates[f"team:{team_id}"] = Count(
-            "pk", filter=status_now & assignee_now & unread_only & Q(team_id=team_id)
+            "pk", filter=status_now & assignee_now & unread_only & Q(team_id=team_id) & kind_now
         )
+    for kind in ("comments", "messages"):
+        aggregates[f"kind:{kind}"] = Count(
+            "pk", filter=status_now & assignee_now & unread_now & Q(kind=kind)
+        )
+    aggregates["unanswered:1"] = Count(
+        "pk",
+        filter=status_now
+        & assignee_now
+        & unread_now
+        & (Q(kind=filters.kind) if filters.kind else Q())
+        & Exists(unanswered_comments().filter(conversation_id=OuterRef("pk"))),
+    )
     values = rest.order_by().aggregate(**{k.replace(":", "__"): v for k, v in aggregates.items()})
     return {k: CappedCount(values[k.replace(":", "__")]) for k in aggregates}

@@ -40,7 +40,7 @@ class ThreadPage:
 
 
 def _with_details(qs):
-    return qs.select_related("author_user").prefetch_related(
+    return qs.select_related("author_user", "comment").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
 

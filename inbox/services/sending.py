@@ -69,6 +69,13 @@ def message_send(
         )
         channel = conversation.channel
         module = registry.get(channel.provider)
+        if conversation.kind == Conversation.Kind.COMMENTS:
+            raise MessageRejected(
+                _(
+                    "These are public comments: answer a comment with its own buttons, "
+                    "publicly or privately."
+                )
+            )
         if len(text) > module.MAX_TEXT_LENGTH:
             raise MessageRejected(
                 _("The message is too long for %(provider)s (%(n)d characters; at most %(max)d).")

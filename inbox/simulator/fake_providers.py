@@ -75,6 +75,11 @@ class FakeStore(Protocol):
     def template_for_number(
         self, phone_number_id: str, name: str, language: str
     ) -> dict | None: ...
+    def put_object(
+        self, api: str, kind: str, external_id: str, data: dict, parent_id: str = ""
+    ) -> None: ...
+    def get_object(self, api: str, kind: str, external_id: str) -> dict | None: ...
+    def objects(self, api: str, kind: str, parent_id: str) -> list[dict]: ...
     def clear(self) -> None: ...
 
 
@@ -88,6 +93,7 @@ class MemoryStore:
         self._revoked: set[str] = set()
         self._profiles: dict[str, str] = {}
         self._templates: list[tuple[str, dict, list[str]]] = []  # (waba id, data, numbers)
+        self._objects: dict[tuple[str, str, str], tuple[str, dict]] = {}
 
     def record(self, entry: dict) -> None:
         with self._lock:
@@ -146,9 +152,27 @@ class MemoryStore:
                     return dict(data)
         return None
 
+    def put_object(self, api: str, kind: str, external_id: str, data: dict, parent_id="") -> None:
+        with self._lock:
+            self._objects[(api, kind, external_id)] = (parent_id, json.loads(json.dumps(data)))
+
+    def get_object(self, api: str, kind: str, external_id: str) -> dict | None:
+        with self._lock:
+            found = self._objects.get((api, kind, external_id))
+            return json.loads(json.dumps(found[1])) if found else None
+
+    def objects(self, api: str, kind: str, parent_id: str) -> list[dict]:
+        with self._lock:
+            return [
+                json.loads(json.dumps(data))
+                for (a, k, _id), (parent, data) in self._objects.items()
+                if a == api and k == kind and parent == parent_id
+            ]
+
     def clear(self) -> None:
         with self._lock:
             self._templates.clear()
+            self._objects.clear()
             self._profiles.clear()
             self._requests.clear()
             self._failures.clear()

@@ -66,3 +66,23 @@ class SimulatorTemplate(models.Model):
     class Meta:
         app_label = "inbox"
         ordering = ["id"]
+
+
+class SimulatorObject(models.Model):
+    """Posts and comments the fake providers keep (``kind`` "post" or "comment"), in each
+    provider's own shape (``data``), keyed by the fake's API path and the provider's id."""
+
+    api = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8)
+    external_id = models.CharField(max_length=191)
+    parent_id = models.CharField(max_length=191, blank=True)  # a comment's post
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "inbox"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api", "kind", "external_id"], name="simulator_object_unique"
+            )
+        ]

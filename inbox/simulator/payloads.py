@@ -65,3 +65,33 @@ def simulate_statuses(*, message) -> list[IngestResult]:
             message_id=message.provider_message_id,
         )
     ]
+
+
+def simulate_comment(
+    *, channel, post_id: str, name: str, text: str, parent_id: str = ""
+) -> list[IngestResult]:
+    """A customer comments under one of ``channel``'s posts: correctly signed webhooks
+    through the real ingest path (providers whose fake has comments)."""
+    from .store import DatabaseStore
+
+    fake = registry.get(channel.provider).fake()
+    return [
+        post_signed(channel=channel, payload=payload)
+        for payload in fake.comment_payloads(
+            DatabaseStore(),
+            account_id=channel.account_id,
+            post_id=post_id,
+            name=name,
+            text=text,
+            parent_id=parent_id,
+        )
+    ]
+
+
+def comment_providers() -> list[str]:
+    """Providers whose fake can post a comment as a customer."""
+    return [
+        name
+        for name, module in registry.PROVIDERS.items()
+        if hasattr(module.fake(), "comment_payloads")
+    ]

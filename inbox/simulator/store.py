@@ -12,6 +12,7 @@ from django.db.models import Q
 from .fake_providers import Failure
 from .models import (
     SimulatorFailure,
+    SimulatorObject,
     SimulatorProfile,
     SimulatorRequest,
     SimulatorRevokedToken,
@@ -113,8 +114,25 @@ class DatabaseStore:
         row = SimulatorTemplate.objects.filter(numbers, name=name, language=language).first()
         return row.data if row else None
 
+    def put_object(self, api: str, kind: str, external_id: str, data: dict, parent_id="") -> None:
+        SimulatorObject.objects.update_or_create(
+            api=api,
+            kind=kind,
+            external_id=external_id,
+            defaults={"data": data, "parent_id": parent_id},
+        )
+
+    def get_object(self, api: str, kind: str, external_id: str) -> dict | None:
+        row = SimulatorObject.objects.filter(api=api, kind=kind, external_id=external_id).first()
+        return row.data if row else None
+
+    def objects(self, api: str, kind: str, parent_id: str) -> list[dict]:
+        rows = SimulatorObject.objects.filter(api=api, kind=kind, parent_id=parent_id)
+        return [r.data for r in rows.order_by("id")]
+
     def clear(self) -> None:
         SimulatorTemplate.objects.all().delete()
+        SimulatorObject.objects.all().delete()
         SimulatorProfile.objects.all().delete()
         SimulatorRequest.objects.all().delete()
         SimulatorFailure.objects.all().delete()

@@ -22,7 +22,7 @@ from tenants.access import tenant_view
 
 from .fake_providers import FakeProviders, SimulatedTimeout
 from .models import SimulatorFailure, SimulatorRequest
-from .payloads import simulate_inbound
+from .payloads import comment_providers, simulate_comment, simulate_inbound
 from .store import DatabaseStore
 
 PREFIX = "/simulator/api"
@@ -109,6 +109,22 @@ class InboundForm(forms.Form):
     )
 
 
+class CommentForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), label=gettext_lazy("Channel"))
+    post_id = forms.RegexField(
+        regex=r"^[0-9A-Za-z_]{1,60}$",
+        label=gettext_lazy("Post or video id"),
+        initial="7311982046100000001",
+    )
+    name = forms.CharField(label=gettext_lazy("Customer name"), max_length=80)
+    text = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 2}))
+    parent_id = forms.RegexField(
+        regex=r"^[0-9A-Za-z_]{1,80}$",
+        required=False,
+        label=gettext_lazy("In reply to comment (id, optional)"),
+    )
+
+
 def _fake_api_choices() -> list[tuple[str, str]]:
     """One choice per fake API (WhatsApp and Messenger share Graph's)."""
     labels: dict[str, list[str]] = {}
@@ -138,10 +154,26 @@ class FailureForm(forms.Form):
 @tenant_view("inbox.reply")
 def simulator_page(request):
     _enabled()
-    form = InboundForm(request.POST or None, prefix="in")
-    form.fields["channel"].queryset = Channel.objects.for_tenant(request.tenant).order_by("name")
+    channels = Channel.objects.for_tenant(request.tenant).order_by("name")
+    commenting = request.method == "POST" and "cm-text" in request.POST
+    form = InboundForm(None if commenting else (request.POST or None), prefix="in")
+    form.fields["channel"].queryset = channels
     failure_form = FailureForm(prefix="f")
-    if request.method == "POST" and form.is_valid():
+    comment_form = CommentForm(request.POST if commenting else None, prefix="cm")
+    comment_form.fields["channel"].queryset = channels.filter(provider__in=comment_providers())
+    if commenting and comment_form.is_valid():
+        data = comment_form.cleaned_data
+        results = simulate_comment(
+            channel=data["channel"],
+            post_id=data["post_id"],
+            name=data["name"],
+            text=data["text"],
+            parent_id=data["parent_id"],
+        )
+        codes = ", ".join(str(r.status) for r in results)
+        messages.success(request, _("Webhook sent (answered %(codes)s).") % {"codes": codes})
+        return redirect("simulator_page", request.tenant.slug)
+    if request.method == "POST" and not commenting and form.is_valid():
         data = form.cleaned_data
         results = simulate_inbound(
             channel=data["channel"], name=data["name"], text=data["text"], ad_id=data["ad_id"]
@@ -156,6 +188,7 @@ def simulator_page(request):
         {
             "form": form,
             "failure_form": failure_form,
+            "comment_form": comment_form,
             "recent": recent,
             "pending_failures": SimulatorFailure.objects.count(),
         },

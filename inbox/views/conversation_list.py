@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inbox.models import Channel, Label
+from inbox.selectors.comments import recent_posts
 from inbox.selectors.conversations import (
     ConversationFilters,
     conversation_for_member,
@@ -58,6 +59,25 @@ def count_links(filters: ConversationFilters, counts: dict, teams=()) -> dict:
                 "count": counts["unread"],
                 "qs": filters.urlencode(unread_only=not filters.unread_only),
                 "active": filters.unread_only,
+            }
+        ],
+        [
+            {
+                "key": f"kind:{value}",
+                "label": label,
+                "count": counts[f"kind:{value}"],
+                "qs": filters.urlencode(kind="" if filters.kind == value else value),
+                "active": filters.kind == value,
+            }
+            for value, label in (("messages", _("Messages")), ("comments", _("Comments")))
+        ]
+        + [
+            {
+                "key": "unanswered:1",
+                "label": _("Unanswered comments"),
+                "count": counts["unanswered:1"],
+                "qs": filters.urlencode(unanswered=not filters.unanswered),
+                "active": filters.unanswered,
             }
         ],
     ]
@@ -130,6 +150,7 @@ def inbox(request):
             "nav": "inbox",
             "channels": list(Channel.objects.for_tenant(tenant).order_by("name")),
             "labels": list(Label.objects.for_tenant(tenant)),
+            "posts": recent_posts(tenant=tenant),
             "members": assignable_members(tenant),
             "teams": team_list(tenant=tenant),
             "macros": macro_choices(tenant),

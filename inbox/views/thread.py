@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from inbox.models import Label
 from inbox.selectors.channel_usage import reply_allowance
+from inbox.selectors.comments import contact_comments
 from inbox.selectors.contact_merge import merge_suggestions
 from inbox.selectors.conversations import visible_conversations
 from inbox.selectors.csat import contact_ratings
@@ -111,6 +112,7 @@ def contact_panel(request, conversation_id):
             "identities": list(contact.identities.select_related("channel")),
             "past": past_conversations(conversation=conversation, visible=visible),
             "ratings": contact_ratings(contact=contact, visible=visible),
+            "contact_comments": contact_comments(contact=contact, visible=visible),
             "conversation_labels": list(conversation.labels.all()),
             "can_reply": can_reply,
             "merge_suggestions": merge_suggestions(contact=contact) if can_reply else [],

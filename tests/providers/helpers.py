@@ -19,11 +19,18 @@ INSTAGRAM_PAGE_ID = "104857362918299"  # the Facebook Page linked to it (Page fl
 LINE_DESTINATION = "U4af4980629a1b2c3d4e5f60718293a4b"  # the bot's user id in the fixtures
 ZALO_OA_ID = "4318205724013512345"
 ZALO_USER_ID = "2512523625412515"
+TIKTOK_VIDEO_ID = "7311982046123456789"
+TIKTOK_COMMENT_ID = "7311990183472635904"
+FACEBOOK_POST_ID = "104857362918273_122101234567890"
+FACEBOOK_COMMENT_ID = "122101234567890_981234567890123"
+FACEBOOK_COMMENTER_ID = "9123456789012345"
 
 # Every fixture happens within a few minutes after this moment (2026-11-22 05:20 UTC).
 FIXTURE_EPOCH = 1795324800
 FIXTURE_SPAN_SECONDS = 600
-TIME_KEYS = frozenset({"time", "timestamp", "create_time", "last_read_timestamp", "watermark"})
+TIME_KEYS = frozenset(
+    {"time", "timestamp", "create_time", "created_time", "last_read_timestamp", "watermark"}
+)
 
 
 def fixture_names(provider: str) -> list[str]:

@@ -174,19 +174,23 @@ def test_batched_entries_make_two_customers():
     ]
 
 
-def test_comment_changes_are_skipped_with_a_note_not_failed():
+def test_comment_changes_are_comments_not_messages():
+    """Comments under the account's media are parsed as comments (tests/comments)."""
+    value = {"id": "1", "text": "nice", "from": {"id": "9", "username": "u"}, "media": {"id": "5"}}
     payload = {
         "object": "instagram",
         "entry": [
             {
                 "id": INSTAGRAM_ACCOUNT_ID,
                 "time": 1,
-                "changes": [{"field": "comments", "value": {"id": "1", "text": "nice"}}],
+                "changes": [{"field": "comments", "value": value}],
             }
         ],
     }
     batch = instagram.parse(payload)
-    assert batch.is_empty() and "comments" in batch.ignored[0]
+    assert not batch.messages
+    (comment,) = batch.comments
+    assert (comment.comment_id, comment.post_id, comment.text) == ("1", "5", "nice")
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from ..base import (
 )
 from . import api
 from .api import FACEBOOK_PAGE, INSTAGRAM_LOGIN, MAX_TEXT_LENGTH
+from .comments import InstagramComments
 from .webhooks import parse
 
 NAME = "instagram"
@@ -309,6 +310,14 @@ def connect_with_form(client: httpx.Client, *, base_url: str, data: dict) -> Cha
         # The dashboard's Instagram Login tokens are long-lived: refreshed before 60 days.
         token_expires_at=timezone.now() + LONG_LIVED_TOKEN if flavour == INSTAGRAM_LOGIN else None,
     )
+
+
+def _app_secret() -> str:
+    return settings.META_APP_SECRET
+
+
+# Comments under the account's media (the ``comments`` and ``live_comments`` fields).
+COMMENTS = InstagramComments(root=_root, version=_version, app_secret=_app_secret)
 
 
 def fake():

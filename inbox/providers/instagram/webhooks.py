@@ -27,6 +27,7 @@ from ..base import (
     require,
     shape_checked,
 )
+from .comments import COMMENT_FIELDS, parse_comment_change
 
 OBJECT = "instagram"
 # Instagram attachment type → Parley's attachment kind. Shares, reels, posts and stories are
@@ -226,6 +227,12 @@ def _entry_events(entry: dict, out: dict[str, list]) -> list:
             raise PayloadError("change is not an object")
         if change.get("field") == "messages":  # a test event from the App Dashboard
             events.append(change.get("value"))
+        elif change.get("field") in COMMENT_FIELDS:  # comments under the account's media
+            out["comments"].append(
+                parse_comment_change(
+                    str(entry.get("id", "")), entry.get("time"), change["field"], change["value"]
+                )
+            )
         else:
             out["ignored"].append(f"change field {change.get('field')!r} is not a direct message")
     return events
@@ -242,6 +249,7 @@ def parse(payload: Any) -> ParsedBatch:
         "reads": [],
         "changes": [],
         "ignored": [],
+        "comments": [],
     }
     for entry in as_list(require(payload, "entry"), "entry"):
         if not isinstance(entry, dict):

@@ -38,6 +38,7 @@ from .api import (
     revoke,
     send_text,
 )
+from .comments import TIKTOK as TIKTOK_COMMENTS
 from .webhooks import (
     ATTACHMENT_TYPES,
     DEFAULT_TOLERANCE,
@@ -258,6 +259,10 @@ def revoke_credentials(client: httpx.Client, *, base_url: str, credentials: dict
         client_secret=settings.TIKTOK_CLIENT_SECRET,
         access_token=credentials["access_token"],
     )
+
+
+# Comments on the account's videos (``comment.update`` and the comment API): ``comments``.
+COMMENTS = TIKTOK_COMMENTS
 
 
 def fake():

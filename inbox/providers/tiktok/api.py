@@ -28,7 +28,10 @@ MAX_TEXT_LENGTH = 6000
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize"
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com"
 REQUIRED_SCOPES = ("message.list.read", "message.list.send", "message.list.manage")
-REQUESTED_SCOPES = ("user.info.basic", *REQUIRED_SCOPES)
+# Comments on the account's videos (optional: an account connected without them keeps its
+# messaging; its comments simply do not arrive).
+COMMENT_SCOPES = ("comment.list", "comment.list.manage", "video.list")
+REQUESTED_SCOPES = ("user.info.basic", *REQUIRED_SCOPES, *COMMENT_SCOPES)
 TRANSIENT_CODES = {"40100", "51065", "40016", "40133"}
 TOKEN_CODES = {"40102", "40104", "40105"}
 HUMAN_MESSAGES = {

@@ -28,6 +28,7 @@ from ..base import (
     require,
     shape_checked,
 )
+from .comments import comment_dedup_key, parse_comment_event
 
 SIGNATURE_HEADER = "Tiktok-Signature"
 DEFAULT_TOLERANCE = 300  # seconds; a setting in Django (TIKTOK_WEBHOOK_TOLERANCE_SECONDS)
@@ -37,6 +38,7 @@ EVENTS = (
     "im_send_msg",
     "im_referral_msg",
     "im_mark_read_msg",
+    "comment.update",
 )
 ATTACHMENT_TYPES = ("image", "video", "sticker", "share_post", "emoji")
 
@@ -99,8 +101,10 @@ def dedup_key(raw_body: bytes, payload: Any) -> str:
             content = _content(payload)
         except PayloadError:
             content = {}
-        msg_id = content.get("message_id")
         event = payload.get("event", "")
+        if event == "comment.update" and content.get("comment_id"):
+            return comment_dedup_key(payload, content)
+        msg_id = content.get("message_id")
         if msg_id and event:
             return f"tiktok:{event}:{payload.get('user_openid', '')}:{msg_id}"
     return f"tiktok:body:{body_hash(raw_body)}"
@@ -203,6 +207,8 @@ def parse(payload: Any) -> ParsedBatch:
         raise PayloadError(f"unknown TikTok event {event!r}")
     stripped = event == "im_receive_msg_eu"
     content = {} if stripped and not payload.get("content") else _content(payload)
+    if event == "comment.update":
+        return ParsedBatch(comments=(parse_comment_event(payload, content, business_id),))
     if event in ("im_receive_msg", "im_receive_msg_eu", "im_send_msg"):
         return ParsedBatch(messages=(_message(payload, content, business_id, stripped=stripped),))
     if event == "im_referral_msg":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from . import whatsapp_templates
+from . import graph_comments, whatsapp_templates
 from .wire import PNG_1PX, json_response
 
 API_PATH = "graph"
@@ -29,6 +29,8 @@ GRAPH_ERRORS = {
     "100": (400, "OAuthException", "Invalid parameter"),
     "551": (400, "OAuthException", "This person isn't available right now."),
     "2": (503, "OAuthException", "Service temporarily unavailable"),
+    "10900": (400, "OAuthException", "(#10900) Activity already replied to"),
+    "10903": (400, "OAuthException", "(#10903) This activity can't be replied to"),
 }
 
 
@@ -78,6 +80,9 @@ def handle(
         return 200, {"Content-Type": "image/png"}, PNG_1PX
     if len(parts) < 2:
         return graph_error("100", "Unknown path.")
+    answer = graph_comments.handle(fakes, method, parts, query, data, graph_error)
+    if answer is not None:
+        return answer
     node = parts[1]
     if method == "GET" and len(parts) == 3 and parts[2] == "message_templates":
         return whatsapp_templates.template_list(fakes, node, query, parts[0])

@@ -24,6 +24,7 @@ import secrets
 import time
 from typing import Any
 
+from . import graph_comments
 from .wire import PNG_1PX, digits, json_response
 
 API_PATH = "instagram"
@@ -137,6 +138,19 @@ def handle(
         )
     if len(parts) < 2:
         return graph_error("100", "Unknown path.")
+    answer = graph_comments.handle(
+        fakes,
+        method,
+        parts,
+        query,
+        data,
+        graph_error,
+        api=API_PATH,
+        reply_edge="replies",
+        hide_key="hide",
+    )
+    if answer is not None:
+        return answer
     node = parts[1]
     if method == "POST" and len(parts) == 3 and parts[2] == "messages":
         return _send(data, node, page_id, ig_id)
@@ -237,3 +251,51 @@ def status_payloads(
         "read": {"mid": message_id},
     }
     return [_envelope(account_id, now_ms, [event])]
+
+
+def comment_payloads(
+    store,
+    *,
+    account_id: str,
+    post_id: str,
+    name: str,
+    text: str,
+    parent_id: str = "",
+    field: str = "comments",
+    ad_id: str = "",
+) -> list[dict]:
+    """A simulated customer comments under a media: the fake keeps the comment (its author
+    is the customer's IGSID, which a private reply reaches) and Instagram sends the
+    ``comments`` change (``live_comments`` during a live)."""
+    store.set_profile(customer_id(name), name)
+    graph_comments.put_post(store, page_id=account_id, post_id=post_id, api=API_PATH)
+    comment = graph_comments.put_comment(
+        store,
+        post_id=post_id,
+        author_id=customer_id(name),
+        author_name=name,
+        psid=customer_id(name),
+        text=text,
+        parent_id=parent_id,
+        api=API_PATH,
+    )
+    media = {"id": post_id, "media_product_type": "LIVE" if field == "live_comments" else "FEED"}
+    if ad_id:
+        media.update(ad_id=ad_id, ad_title=f"Ad {ad_id}")
+    value = {
+        "from": {"id": customer_id(name), "username": name.lower().replace(" ", "_")},
+        "media": media,
+        "id": comment["id"],
+        "text": text,
+    }
+    if parent_id:
+        value["parent_id"] = parent_id
+    now = int(time.time())
+    return [
+        {
+            "object": "instagram",
+            "entry": [
+                {"id": account_id, "time": now, "changes": [{"field": field, "value": value}]}
+            ],
+        }
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from . import graph
+from . import graph, graph_comments
 from .wire import digits
 
 API_PATH = graph.API_PATH
@@ -83,3 +83,23 @@ def status_payloads(
             ],
         }
     ]
+
+
+def comment_payloads(
+    store, *, account_id: str, post_id: str, name: str, text: str, parent_id: str = ""
+) -> list[dict]:
+    """A simulated customer comments under a page post: the fake keeps the comment (the
+    private reply will reach this customer's PSID) and Facebook sends the ``feed`` change."""
+    store.set_profile(customer_id(name), name)
+    post_id = post_id if "_" in post_id else f"{account_id}_{post_id}"
+    graph_comments.put_post(store, page_id=account_id, post_id=post_id)
+    comment = graph_comments.put_comment(
+        store,
+        post_id=post_id,
+        author_id=graph_comments.commenter_id(name),
+        author_name=name,
+        psid=customer_id(name),
+        text=text,
+        parent_id=parent_id,
+    )
+    return [graph_comments.feed_payload(account_id, comment, "add")]

@@ -9,11 +9,15 @@ import secrets
 import time
 from typing import Any
 
+from . import tiktok_comments
 from .wire import PNG_1PX, digits, json_response
 
 API_PATH = "tiktok"
 AUTHORIZE_URL_NAME = "simulator_tiktok_authorize"
-TIKTOK_SCOPES = "user.info.basic,message.list.read,message.list.send,message.list.manage"
+TIKTOK_SCOPES = (
+    "user.info.basic,message.list.read,message.list.send,message.list.manage,"
+    "comment.list,comment.list.manage,video.list"
+)
 DEFAULT_ERROR = "51065"
 
 TIKTOK_ERROR_TEXT = {
@@ -56,6 +60,14 @@ def handle(
     """``path`` is relative to ``/tiktok``."""
     if method == "GET" and path.startswith("/media/"):
         return 200, {"Content-Type": "image/png"}, PNG_1PX
+    api = path.split("?")[0].removeprefix("/open_api/v1.3/")
+    if api.startswith(("business/comment/", "business/video/")):
+        token = headers.get("access-token", "")
+        if not token.startswith("act.") or fakes.store.is_revoked(token):
+            return tiktok_error("40105")
+        answer = tiktok_comments.handle(fakes, method, api, query, data, _tiktok_ok, tiktok_error)
+        if answer is not None:
+            return answer
     if method != "POST":
         return json_response(405, {"code": 40002, "message": "Method not allowed."})
     if not isinstance(data, dict):
@@ -207,3 +219,20 @@ def status_payloads(
         "read": {"last_read_timestamp": now_ms},
     }
     return [_tiktok_event("im_mark_read_msg", account_id, content)]
+
+
+def comment_payloads(
+    store, *, account_id: str, post_id: str, name: str, text: str, parent_id: str = ""
+) -> list[dict]:
+    """A simulated customer comments on a video: the fake keeps it (the list API will answer
+    it) and TikTok sends ``comment.update`` / ``insert`` without the author."""
+    tiktok_comments.put_video(store, business_id=account_id, video_id=post_id)
+    comment = tiktok_comments.put_comment(
+        store,
+        video_id=post_id,
+        user_id=customer_id(name),
+        name=name,
+        text=text,
+        parent_id=parent_id,
+    )
+    return [tiktok_comments.comment_event(account_id, comment, "insert")]

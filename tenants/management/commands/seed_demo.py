@@ -6,6 +6,7 @@ from django.db import transaction
 from inbox.automation.demo import seed_automation
 from inbox.commerce.demo import seed_commerce
 from inbox.demo import seed_channels, seed_inbox_volume
+from inbox.demo_comments import seed_comments
 from signals_app.demo import seed_signals
 from tenants import services
 from tenants.locale import set_person_language
@@ -30,6 +31,7 @@ def demo_steps():
         # Rules first, so the demo conversations get their auto-replies.
         ("inbox.automation.demo.seed_automation", seed_automation),
         ("inbox.demo.seed_channels", seed_channels),
+        ("inbox.demo_comments.seed_comments", seed_comments),
         ("inbox.demo.seed_inbox_volume", seed_inbox_volume),
         ("signals_app.demo.seed_signals", seed_signals),
         ("inbox.commerce.demo.seed_commerce", seed_commerce),

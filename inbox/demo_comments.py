@@ -1,0 +1,74 @@
+"""What ``manage.py seed_demo`` adds for comments: a TikTok video and two Facebook posts of
+the demo shop with customers' comments in Vietnamese and Thai — some with a phone number —
+through the real webhook path (signed by the fakes, processed like any webhook)."""
+
+from __future__ import annotations
+
+from inbox.ingest.processing import webhook_event_process
+from inbox.models import Channel
+from inbox.services.comments import comments_fetch, post_fetch
+from inbox.simulator.fakes import graph_comments, tiktok_comments
+from inbox.simulator.payloads import simulate_comment
+from inbox.simulator.store import DatabaseStore
+
+VIDEO = ("7311982046100000001", "Áo thun cotton mới về 🔥 199k – đủ size S đến XL #aothun")
+FB_POSTS = [
+    ("1220000000000001", "Đầm maxi đi biển ☀️ Giá ưu đãi cuối tuần, inbox để được tư vấn size"),
+    ("1220000000000002", "เสื้อยืดคอตตอนรุ่นใหม่ 290 บาท ส่งฟรีทั่วประเทศ 🇹🇭"),
+]
+TIKTOK_COMMENTS = [
+    ("Ngọc Anh", "Giá bao nhiêu vậy shop?"),
+    ("Minh Tuấn", "Còn size L màu trắng không ạ? sđt 0912 345 678"),
+    ("Lan Phương", "ship về Đà Nẵng mất mấy ngày shop"),
+    ("Somchai", "ราคาเท่าไหร่ครับ"),
+]
+FB_COMMENTS = {
+    FB_POSTS[0][0]: [
+        ("Thu Hà", "Đầm này còn màu xanh không shop?"),
+        ("Bảo Ngọc", "ib mình giá nha, zalo 0987.654.321"),
+        ("Hoàng Yến", "giá?"),
+    ],
+    FB_POSTS[1][0]: [
+        ("Nattaya", "ราคาเท่าไหร่คะ มีไซส์ XL ไหม"),
+        ("Kittisak", "สนใจครับ โทร 081-234-5678"),
+        ("Pimchanok", "ส่งเชียงใหม่กี่วันคะ"),
+    ],
+}
+
+
+def _process(results) -> None:
+    for result in results:
+        if result.event_id:
+            webhook_event_process(event_id=result.event_id)
+
+
+def seed_comments(tenant) -> int:
+    """Posts with comments on the demo's simulated TikTok and Messenger channels."""
+    channels = {
+        c.provider: c
+        for c in Channel.objects.for_tenant(tenant).filter(provider__in=["tiktok", "messenger"])
+        if (c.settings or {}).get("simulator")
+    }
+    store = DatabaseStore()
+    made = 0
+    tiktok = channels.get("tiktok")
+    if tiktok is not None:
+        tiktok_comments.put_video(
+            store, business_id=tiktok.account_id, video_id=VIDEO[0], caption=VIDEO[1]
+        )
+        for name, text in TIKTOK_COMMENTS:
+            _process(simulate_comment(channel=tiktok, post_id=VIDEO[0], name=name, text=text))
+        made += comments_fetch(channel=tiktok, post_id=VIDEO[0])
+        post_fetch(channel=tiktok, post_id=VIDEO[0])
+    page = channels.get("messenger")
+    if page is not None:
+        for post_id, caption in FB_POSTS:
+            full_id = f"{page.account_id}_{post_id}"
+            graph_comments.put_post(
+                store, page_id=page.account_id, post_id=full_id, caption=caption
+            )
+            for name, text in FB_COMMENTS[post_id]:
+                _process(simulate_comment(channel=page, post_id=full_id, name=name, text=text))
+                made += 1
+            post_fetch(channel=page, post_id=full_id)
+    return made
