@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from inbox.automation.defaults import default_rules_install
+from inbox.automation.defaults import comment_rules_ensure_defaults, default_rules_install
 from inbox.models import TeamMember
 from tenants.countries import country_for_timezone
 from tenants.locale import shipped
@@ -63,6 +63,7 @@ def tenant_create(
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     default_rules_install(tenant=tenant)
+    comment_rules_ensure_defaults(tenant=tenant)
     audit_log_record(tenant=tenant, actor=owner, action="tenant.created", target=tenant)
     return tenant
 

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from inbox.automation.models import CommentRule
 from inbox.automation.services.comment_rules import (
     comment_rule_set_enabled,
-    comment_rules_ensure_defaults,
 )
 from inbox.models import Label, Post
 from tenants.access import access_comment_rule, tenant_view
@@ -77,7 +76,6 @@ def _render(request, template, context):
 
 @tenant_view(MANAGE)
 def comment_rule_list(request):
-    comment_rules_ensure_defaults(tenant=request.tenant)
     rules = CommentRule.objects.for_tenant(request.tenant).select_related("post")
     return _render(request, "automation/comment_rules.html", {"rules": rules})
 

@@ -21,7 +21,8 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from inbox.automation.models import AutoReplyRule
+from inbox.automation.models import DEFAULT_COMMENT_RULE_NAMES, AutoReplyRule, CommentRule
+from inbox.services._sql import insert_ignore_conflict
 
 WELCOME = "welcome"
 AWAY = "away"
@@ -170,3 +171,47 @@ def tiktok_privacy_notice(*, tenant) -> dict:
         "language": language,
         "rule": default_rule_find(tenant=tenant, kind=TIKTOK_PRIVACY),
     }
+
+
+# --- comment rules ----------------------------------------------------------------------
+
+PRICE_KEYWORDS = (
+    "price", "how much", "giá", "bao nhiêu", "ib giá", "ราคา", "เท่าไหร่", "harga", "berapa",
+    "cena", "kolik", "いくら", "値段", "価格",
+)  # fmt: skip
+
+
+def comment_rule_defaults(language: str) -> dict[str, dict]:
+    """The shipped rules' fields by key, off, the reply written in ``language`` (also used by
+    the data migration that gives them to the businesses created before)."""
+    with translation.override(language or "en"):
+        return {
+            "hide_phone": {
+                "name": DEFAULT_COMMENT_RULE_NAMES["hide_phone"],
+                "enabled": False,
+                "has_phone": True,
+                "hide": True,
+                "cooldown_minutes": 0,
+                "position": 0,
+            },
+            "price_private": {
+                "name": DEFAULT_COMMENT_RULE_NAMES["price_private"],
+                "enabled": False,
+                "keywords": "\n".join(PRICE_KEYWORDS),
+                "private_reply_text": gettext(
+                    "Hello! Thank you for your interest. We have sent you the price here in "
+                    "a private message."
+                ),
+                "cooldown_minutes": 24 * 60,
+                "position": 1,
+            },
+        }
+
+
+def comment_rules_ensure_defaults(*, tenant) -> None:
+    """The shipped rules, off until the business enables them, created with the business
+    (``tenant_create``; migration 0007 for the businesses created before). Idempotent: a
+    default that exists is left as the business edited it. The names are shown in each
+    person's language, the reply is in the business's."""
+    for key, fields in comment_rule_defaults(tenant.default_language).items():
+        insert_ignore_conflict(CommentRule(tenant=tenant, default_key=key, **fields))

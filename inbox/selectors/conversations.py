@@ -188,6 +188,11 @@ def unread_condition(user) -> Q:
     return Q(last_customer_message_at__isnull=False) & ~Exists(read_since)
 
 
+def hidden_comments() -> QuerySet:
+    """Comments hidden from the public (by the shop, a rule or the provider)."""
+    return Comment.objects.filter(state=Comment.State.HIDDEN)
+
+
 def unanswered_comments() -> QuerySet:
     """Customers' comments (not deleted) that the shop has not answered yet."""
     return Comment.objects.filter(is_own=False, answered=False, placeholder=False).exclude(
@@ -232,8 +237,7 @@ def apply_filters(qs: QuerySet, *, tenant, user, filters: ConversationFilters) -
     if filters.unanswered:
         qs = qs.filter(Exists(unanswered_comments().filter(conversation_id=OuterRef("pk"))))
     if filters.hidden:
-        hidden = Comment.objects.filter(conversation_id=OuterRef("pk"), state="hidden")
-        qs = qs.filter(Exists(hidden))
+        qs = qs.filter(Exists(hidden_comments().filter(conversation_id=OuterRef("pk"))))
     if filters.query:
         from inbox.selectors.search import conversation_ids_matching
 

@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from inbox.selectors.conversations import (
     ConversationFilters,
     apply_filters,
+    hidden_comments,
     unanswered_comments,
     unread_condition,
     visible_conversations,
@@ -88,6 +89,7 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
     querysets["kind:comments"] = count_for(kind="comments")
     querysets["kind:messages"] = count_for(kind="messages")
     querysets["unanswered:1"] = count_for(unanswered=True)
+    querysets["hidden:1"] = count_for(hidden=True)
     return capped_counts(querysets)
 
 
@@ -128,12 +130,15 @@ def _label_counts(base, *, tenant, user, filters: ConversationFilters, team_ids=
             team="",
             kind="",
             unanswered=False,
+            hidden=False,
         ),
     )
     team_now = _team_q(filters.team)
     kind_now = Q(kind=filters.kind) if filters.kind else Q()
     if filters.unanswered:
         kind_now &= Exists(unanswered_comments().filter(conversation_id=OuterRef("pk")))
+    if filters.hidden:
+        kind_now &= Exists(hidden_comments().filter(conversation_id=OuterRef("pk")))
     status_now = _status_q(filters.status)
     assignee_now = _assignee_q(filters.assignee, user)
     unread_now = (unread_condition(user) if filters.unread_only else Q()) & team_now
@@ -165,6 +170,14 @@ def _label_counts(base, *, tenant, user, filters: ConversationFilters, team_ids=
         & unread_now
         & (Q(kind=filters.kind) if filters.kind else Q())
         & Exists(unanswered_comments().filter(conversation_id=OuterRef("pk"))),
+    )
+    aggregates["hidden:1"] = Count(
+        "pk",
+        filter=status_now
+        & assignee_now
+        & unread_now
+        & kind_now
+        & Exists(hidden_comments().filter(conversation_id=OuterRef("pk"))),
     )
     values = rest.order_by().aggregate(**{k.replace(":", "__"): v for k, v in aggregates.items()})
     return {k: CappedCount(values[k.replace(":", "__")]) for k in aggregates}

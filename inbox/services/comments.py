@@ -36,10 +36,13 @@ CAPABILITY = {"unhide": "hide", "unlike": "like"}
 class CommentActionRefused(Exception):
     """The action cannot be done; ``reason`` is for the person (or rule) that tried."""
 
-    def __init__(self, reason: str, *, code: str = "rule"):
+    def __init__(self, reason: str, *, code: str = "rule", provider_error=None):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        # The provider's own error when it refused or was down (its ``permanent`` tells a
+        # retry apart from a refusal); None for a limit checked before the call.
+        self.provider_error = provider_error
 
 
 def comment_surface(comment: Comment):
@@ -110,7 +113,9 @@ def _call(comment: Comment, method: str, **kwargs):
                 **kwargs,
             )
     except ProviderError as exc:
-        raise CommentActionRefused(exc.message, code=f"provider_{exc.code or 'error'}") from exc
+        raise CommentActionRefused(
+            exc.message, code=f"provider_{exc.code or 'error'}", provider_error=exc
+        ) from exc
 
 
 def _locked(comment: Comment) -> Comment:
@@ -164,6 +169,25 @@ def _who(actor, rule_name: str) -> str:
     if actor is not None:
         return actor.get_full_name() or actor.email
     return _("Parley")
+
+
+def hidden_line(hidden: bool, *, actor=None, rule_name: str = "") -> str:
+    text = _("Comment hidden by %(who)s") if hidden else _("Comment shown again by %(who)s")
+    return text % {"who": _who(actor, rule_name)}
+
+
+def private_reply_line(*, actor=None, rule_name: str = "", text: str) -> str:
+    return _("Replied privately (%(who)s): “%(text)s”") % {
+        "who": _who(actor, rule_name),
+        "text": text,
+    }
+
+
+def public_reply_line(*, actor=None, rule_name: str = "", text: str) -> str:
+    return _("Replied publicly (%(who)s): “%(text)s”") % {
+        "who": _who(actor, rule_name),
+        "text": text,
+    }
 
 
 def comment_reply_public(
@@ -242,6 +266,7 @@ def comment_reply_private(
     author_kind: str = "agent",
     rule_name: str = "",
     now: datetime | None = None,
+    record_activity: bool = True,
 ) -> Conversation:
     """The provider's private reply: one message to the comment's author, which opens a
     direct-message conversation linked to the comment (and attributed to its post or ad)."""
@@ -295,14 +320,14 @@ def comment_reply_private(
         comment.private_reply_conversation = conversation
         comment.answered = True
         comment.save(update_fields=["private_reply_conversation", "answered", "updated_at"])
-        _activity(
-            comment,
-            _("Replied privately (%(who)s): “%(text)s”")
-            % {"who": _who(actor, rule_name), "text": text},
-            actor=actor,
-            author_kind=author_kind,
-            rule_name=rule_name,
-        )
+        if record_activity:
+            _activity(
+                comment,
+                private_reply_line(actor=actor, rule_name=rule_name, text=text),
+                actor=actor,
+                author_kind=author_kind,
+                rule_name=rule_name,
+            )
         _updated(comment)
         effects.webhook_event(
             tenant=comment.tenant,
@@ -365,7 +390,13 @@ def _private_conversation(comment: Comment, recipient_id: str, *, at) -> Convers
 
 
 def comment_set_hidden(
-    *, comment: Comment, hidden: bool, actor=None, author_kind: str = "agent", rule_name: str = ""
+    *,
+    comment: Comment,
+    hidden: bool,
+    actor=None,
+    author_kind: str = "agent",
+    rule_name: str = "",
+    record_activity: bool = True,
 ) -> Comment:
     _refuse_if(comment_action_problem(comment, "hide" if hidden else "unhide"))
     _call(comment, "set_hidden", hidden=hidden)
@@ -375,11 +406,14 @@ def comment_set_hidden(
             comment.state = Comment.State.HIDDEN if hidden else Comment.State.VISIBLE
             comment.state_changed_at = timezone.now()
             comment.save(update_fields=["state", "state_changed_at", "updated_at"])
-        who = _who(actor, rule_name)
-        text = _("Comment hidden by %(who)s") if hidden else _("Comment shown again by %(who)s")
-        _activity(
-            comment, text % {"who": who}, actor=actor, author_kind=author_kind, rule_name=rule_name
-        )
+        if record_activity:
+            _activity(
+                comment,
+                hidden_line(hidden, actor=actor, rule_name=rule_name),
+                actor=actor,
+                author_kind=author_kind,
+                rule_name=rule_name,
+            )
         _updated(comment)
     return comment
 

@@ -271,6 +271,10 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> str | No
     module = registry.get(channel.provider)
     # A provider's refusal is stored in plain words, in the business's language.
     with translation.override(shipped(channel.tenant.default_language) or "en"):
+        if (message.metadata or {}).get("comment_action"):  # a rule's action on a comment
+            from .comment_jobs import comment_action_deliver
+
+            return comment_action_deliver(message, now)
         return _deliver(message, channel, module, now)
 
 
@@ -336,6 +340,8 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now, *, repl
             ).exclude(pk=message.pk).delete()
             mine.update(**values)
             _delivery_announce(message)
+    if message.kind != Message.Kind.MESSAGE:
+        return message.status
     if http.is_simulated(message.channel) and message.channel.settings.get("simulate_statuses"):
         effects.task_on_commit(effects.SIMULATOR_STATUSES, message.pk, countdown=2)
     return message.status
@@ -386,9 +392,10 @@ def _delivery_give_up(message: Message, exc: ProviderError, human: str) -> None:
         next_attempt_at=None,
         updated_at=timezone.now(),
     )
-    Conversation.objects.filter(pk=message.conversation_id).update(
-        business_messages_since_customer=Greatest(F("business_messages_since_customer") - 1, 0)
-    )
+    if message.kind == Message.Kind.MESSAGE:  # a comment action never counted as a message
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            business_messages_since_customer=Greatest(F("business_messages_since_customer") - 1, 0)
+        )
     if exc.code in registry.get(message.channel.provider).TOKEN_ERROR_CODES:
         channel_mark_error(channel=message.channel, error=exc.message)
     _delivery_announce(message)

@@ -78,7 +78,14 @@ def count_links(filters: ConversationFilters, counts: dict, teams=()) -> dict:
                 "count": counts["unanswered:1"],
                 "qs": filters.urlencode(unanswered=not filters.unanswered),
                 "active": filters.unanswered,
-            }
+            },
+            {
+                "key": "hidden:1",
+                "label": _("Hidden comments"),
+                "count": counts["hidden:1"],
+                "qs": filters.urlencode(hidden=not filters.hidden),
+                "active": filters.hidden,
+            },
         ],
     ]
     if teams:

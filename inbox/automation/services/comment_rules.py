@@ -16,57 +16,20 @@ import re
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from inbox.automation.models import DEFAULT_COMMENT_RULE_NAMES, CommentRule, CommentRuleRun
-from inbox.models import Comment
+from inbox.automation.defaults import comment_rules_ensure_defaults  # noqa: F401  (re-export)
+from inbox.automation.models import CommentRule, CommentRuleRun
+from inbox.models import Comment, Message
 from inbox.phone_detect import COUNTRY_CODES, contains_phone
 from inbox.services._sql import insert_ignore_conflict
-from inbox.services.comments import (
-    CommentActionRefused,
-    comment_reply_private,
-    comment_reply_public,
-    comment_set_hidden,
-)
+from inbox.services.comment_jobs import comment_action_queue
 from inbox.services.conversations import conversation_add_label, conversation_assign
+from inbox.services.sending import message_deliver
 from keywords import KeywordMatcher, KeywordSpec, MatchMode
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PRICE_KEYWORDS = (
-    "price", "how much", "giá", "bao nhiêu", "ib giá", "ราคา", "เท่าไหร่", "harga", "berapa",
-    "cena", "kolik", "いくら", "値段", "価格",
-)  # fmt: skip
 BOT = "bot"
-DEFAULT_NAMES = DEFAULT_COMMENT_RULE_NAMES
-
-
-def comment_rules_ensure_defaults(*, tenant) -> None:
-    """The shipped rules, off until the business enables them (created once per tenant; the
-    names are shown in each person's language, the reply is in the business's)."""
-    with translation.override(tenant.default_language or "en"):
-        defaults = {
-            "hide_phone": {
-                "name": DEFAULT_NAMES["hide_phone"],
-                "has_phone": True,
-                "hide": True,
-                "cooldown_minutes": 0,
-                "position": 0,
-            },
-            "price_private": {
-                "name": DEFAULT_NAMES["price_private"],
-                "keywords": "\n".join(PRICE_KEYWORDS),
-                "private_reply_text": _(
-                    "Hello! Thank you for your interest. We have sent you the price here in "
-                    "a private message."
-                ),
-                "cooldown_minutes": 24 * 60,
-                "position": 1,
-            },
-        }
-        for key, fields in defaults.items():
-            rule = CommentRule(tenant=tenant, default_key=key, enabled=False, **fields)
-            insert_ignore_conflict(rule)
 
 
 def _keywords(rule: CommentRule) -> list[str]:
@@ -154,34 +117,32 @@ def _in_cooldown(rule: CommentRule, comment: Comment, run: CommentRuleRun) -> bo
 
 
 def _act(rule: CommentRule, comment: Comment, run: CommentRuleRun) -> None:
-    done, refused = [], []
-    who = {"actor": None, "author_kind": BOT, "rule_name": rule.name}
+    """Hide and replies go through the send path (``inbox.services.comment_jobs``): the first
+    attempt now, in order; a provider that is down is retried with backoff, a refusal is
+    explained on the action's line in the thread."""
+    done, refused, retrying = [], [], []
     replies = bool(rule.public_reply_text.strip() or rule.private_reply_text.strip())
     cooldown = replies and _in_cooldown(rule, comment, run)
     steps = []
     if not cooldown and rule.public_reply_text.strip():
-        steps.append(
-            (
-                "reply",
-                lambda: comment_reply_public(comment=comment, text=rule.public_reply_text, **who),
-            )
-        )
+        steps.append(("reply", rule.public_reply_text))
     if not cooldown and rule.private_reply_text.strip():
-        steps.append(
-            (
-                "private_reply",
-                lambda: comment_reply_private(comment=comment, text=rule.private_reply_text, **who),
-            )
-        )
+        steps.append(("private_reply", rule.private_reply_text))
     if rule.hide:
-        steps.append(("hide", lambda: comment_set_hidden(comment=comment, hidden=True, **who)))
-    for name, step in steps:
-        try:
-            step()
+        steps.append(("hide", ""))
+    for name, text in steps:
+        line = comment_action_queue(
+            comment=comment, action=name, rule_name=rule.name, text=text, run_id=run.pk
+        )
+        status = message_deliver(message_id=line.pk)
+        line.refresh_from_db()
+        if status == Message.Status.SENT:
             done.append(name)
             comment.refresh_from_db()
-        except CommentActionRefused as exc:
-            refused.append(f"{name}: {exc.reason}")
+        elif line.status == Message.Status.FAILED:
+            refused.append(f"{name}: {line.error_message}")
+        else:
+            retrying.append(f"{name}: {line.error_message or line.status}")
     conversation = comment.conversation
     if rule.add_label_id:
         conversation_add_label(conversation=conversation, label=rule.add_label, actor=None)
@@ -189,12 +150,15 @@ def _act(rule: CommentRule, comment: Comment, run: CommentRuleRun) -> None:
     if rule.assign_to_id and conversation.assignee_id != rule.assign_to_id:
         conversation_assign(conversation=conversation, assignee=rule.assign_to, actor=None)
         done.append("assign")
-    run.replied = any(n in ("reply", "private_reply") for n in done)
+    run.replied = any(n in ("reply", "private_reply") for n in done) or any(
+        r.startswith(("reply:", "private_reply:")) for r in retrying
+    )
     if refused:
         run.outcome = CommentRuleRun.Outcome.REFUSED
     elif cooldown:
         run.outcome = CommentRuleRun.Outcome.COOLDOWN
-    run.detail = "; ".join([", ".join(done), *refused])[:2000]
+    retries = [f"{r} (retrying)" for r in retrying]
+    run.detail = "; ".join([", ".join(done), *refused, *retries])[:2000]
     CommentRuleRun.objects.filter(pk=run.pk).update(
         replied=run.replied, outcome=run.outcome, detail=run.detail
     )
