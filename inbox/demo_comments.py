@@ -1,6 +1,7 @@
-"""What ``manage.py seed_demo`` adds for comments: a TikTok video and two Facebook posts of
-the demo shop with customers' comments in Vietnamese and Thai — some with a phone number —
-through the real webhook path (signed by the fakes, processed like any webhook)."""
+"""What ``manage.py seed_demo`` adds for comments: a TikTok video, two Facebook posts and two
+Instagram posts of the demo shop with customers' comments in Vietnamese and Thai — some with
+a phone number — through the real webhook path (signed by the fakes, processed like any
+webhook)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from inbox.ingest.processing import webhook_event_process
 from inbox.models import Channel
 from inbox.services.comments import comments_fetch, post_fetch
 from inbox.simulator.fakes import graph_comments, tiktok_comments
+from inbox.simulator.fakes import instagram as instagram_fake
 from inbox.simulator.payloads import simulate_comment
 from inbox.simulator.store import DatabaseStore
 
@@ -35,6 +37,23 @@ FB_COMMENTS = {
     ],
 }
 
+IG_POSTS = [
+    ("17900000000000001", "Túi xách da mini 🤎 349k – 5 màu, có sẵn tại shop #tuixach"),
+    ("17900000000000002", "รองเท้าผ้าใบสีขาว 590 บาท ไซส์ 36–44 พร้อมส่ง ✨"),
+]
+IG_COMMENTS = {
+    IG_POSTS[0][0]: [
+        ("Khánh Linh", "Túi này còn màu kem không shop?"),
+        ("Quốc Bảo", "lấy 1 cái màu đen, gọi mình 0903 456 789 nha"),
+        ("Mai Anh", "giá bao nhiêu ạ?"),
+    ],
+    IG_POSTS[1][0]: [
+        ("Siriporn", "ไซส์ 38 มีไหมคะ"),
+        ("Anucha", "สนใจครับ ติดต่อ 089 765 4321"),
+        ("Waraporn", "ราคานี้รวมส่งไหมคะ"),
+    ],
+}
+
 
 def _process(results) -> None:
     for result in results:
@@ -43,10 +62,12 @@ def _process(results) -> None:
 
 
 def seed_comments(tenant) -> int:
-    """Posts with comments on the demo's simulated TikTok and Messenger channels."""
+    """Posts with comments on the demo's simulated TikTok, Messenger and Instagram channels."""
     channels = {
         c.provider: c
-        for c in Channel.objects.for_tenant(tenant).filter(provider__in=["tiktok", "messenger"])
+        for c in Channel.objects.for_tenant(tenant).filter(
+            provider__in=["tiktok", "messenger", "instagram"]
+        )
         if (c.settings or {}).get("simulator")
     }
     store = DatabaseStore()
@@ -71,4 +92,20 @@ def seed_comments(tenant) -> int:
                 _process(simulate_comment(channel=page, post_id=full_id, name=name, text=text))
                 made += 1
             post_fetch(channel=page, post_id=full_id)
+    instagram = channels.get("instagram")
+    if instagram is not None:
+        for media_id, caption in IG_POSTS:
+            graph_comments.put_post(
+                store,
+                page_id=instagram.account_id,
+                post_id=media_id,
+                caption=caption,
+                api=instagram_fake.API_PATH,
+            )
+            for name, text in IG_COMMENTS[media_id]:
+                _process(
+                    simulate_comment(channel=instagram, post_id=media_id, name=name, text=text)
+                )
+                made += 1
+            post_fetch(channel=instagram, post_id=media_id)
     return made

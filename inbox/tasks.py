@@ -13,7 +13,7 @@ from inbox.services.channels import channels_refresh_expiring
 from inbox.services.comments import comments_catch_up, comments_fetch, post_fetch
 from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.csat import csat_ask
-from inbox.services.media import attachments_prefetch
+from inbox.services.media import attachments_prefetch, post_thumbnail_fetch
 from inbox.services.sending import SEND_TASK_TIME_LIMIT, message_deliver
 from inbox.services.templates import TemplateError, templates_sync, templates_sync_all
 from inbox.simulator.payloads import simulate_statuses
@@ -141,6 +141,11 @@ def comments_catch_up_task() -> int:
 def post_fetch_task(channel_id: int, post_id: str) -> None:
     channel = Channel.objects.select_related("tenant").get(pk=channel_id)
     try:
-        post_fetch(channel=channel, post_id=post_id)
+        post = post_fetch(channel=channel, post_id=post_id)
     except ProviderError as exc:  # the post shows its id until the next comment asks again
         log.info("post %s of channel %s not fetched: %s", post_id, channel_id, exc.code)
+        return
+    try:
+        post_thumbnail_fetch(post=post)
+    except ProviderError as exc:  # the thread fetches it again on demand
+        log.info("picture of post %s not fetched: %s", post.pk, exc.code)

@@ -64,6 +64,11 @@ urlpatterns = [
         attachments.attachment_media,
         name="attachment_media",
     ),
+    path(
+        T + "posts/<int:post_id>/thumbnail/",
+        attachments.post_thumbnail,
+        name="post_thumbnail",
+    ),
     path("ops/webhook-events/", webhook_events.webhook_event_list, name="webhook_event_list"),
     path(
         "ops/webhook-events/<int:webhook_event_id>/reprocess/",

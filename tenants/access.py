@@ -35,11 +35,12 @@ from inbox.models import (
     Label,
     Message,
     MessageTemplate,
+    Post,
     SavedView,
     Team,
 )
 from inbox.outbound_webhooks.models import WebhookDelivery, WebhookSubscription
-from inbox.selectors.conversations import conversation_for_member
+from inbox.selectors.conversations import conversation_for_member, visible_conversations
 from signals_app.models import SignalKeyword
 from tenants.locale import apply_tenant_default, tenant_zone
 from tenants.models import ApiKey, Invitation, Membership
@@ -158,6 +159,17 @@ def access_attachment(membership, attachment_id) -> Attachment:
     attachment = _tenant_object(queryset, membership, attachment_id)
     access_conversation(membership, attachment.message.conversation_id)
     return attachment
+
+
+def access_post(membership, post_id) -> Post:
+    """A post under which this member may see at least one conversation."""
+    post = _tenant_object(Post.objects.select_related("channel"), membership, post_id)
+    visible = visible_conversations(
+        tenant=membership.tenant, user=membership.user, membership=membership
+    )
+    if not visible.filter(post=post).exists():
+        raise Http404
+    return post
 
 
 def access_contact(membership, contact_id, *, write=False) -> Contact:

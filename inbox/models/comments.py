@@ -24,6 +24,10 @@ class Post(TenantOwnedModel):
     external_id = models.CharField(max_length=191)
     caption = models.TextField(blank=True)
     thumbnail_url = models.URLField(max_length=1000, blank=True)
+    # The picture's bytes, fetched server-side like an attachment's and served by Parley
+    # (the browser never asks the provider's CDN).
+    thumbnail = models.FileField(upload_to="post-thumbnails/%Y/%m/", blank=True)
+    thumbnail_mime_type = models.CharField(max_length=100, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
     media_type = models.CharField(max_length=40, blank=True)
     ad_id = models.CharField(max_length=64, blank=True)

@@ -1,5 +1,5 @@
-"""Attachment bytes: fetched from the provider's media API server-side and stored, so the
-agent's browser only ever talks to Parley (never hot-linked)."""
+"""Attachment bytes and posts' pictures: fetched from the provider server-side and stored, so
+the agent's browser only ever talks to Parley (never hot-linked)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from inbox.models import Attachment
+from inbox.models import Attachment, Post
 from inbox.providers import registry
-from inbox.providers.base import ProviderError
+from inbox.providers.base import ProviderError, download
 
 from . import http
 
@@ -68,3 +68,36 @@ def attachments_prefetch(*, message_id: int) -> int:
         except ProviderError as exc:
             log.info("attachment %s not fetched: %s", attachment.pk, exc.code)
     return done
+
+
+# A post's picture: what the provider's CDN may answer and still be shown as an image.
+THUMBNAIL_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
+MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
+
+
+def post_thumbnail_fetch(*, post: Post) -> Post:
+    """Download and store the post's picture if it is not stored yet (the media path of
+    attachments: fetched server-side through the channel's client, served by Parley). Raises
+    ``ProviderError`` when the provider cannot give it or gives something not an image."""
+    if post.thumbnail or not post.thumbnail_url:
+        return post
+    if not post.thumbnail_url.startswith("https://") and not http.is_simulated(post.channel):
+        raise ProviderError("The picture's address is not https.", code="bad_url", permanent=True)
+    with http.client_for(post.channel) as client:
+        media = download(client, post.thumbnail_url)
+    ext = THUMBNAIL_TYPES.get(media.mime_type.lower())
+    if ext is None or len(media.content) > MAX_THUMBNAIL_BYTES:
+        raise ProviderError("The post's picture is not an image.", code="not_image", permanent=True)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.thumbnail:  # fetched meanwhile
+            return locked
+        locked.thumbnail.save(f"{locked.pk}.{ext}", ContentFile(media.content), save=False)
+        locked.thumbnail_mime_type = media.mime_type.lower()
+        locked.save(update_fields=["thumbnail", "thumbnail_mime_type", "updated_at"])
+    return locked

@@ -1,4 +1,5 @@
-"""Attachment media, served through Parley (never hot-linked from the provider)."""
+"""Attachment media and posts' pictures, served through Parley (never hot-linked from the
+provider)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from django.http import FileResponse, Http404, HttpResponse
 
 from inbox.models import Attachment
 from inbox.providers.base import ProviderError
-from inbox.services.media import attachment_fetch
-from tenants.access import access_attachment, tenant_view
+from inbox.services.media import attachment_fetch, post_thumbnail_fetch
+from tenants.access import access_attachment, access_post, tenant_view
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,27 @@ def attachment_media(request, attachment_id: int):
     )
     if attachment.kind not in (Attachment.Kind.IMAGE, Attachment.Kind.STICKER):
         response["Content-Disposition"] = "attachment"
+    return _locked_down(response)
+
+
+def _locked_down(response):
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
+
+
+@tenant_view("inbox.view")
+def post_thumbnail(request, post_id: int):
+    """A post's picture, fetched server-side on first use like an attachment (also right
+    after the post's details arrive), only for a member who sees one of its conversations."""
+    post = access_post(request.membership, post_id)
+    try:
+        post = post_thumbnail_fetch(post=post)
+    except ProviderError as exc:
+        log.info("picture of post %s: %s", post.pk, exc.code)
+        return HttpResponse(exc.message, status=502, content_type="text/plain")
+    if not post.thumbnail:
+        raise Http404
+    response = FileResponse(post.thumbnail.open("rb"), content_type=post.thumbnail_mime_type)
+    return _locked_down(response)

@@ -215,8 +215,14 @@ def test_the_demo_seeds_posts_with_vietnamese_and_thai_comments(
         seed_channels(tenant_a)
         seed_comments(tenant_a)
     comments = list(Comment.objects.filter(tenant=tenant_a, placeholder=False))
-    assert len(comments) == 10
-    assert {c.post.channel.provider for c in comments} == {"tiktok", "messenger"}
-    assert sum(contains_phone(c.text) for c in comments) == 3
+    assert len(comments) == 16
+    assert {c.post.channel.provider for c in comments} == {"tiktok", "messenger", "instagram"}
+    assert sum(contains_phone(c.text) for c in comments) == 5
     assert any("ราคา" in c.text for c in comments) and any("Giá" in c.text for c in comments)
     assert all(p.caption for p in Post.objects.filter(tenant=tenant_a))
+    instagram = [c for c in comments if c.post.channel.provider == "instagram"]
+    assert len({c.post_id for c in instagram}) == 2 and len(instagram) == 6
+    # Vietnamese and Thai on Instagram too, phone numbers among them
+    assert any("giá" in c.text for c in instagram) and any("ไซส์" in c.text for c in instagram)
+    assert sum(contains_phone(c.text) for c in instagram) == 2
+    assert all(c.conversation_id for c in instagram)

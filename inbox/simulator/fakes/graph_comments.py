@@ -125,7 +125,13 @@ def handle(
         return None
     post = store.get_object(api, "post", node)
     if post is not None and method == "GET" and not edge:
-        return json_response(200, {k: v for k, v in post.items() if k != "page_id"})
+        fields = {k: v for k, v in post.items() if k != "page_id"}
+        # Pictures on the fake's own CDN (Meta's is another host, as here).
+        cdn = f"{fakes.public_base_url}{fakes.prefix}/{api}/cdn/post-{node}.jpg"
+        for key in ("full_picture", "media_url", "thumbnail_url"):
+            if fields.get(key):
+                fields[key] = cdn
+        return json_response(200, fields)
     comment = store.get_object(api, "comment", node)
     if comment is None:
         return None

@@ -101,6 +101,9 @@ def handle(fakes, method: str, api: str, query: dict, data: Any, ok, error):
         except (ValueError, AttributeError):
             return error("40002", "filters is not valid JSON.")
         videos = [v for v in (store.get_object(API, "post", str(i)) for i in wanted) if v]
+        # The cover on the fake's own CDN (TikTok's is another host, as here).
+        cdn = f"{fakes.public_base_url}{fakes.prefix}/tiktok/media"
+        videos = [{**v, "thumbnail_url": f"{cdn}/cover-{v['item_id']}.jpeg"} for v in videos]
         return ok({"videos": videos, "cursor": 0, "has_more": False})
     if method != "POST" or not api.startswith("business/comment/"):
         return None
