@@ -30,7 +30,9 @@ COUNTRY_CODES = {"VN": "84", "TH": "66", "ID": "62", "CZ": "420", "JP": "81"}
 NATIONAL = {
     "VN": re.compile(r"(?:[35789]\d{8}|2\d{9})"),  # mobiles 03/05/07/08/09 + 8; landlines 02x
     "TH": re.compile(r"(?:[689]\d{8}|2\d{7})"),  # mobiles 06/08/09 + 8; Bangkok 02 + 7
-    "ID": re.compile(r"(?:8\d{8,11})"),  # mobiles 08xx, 10 to 13 digits with the 0
+    # mobiles 08xx, 10 to 13 digits with the 0; landlines 0 + area code (21 Jakarta, 31
+    # Surabaya, 274 Yogyakarta…) + subscriber, 9 to 11 digits with the 0
+    "ID": re.compile(r"(?:8\d{8,11}|[2-7]\d{7,9})"),
     "CZ": re.compile(r"(?:[67]\d{8})"),  # mobiles 6xx/7xx xxx xxx (no trunk prefix)
     "JP": re.compile(r"(?:[789]0\d{8}|[1-9]\d{8})"),  # 090/080/070 mobiles; 0X-XXXX-XXXX
 }
@@ -82,8 +84,17 @@ def _fold(word: str) -> str:
 
 _ORDER_BEFORE = re.compile(
     r"(?:mã đơn|ma don|đơn|don hang|stk|tài khoản|tai khoan|order|pesanan|resi|rek|rekening|"
-    r"voucher|objednávk\w*|účet|ucet|faktur\w*|kód|kod|vs|č\.|注文番号|会員番号|口座|在庫番号|"
+    r"voucher|objednávk\w*|účet|ucet|faktur\w*|kód|kod|vs|(?<!tel\.)(?<!tel)č\.|"
+    r"va\s+(?:bca|bni|bri|mandiri|permata|cimb|bsi)|virtual account|"
+    r"注文番号|会員番号|口座|在庫番号|"
     r"เลขออเดอร์|บัญชี|พร้อมเพย์|รหัส)\W{0,3}$",
+    re.IGNORECASE,
+)
+# An account word, then the bank's name, then the number ("rek BCA 0812…", "STK Vietcombank
+# 0071…", "บัญชีกสิกร 012-3…").
+_ACCOUNT_BEFORE = re.compile(
+    r"(?:\b(?:stk|rek|rekening|tài khoản|tai khoan|účet|ucet)\s+[^\W\d_]{2,15}|บัญชี\S{0,12})"
+    r"\W{0,3}$",
     re.IGNORECASE,
 )
 
@@ -131,6 +142,8 @@ def _candidate_ok(text: str, start: int, end: int, run: str) -> bool:
         return False
     if _ORDER_BEFORE.search(text[max(0, start - 20) : start]):
         return False  # "mã đơn 0912…", "注文番号 090…": an order, an account
+    if _ACCOUNT_BEFORE.search(text[max(0, start - 30) : start]):
+        return False
     glued = before[-1:]
     if glued == "#" or (_latin(glued) and not _PHONE_HINT.search(before)):
         return False  # an order or tracking number ("#123…", "DH0912…")
