@@ -114,7 +114,8 @@ def csat_ask_task(conversation_id: int) -> str:
 
 @shared_task(name=effects.COMMENTS_FETCH)
 def comments_fetch_task(channel_id: int, post_id: str, comment_id: str = "") -> int:
-    """A comment the webhook announced without its author (TikTok), or a whole post."""
+    """A comment the webhook announced without its author (TikTok), or a whole post's
+    comments (the backfill of a new post, on every provider that lists comments)."""
     channel = Channel.objects.select_related("tenant").get(pk=channel_id)
     try:
         return comments_fetch(

@@ -28,13 +28,16 @@ from .messages import conversation_touch_inbound
 
 def post_upsert(*, channel: Channel, post_id: str, info: PostInfo | None = None) -> Post:
     """The post (created when new; details the webhook carried filled in where missing). A
-    post whose caption and picture are unknown is fetched from the provider after commit."""
+    new post's details are fetched from the provider after commit, and its earlier comments
+    read back through the provider's comment list (the backfill; the catch-up re-reads
+    recent posts every 30 minutes)."""
     post = Post.objects.for_tenant(channel.tenant).filter(channel=channel, external_id=post_id)
     post = post.first()
     if post is None:
         post = Post(tenant=channel.tenant, channel=channel, external_id=post_id)
         if insert_ignore_conflict(post) is not None:
             effects.task_on_commit(effects.POST_FETCH, channel.pk, post_id)
+            effects.task_on_commit(effects.COMMENTS_FETCH, channel.pk, post_id)
         post = Post.objects.get(channel=channel, external_id=post_id)
     if info is not None:
         changed = []

@@ -1,27 +1,22 @@
 """Comments on Meta: Facebook Page posts (the ``feed`` webhook field) and their Graph calls.
 
-Wire formats: ``/work/shared/providers.md`` (Comments, a). Instagram's ``comments`` field
-shares the Graph calls (its reply and hide paths differ). Imports nothing from Django but the
-translation of the refusals.
+Wire formats: ``/work/shared/providers.md`` (Comments, a). The calls Facebook shares with
+Instagram (reply, hide, delete, private reply, the post, the comment list) are in
+``_graph_comments.GraphComments``; here is what is Facebook's own: the ``feed`` webhook, the
+``like``, the fields read.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-import httpx
-from django.utils.translation import gettext_lazy
-
 from . import _meta
+from ._graph_comments import GraphComments, graph_time
 from .base import (
     CommentEvent,
     PayloadError,
     PostInfo,
-    ProviderError,
-    SendResult,
     as_list,
-    check_text,
     from_epoch_seconds,
     http_request,
     require,
@@ -37,23 +32,24 @@ FEED_VERBS = {
     "hide": "hide",
     "unhide": "unhide",
 }
-PRIVATE_REPLY_ERRORS = {
-    "10900": gettext_lazy("This comment already has its private reply (one per comment)."),
-    "10903": gettext_lazy("Private replies are only possible within 7 days of the comment."),
-}
 
 
-class FacebookComments:
+class FacebookComments(GraphComments):
     """The comment surface of a Facebook Page (see ``docs/architecture.md``, comments)."""
 
     LABEL = "Facebook"
     ACTIONS = frozenset({"reply", "private_reply", "hide", "delete", "like"})
     MAX_REPLY_LENGTH = 8000
-    PRIVATE_REPLY_WINDOW = timedelta(days=7)
-    CAN_LIST = False  # comments arrive through the feed webhook only
-
-    def action_problem(self, action: str, *, comment: Any) -> str | None:
-        return None
+    REPLY_EDGE = "comments"
+    HIDE_KEY = "is_hidden"
+    POST_FIELDS = "id,message,permalink_url,full_picture,status_type"
+    # ``filter=stream``: every comment, replies included (each with its ``parent``), oldest
+    # first; hidden ones too (the Page can see them).
+    LIST_PARAMS = {
+        "filter": "stream",
+        "order": "chronological",
+        "fields": "id,message,from{id,name},created_time,parent{id},is_hidden",
+    }
 
     # --- webhooks ---------------------------------------------------------------------------
 
@@ -96,152 +92,28 @@ class FacebookComments:
 
     # --- calls ------------------------------------------------------------------------------
 
-    def _url(self, base_url: str, version: str, path: str) -> str:
-        return _meta.graph_url(base_url, version, path)
-
-    def reply(
-        self,
-        client: httpx.Client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        text,
-        version=_meta.GRAPH_VERSION,
-        **opts,
-    ) -> str:
-        check_text(text, self.MAX_REPLY_LENGTH)
-        data = _meta.graph_post(
-            client,
-            self._url(base_url, version, f"{comment_id}/comments"),
-            credentials,
-            self.LABEL,
-            {"message": text},
-        )
-        if not data.get("id"):
-            raise ProviderError(
-                "Facebook did not return a comment id.", code="bad_response", permanent=False
-            )
-        return str(data["id"])
-
-    def set_hidden(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        hidden: bool,
-        version=_meta.GRAPH_VERSION,
-        **opts,
-    ) -> None:
-        _meta.graph_post(
-            client,
-            self._url(base_url, version, comment_id),
-            credentials,
-            self.LABEL,
-            {"is_hidden": bool(hidden)},
-        )
-
-    def delete(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        version=_meta.GRAPH_VERSION,
-        **opts,
-    ) -> None:
+    def _call(
+        self, client, method, *, base_url, credentials, path, opts, params=None, body=None
+    ) -> dict:
+        url = _meta.graph_url(base_url, opts.get("version") or _meta.GRAPH_VERSION, path)
         response = http_request(
-            client,
-            "DELETE",
-            self._url(base_url, version, comment_id),
-            headers=_meta.auth(credentials),
+            client, method, url, headers=_meta.auth(credentials), params=params, json=body
         )
-        _meta.check(response, self.LABEL)
+        return _meta.check(response, self.LABEL)
 
     def like(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        liked: bool,
-        version=_meta.GRAPH_VERSION,
-        **opts,
+        self, client, *, base_url, credentials, account_id, post_id, comment_id, liked, **opts
     ) -> None:
-        url = self._url(base_url, version, f"{comment_id}/likes")
-        response = http_request(
-            client, "POST" if liked else "DELETE", url, headers=_meta.auth(credentials)
-        )
-        _meta.check(response, self.LABEL)
-
-    def private_reply(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        comment_id,
-        text,
-        version=_meta.GRAPH_VERSION,
-        **opts,
-    ) -> tuple[str, SendResult]:
-        """One message to the comment's author (a new Messenger conversation). Returns the
-        customer's PSID and the message id."""
-        check_text(text, 2000)
-        try:
-            data = _meta.graph_post(
-                client,
-                self._url(base_url, version, f"{account_id}/messages"),
-                credentials,
-                self.LABEL,
-                {"recipient": {"comment_id": comment_id}, "message": {"text": text}},
-            )
-        except ProviderError as exc:
-            if exc.code in PRIVATE_REPLY_ERRORS:
-                raise ProviderError(
-                    str(PRIVATE_REPLY_ERRORS[exc.code]),
-                    code=exc.code,
-                    permanent=True,
-                    http_status=exc.http_status,
-                ) from exc
-            raise
-        if not data.get("recipient_id") or not data.get("message_id"):
-            raise ProviderError(
-                "Facebook did not return the conversation.", code="bad_response", permanent=False
-            )
-        return str(data["recipient_id"]), SendResult(provider_message_id=str(data["message_id"]))
-
-    def fetch_post(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        version=_meta.GRAPH_VERSION,
-        **opts,
-    ) -> PostInfo:
-        data = _meta.graph_get(
+        self._call(
             client,
-            self._url(base_url, version, post_id),
-            credentials,
-            self.LABEL,
-            params={"fields": "id,message,permalink_url,full_picture,status_type"},
+            "POST" if liked else "DELETE",
+            base_url=base_url,
+            credentials=credentials,
+            path=f"{comment_id}/likes",
+            opts=opts,
         )
+
+    def _post_info(self, post_id: str, data: dict) -> PostInfo:
         return PostInfo(
             post_id=post_id,
             caption=str(data.get("message", "") or ""),
@@ -250,8 +122,31 @@ class FacebookComments:
             media_type=str(data.get("status_type", "") or ""),
         )
 
-    def list_comments(self, client, **kwargs) -> tuple[list[CommentEvent], str]:
-        return [], ""
+    def _list_events(self, account_id: str, post_id: str, data: dict) -> list[CommentEvent]:
+        events = []
+        for item in data.get("data") or []:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            author = item.get("from") if isinstance(item.get("from"), dict) else {}
+            parent = item.get("parent") if isinstance(item.get("parent"), dict) else {}
+            author_id = str(author.get("id", "") or "")
+            events.append(
+                CommentEvent(
+                    account_id=account_id,
+                    comment_id=str(item["id"]),
+                    post_id=post_id,
+                    action="upsert",
+                    timestamp=graph_time(item.get("created_time")),
+                    parent_id=str(parent.get("id", "") or ""),
+                    author_id=author_id,
+                    author_name=str(author.get("name", "") or ""),
+                    text=str(item.get("message", "") or ""),
+                    is_own=bool(author_id) and author_id == account_id,
+                    hidden=bool(item.get("is_hidden")),
+                    post=PostInfo(post_id=post_id),
+                )
+            )
+        return events
 
 
 FACEBOOK = FacebookComments()

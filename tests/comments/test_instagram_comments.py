@@ -69,7 +69,7 @@ def test_instagram_comments_are_stored_and_the_accounts_own_recognised(world, po
 
 def test_no_reply_to_a_hidden_comment_until_it_is_shown_again(world, post_webhook, agent_a):
     post_webhook("instagram", "comments_add")
-    comment = Comment.objects.get()
+    comment = Comment.objects.get(external_id="17865799348089039")
     comment_set_hidden(comment=comment, hidden=True, actor=agent_a)
     assert fake_requests(f"/{comment.external_id}")[-1]["json"] == {"hide": True}
     calls = len(fake_requests("/replies"))

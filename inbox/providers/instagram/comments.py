@@ -6,35 +6,29 @@ Wire formats: ``/work/shared/providers.md`` (Comments, b). Rules: a reply goes t
 top-level comment (a reply to a reply is attached to its top-level comment, as Instagram
 does); no reply to a hidden comment nor to a live comment; one private reply per comment
 within 7 days. Instagram offers no "like" for a business on comments. Instagram sends no
-webhook for hide or delete: Parley's own actions are the only changes it sees.
+webhook for hide or delete: Parley's own actions are the only changes it sees, and the
+comment list (``GET /{media-id}/comments``, replies nested) backfills and catches up. The
+calls shared with Facebook are in ``_graph_comments.GraphComments``.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-import httpx
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from .._graph_comments import GraphComments, graph_time
 from ..base import (
     CommentEvent,
     PayloadError,
     PostInfo,
     ProviderError,
-    SendResult,
-    check_text,
     from_epoch_seconds,
     require,
 )
 from . import api
 
 COMMENT_FIELDS = ("comments", "live_comments")
-PRIVATE_REPLY_ERRORS = {
-    "10900": gettext_lazy("This comment already has its private reply (one per comment)."),
-    "10903": gettext_lazy("Private replies are only possible within 7 days of the comment."),
-}
 
 
 def parse_comment_change(ig_id: str, entry_time: Any, field: str, value: Any) -> CommentEvent:
@@ -70,12 +64,17 @@ def parse_comment_change(ig_id: str, entry_time: Any, field: str, value: Any) ->
     )
 
 
-class InstagramComments:
+class InstagramComments(GraphComments):
     LABEL = "Instagram"
     ACTIONS = frozenset({"reply", "private_reply", "hide", "delete"})
     MAX_REPLY_LENGTH = 2200
-    PRIVATE_REPLY_WINDOW = timedelta(days=7)
-    CAN_LIST = False
+    MAX_PRIVATE_REPLY_LENGTH = api.MAX_TEXT_LENGTH
+    REPLY_EDGE = "replies"
+    HIDE_KEY = "hide"
+    POST_FIELDS = "id,caption,permalink,media_type,media_url,thumbnail_url"
+    # Top-level comments, each with its replies nested (Instagram threads one level deep).
+    _FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
+    LIST_PARAMS = {"fields": f"{_FIELDS},replies{{{_FIELDS}}}"}
 
     def __init__(self, root, version, app_secret):
         self._root, self._version, self._app_secret = root, version, app_secret
@@ -87,7 +86,9 @@ class InstagramComments:
             return _("Instagram does not allow public replies to comments made during a live.")
         return None
 
-    def _call(self, client, method, base_url, credentials, path, opts, **kwargs) -> dict:
+    def _call(
+        self, client, method, *, base_url, credentials, path, opts, params=None, body=None
+    ) -> dict:
         return api.graph_call(
             client,
             method,
@@ -96,95 +97,22 @@ class InstagramComments:
             path,
             credentials,
             app_secret=self._app_secret(),
-            **kwargs,
+            params=params,
+            body=body,
         )
 
-    def reply(
-        self,
-        client: httpx.Client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        text,
-        parent_id="",
-        **opts,
-    ) -> str:
-        check_text(text, self.MAX_REPLY_LENGTH)
-        target = parent_id or comment_id  # replies attach to the top-level comment
-        data = self._call(
-            client, "POST", base_url, credentials, f"{target}/replies", opts, body={"message": text}
-        )
-        if not data.get("id"):
-            raise ProviderError(
-                "Instagram did not return a comment id.", code="bad_response", permanent=False
-            )
-        return str(data["id"])
+    def _reply_target(self, comment_id: str, parent_id: str) -> str:
+        return parent_id or comment_id  # replies attach to the top-level comment
 
-    def set_hidden(
-        self,
-        client,
-        *,
-        base_url,
-        credentials,
-        account_id,
-        post_id,
-        comment_id,
-        hidden: bool,
-        **opts,
-    ) -> None:
-        self._call(
-            client, "POST", base_url, credentials, comment_id, opts, body={"hide": bool(hidden)}
-        )
-
-    def delete(
-        self, client, *, base_url, credentials, account_id, post_id, comment_id, **opts
-    ) -> None:
-        self._call(client, "DELETE", base_url, credentials, comment_id, opts)
+    def _sender(self, credentials: dict, account_id: str) -> str:
+        return api.sender_node(credentials, account_id)
 
     def like(self, client, **kwargs) -> None:
         raise ProviderError(
             "Instagram offers no like on comments.", code="unsupported", permanent=True
         )
 
-    def private_reply(
-        self, client, *, base_url, credentials, account_id, comment_id, text, **opts
-    ) -> tuple[str, SendResult]:
-        check_text(text, api.MAX_TEXT_LENGTH)
-        try:
-            data = self._call(
-                client,
-                "POST",
-                base_url,
-                credentials,
-                f"{api.sender_node(credentials, account_id)}/messages",
-                opts,
-                body={"recipient": {"comment_id": comment_id}, "message": {"text": text}},
-            )
-        except ProviderError as exc:
-            if exc.code in PRIVATE_REPLY_ERRORS:
-                raise ProviderError(
-                    str(PRIVATE_REPLY_ERRORS[exc.code]), code=exc.code, permanent=True
-                ) from exc
-            raise
-        if not data.get("recipient_id") or not data.get("message_id"):
-            raise ProviderError(
-                "Instagram did not return the conversation.", code="bad_response", permanent=False
-            )
-        return str(data["recipient_id"]), SendResult(provider_message_id=str(data["message_id"]))
-
-    def fetch_post(self, client, *, base_url, credentials, account_id, post_id, **opts) -> PostInfo:
-        data = self._call(
-            client,
-            "GET",
-            base_url,
-            credentials,
-            post_id,
-            opts,
-            params={"fields": "id,caption,permalink,media_type,media_url,thumbnail_url"},
-        )
+    def _post_info(self, post_id: str, data: dict) -> PostInfo:
         return PostInfo(
             post_id=post_id,
             caption=str(data.get("caption", "") or ""),
@@ -193,5 +121,34 @@ class InstagramComments:
             media_type=str(data.get("media_type", "") or ""),
         )
 
-    def list_comments(self, client, **kwargs):
-        return [], ""
+    def _list_events(self, account_id: str, post_id: str, data: dict) -> list[CommentEvent]:
+        events = []
+        for item in data.get("data") or []:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            events.append(_listed(account_id, post_id, item, parent_id=""))
+            replies = item.get("replies") if isinstance(item.get("replies"), dict) else {}
+            for reply in replies.get("data") or []:
+                if isinstance(reply, dict) and reply.get("id"):
+                    parent = str(reply.get("parent_id") or item["id"])
+                    events.append(_listed(account_id, post_id, reply, parent_id=parent))
+        return events
+
+
+def _listed(account_id: str, post_id: str, item: dict, *, parent_id: str) -> CommentEvent:
+    author = item.get("from") if isinstance(item.get("from"), dict) else {}
+    author_id = str(author.get("id", "") or "")
+    return CommentEvent(
+        account_id=account_id,
+        comment_id=str(item["id"]),
+        post_id=post_id,
+        action="upsert",
+        timestamp=graph_time(item.get("timestamp")),
+        parent_id=parent_id,
+        author_id=author_id,
+        author_name=str(author.get("username") or item.get("username") or ""),
+        text=str(item.get("text", "") or ""),
+        is_own=bool(author_id) and author_id == account_id,
+        hidden=bool(item.get("hidden")),
+        post=PostInfo(post_id=post_id),
+    )

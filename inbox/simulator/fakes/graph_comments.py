@@ -124,6 +124,8 @@ def handle(
             return _private_reply(store, str(comment_id), data, error, api)
         return None
     post = store.get_object(api, "post", node)
+    if post is not None and method == "GET" and edge == "comments":
+        return _list(fakes, parts, query, api, error)
     if post is not None and method == "GET" and not edge:
         fields = {k: v for k, v in post.items() if k != "page_id"}
         # Pictures on the fake's own CDN (Meta's is another host, as here).
@@ -163,6 +165,73 @@ def handle(
         return error("100", "Unsupported request.")
     store.put_object(api, "comment", comment["id"], comment, parent_id=comment["post_id"])
     return json_response(200, {"success": True})
+
+
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(int(epoch)))
+
+
+def _wire(comment: dict, api: str) -> dict:
+    """A stored comment as the comment list shows it (Facebook's or Instagram's fields)."""
+    author = comment.get("from") or {}
+    if api == API:
+        item = {
+            "id": comment["id"],
+            "message": comment.get("message", ""),
+            "from": {"id": author.get("id", ""), "name": author.get("name", "")},
+            "created_time": _iso(comment["created_time"]),
+            "is_hidden": bool(comment.get("is_hidden")),
+        }
+        if comment.get("parent_id") and comment["parent_id"] != comment["post_id"]:
+            item["parent"] = {"id": comment["parent_id"]}
+        return item
+    username = str(author.get("name", "")).lower().replace(" ", "_")
+    item = {
+        "id": comment["id"],
+        "text": comment.get("message", ""),
+        "timestamp": _iso(comment["created_time"]),
+        "username": username,
+        "from": {"id": author.get("id", ""), "username": username},
+        "hidden": bool(comment.get("is_hidden")),
+    }
+    if comment.get("parent_id") and comment["parent_id"] != comment["post_id"]:
+        item["parent_id"] = comment["parent_id"]
+    return item
+
+
+def _list(fakes, parts: list[str], query: dict, api: str, error):
+    """``GET /{post-id}/comments``: oldest first, ``limit`` per page, cursor paging with a
+    ``next`` URL while more remain. Facebook with ``filter=stream`` lists replies too (each
+    with ``parent``); Instagram lists top-level comments with their ``replies`` nested."""
+    node = parts[1]
+    try:
+        limit = min(max(int(query.get("limit") or 25), 1), 100)
+        start = int(query.get("after") or "0", 16) if query.get("after") else 0
+    except ValueError:
+        return error("100", "Invalid parameter: after / limit.")
+    stored = [c for c in fakes.store.objects(api, "comment", node) if not c.get("deleted")]
+    stored.sort(key=lambda c: (int(c["created_time"]), c["id"]))
+    top = [c for c in stored if c.get("parent_id", node) in (node, "")]
+    if api == API:
+        listed = stored if query.get("filter") == "stream" else top
+        items = [_wire(c, api) for c in listed]
+    else:
+        items = []
+        for comment in top:
+            item = _wire(comment, api)
+            replies = [_wire(r, api) for r in stored if r.get("parent_id") == comment["id"]]
+            if replies and "replies" in str(query.get("fields", "")):
+                item["replies"] = {"data": replies}
+            items.append(item)
+    page = items[start : start + limit]
+    body: dict = {"data": page}
+    if page:
+        after = format(start + len(page), "x")
+        body["paging"] = {"cursors": {"before": format(start, "x"), "after": after}}
+        if start + len(page) < len(items):
+            base = f"{fakes.public_base_url}{fakes.prefix}/{api}/{parts[0]}/{node}/comments"
+            body["paging"]["next"] = f"{base}?limit={limit}&after={after}"
+    return json_response(200, body)
 
 
 def post_id_page(store, post_id: str, api: str = API) -> str:
