@@ -2,6 +2,8 @@
 Facebook post, replies privately, follows the link to the direct-message conversation the
 private reply opened, and continues there once the customer answers."""
 
+import threading
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,3 +64,44 @@ def test_an_agent_replies_privately_to_a_comment_and_continues_in_the_dm(
     expect(page.locator("#messages .msg-out").last).to_contain_text("Dạ shop gửi link đặt hàng ạ")
     assert dm.messages.filter(direction="in").count() == 1
     assert errors == []
+
+
+def test_a_new_comment_reaches_an_open_inbox_without_reload(
+    new_page, tenant_a, agent_a, page_channel, e2e_redis_layer
+):
+    """As for messages (test_inbox_browser.py::test_inbound_message_appears_live): the comment
+    goes through the real webhook path in this process; its hint reaches the server's
+    websocket through Redis; the open page shows it without a reload."""
+
+    def comment_from_worker(name, text):
+        """Like the webhook worker: ingest (and hint) from a thread without an event loop
+        (Playwright's sync API holds this thread's)."""
+        done = []
+        thread = threading.Thread(
+            target=lambda: done.append(
+                simulate_comment(channel=page_channel, post_id="5550001", name=name, text=text)
+            )
+        )
+        thread.start()
+        thread.join(20)
+        assert done, "the comment was not ingested"
+
+    comment_from_worker("Lan Nguyen", "Giá bao nhiêu shop?")
+    page = new_page(agent_a, f"/t/{tenant_a.slug}/inbox/")
+    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
+    page.evaluate("() => { window.stillTheSamePage = true; }")  # a reload would drop it
+    # A new author under the post: a new conversation appears at the top of the list.
+    comment_from_worker("Minh Tuấn", "Còn size L không ạ?")
+    row = page.locator("li.conv-row", has_text="Minh Tuấn")
+    expect(row).to_contain_text("Còn size L không ạ?", timeout=5000)
+    expect(page.locator("li.conv-row").first).to_contain_text("Minh Tuấn")
+    # Lan's thread open: her next comment appears in it, with the comment's badge.
+    page.locator("li.conv-row", has_text="Lan Nguyen").locator("a.conv-link").click()
+    expect(page.locator("#messages")).to_contain_text("Giá bao nhiêu shop?")
+    comment_from_worker("Lan Nguyen", "ib mình 0912 345 678")
+    latest = page.locator("#messages li.msg-comment").last
+    expect(latest).to_contain_text("ib mình 0912 345 678", timeout=5000)
+    expect(latest.locator(".comment-badge")).to_be_visible()
+    # The sidebar's comment count follows without a reload too.
+    expect(page.locator('[data-filter="kind:comments"] .count')).to_have_text("2", timeout=5000)
+    assert page.evaluate("() => window.stillTheSamePage") is True  # never reloaded
