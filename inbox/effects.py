@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 AUTOMATION_RUN = "automation.run_for_message"
 MEDIA_PREFETCH = "inbox.attachments_prefetch"
 MESSAGE_DELIVER = "inbox.message_deliver"
+COMMENT_ACTION_DELIVER = "inbox.comment_action_deliver"
 SIMULATOR_STATUSES = "inbox.simulator_statuses"
 WEBHOOK_EVENT_PROCESS = "inbox.webhook_event_process"
 WEBHOOK_EVENTS_PROCESS = "inbox.webhook_events_process"

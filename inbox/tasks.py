@@ -10,6 +10,7 @@ from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Message
 from inbox.providers.base import ProviderError
 from inbox.services.channels import channels_refresh_expiring
+from inbox.services.comment_jobs import comment_action_deliver
 from inbox.services.comments import comments_catch_up, comments_fetch, post_fetch
 from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.csat import csat_ask
@@ -53,6 +54,16 @@ def webhook_events_process_task(event_ids: list[int]) -> int:
 )
 def message_deliver_task(message_id: int) -> str | None:
     return message_deliver(message_id=message_id)
+
+
+@shared_task(
+    name=effects.COMMENT_ACTION_DELIVER,
+    soft_time_limit=SEND_TASK_TIME_LIMIT - 15,
+    time_limit=SEND_TASK_TIME_LIMIT,
+)
+def comment_action_deliver_task(message_id: int) -> str | None:
+    """A rule's hide/reply on a comment, retried like a message (``comment_jobs``)."""
+    return comment_action_deliver(message_id=message_id)
 
 
 @shared_task(name=effects.SIMULATOR_STATUSES)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from inbox import effects
 from inbox.models import Message, WebhookEvent
-from inbox.services.sending import SEND_TASK_TIME_LIMIT
+from inbox.services.sending import COMMENT_ACTION_KEY, SEND_TASK_TIME_LIMIT
 
 from .intake import enqueue_event
 
@@ -42,8 +42,9 @@ def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str,
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(updated_at__lt=now - timedelta(seconds=30))
         .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", f"metadata__{COMMENT_ACTION_KEY}")[:limit]
     )
-    for pk in message_ids:
-        effects.task_send(effects.MESSAGE_DELIVER, pk)
+    for pk, comment_action in message_ids:  # a rule's comment action has its own task
+        task = effects.COMMENT_ACTION_DELIVER if comment_action else effects.MESSAGE_DELIVER
+        effects.task_send(task, pk)
     return {"events": len(event_ids), "messages": len(message_ids), "revived": revived}

@@ -1,7 +1,8 @@
 """Automation's actions on a comment (hide, reply publicly, reply privately) on the send path.
 
 A rule's action is an activity line in the comment's thread, queued like an outbound message
-and delivered by ``message_deliver``: claimed once, a provider that is down (5xx, 429,
+and delivered through ``message_deliver``'s claim (``comment_action_deliver``, its own task
+``inbox.comment_action_deliver``): claimed once, a provider that is down (5xx, 429,
 timeout) retried with the same backoff as a message (up to ``MAX_ATTEMPTS``), then shown as
 failed in the thread; a refusal (the provider's 4xx with its reason, or a limit checked
 before the call) fails at once and is explained on that line. The sweeper re-enqueues a line
@@ -26,8 +27,14 @@ from .comments import (
     private_reply_line,
     public_reply_line,
 )
+from .sending import (
+    COMMENT_ACTION_KEY,
+    _delivery_failed,
+    _delivery_succeeded,
+    message_deliver,
+)
 
-COMMENT_ACTION = "comment_action"
+COMMENT_ACTION = COMMENT_ACTION_KEY
 JOB_ACTIONS = ("hide", "reply", "private_reply")
 
 
@@ -73,15 +80,14 @@ def comment_action_queue(
     return message
 
 
-def is_comment_action(message: Message) -> bool:
-    return bool((message.metadata or {}).get(COMMENT_ACTION))
+def comment_action_deliver(*, message_id: int, now=None) -> str | None:
+    """Claim a due comment-action line and make one attempt (the send path's claim)."""
+    return message_deliver(message_id=message_id, now=now, deliver=_attempt)
 
 
-def comment_action_deliver(message: Message, now) -> str:
+def _attempt(message: Message, now) -> str:
     """One attempt of a claimed comment-action line; the outcome is recorded by the send
     path (``_delivery_succeeded`` / ``_delivery_failed``), like a message's."""
-    from .sending import _delivery_failed, _delivery_succeeded
-
     meta = message.metadata or {}
     action = meta[COMMENT_ACTION]
     comment = (

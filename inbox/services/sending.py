@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -255,14 +256,35 @@ def _unused_reply_token(message: Message) -> tuple[str, datetime | None]:
     return ("", None) if used else (str(latest[0]), latest[1])
 
 
-def message_deliver(*, message_id: int, now: datetime | None = None) -> str | None:
+# A rule's action on a comment, queued as an activity line (``inbox.services.comment_jobs``):
+# delivered through the same claim, retries and give-up as a message, by its own door.
+COMMENT_ACTION_KEY = "comment_action"
+
+
+def delivery_task(message: Message) -> str:
+    """The task that delivers this queued row (a message, or a rule's comment action)."""
+    if (message.metadata or {}).get(COMMENT_ACTION_KEY):
+        return effects.COMMENT_ACTION_DELIVER
+    return effects.MESSAGE_DELIVER
+
+
+def message_deliver(
+    *, message_id: int, now: datetime | None = None, deliver: Callable | None = None
+) -> str | None:
     """Claim a queued message (conditional UPDATE), call the provider, record the outcome.
-    Returns the resulting status, or None when the claim failed (not due, or taken)."""
+    Returns the resulting status, or None when the claim failed (not due, or taken).
+    ``deliver(message, now)`` replaces the send for a comment action's line (and only such a
+    line is claimed then; without it, such a line is never claimed as a message)."""
     now = now or timezone.now()
-    claimed = (
-        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    claimable = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    if deliver is None:
+        claimable = claimable.exclude(metadata__has_key=COMMENT_ACTION_KEY)
+    else:
+        claimable = claimable.filter(metadata__has_key=COMMENT_ACTION_KEY)
+    claimed = claimable.update(
+        status=Message.Status.SENDING, attempts=F("attempts") + 1, updated_at=now
     )
     if not claimed:
         return None
@@ -271,10 +293,8 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> str | No
     module = registry.get(channel.provider)
     # A provider's refusal is stored in plain words, in the business's language.
     with translation.override(shipped(channel.tenant.default_language) or "en"):
-        if (message.metadata or {}).get("comment_action"):  # a rule's action on a comment
-            from .comment_jobs import comment_action_deliver
-
-            return comment_action_deliver(message, now)
+        if deliver is not None:
+            return deliver(message, now)
         return _deliver(message, channel, module, now)
 
 
@@ -369,7 +389,7 @@ def _delivery_failed(message: Message, exc: ProviderError, now) -> str:
             updated_at=timezone.now(),
         )
         log.info("message %s: transient error %s, retry in %.0fs", message.pk, exc.code, delay)
-        effects.task_on_commit(effects.MESSAGE_DELIVER, message.pk, countdown=delay)
+        effects.task_on_commit(delivery_task(message), message.pk, countdown=delay)
         return Message.Status.QUEUED
     human = exc.message
     if not exc.permanent:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox import effects
 from inbox.automation.models import CommentRule, CommentRuleRun
 from inbox.automation.services.comment_rules import (
     automation_run_for_comment,
@@ -14,7 +15,8 @@ from inbox.automation.services.comment_rules import (
 )
 from inbox.ingest.sweep import sweep_pending
 from inbox.models import Comment, Conversation, Message
-from inbox.services.sending import MAX_ATTEMPTS, message_deliver
+from inbox.services.comment_jobs import comment_action_deliver
+from inbox.services.sending import MAX_ATTEMPTS, delivery_task, message_deliver
 from inbox.simulator.payloads import simulate_comment
 from tests.channels.conftest import fake_requests
 
@@ -73,8 +75,10 @@ def test_hiding_while_facebook_is_down_is_retried_with_backoff_then_done(
     assert 5 < delay < 15  # the send path's first backoff step
     page = _thread(client_for(agent_a), comment)
     assert "activity-retrying" in page and "Not done yet, retrying" in page
-    assert message_deliver(message_id=line.pk) is None  # not due yet: nothing called
-    assert message_deliver(message_id=line.pk, now=line.next_attempt_at) == "sent"
+    assert comment_action_deliver(message_id=line.pk) is None  # not due yet: nothing called
+    # never claimed as a message (its text is not sent to the customer)
+    assert message_deliver(message_id=line.pk, now=line.next_attempt_at) is None
+    assert comment_action_deliver(message_id=line.pk, now=line.next_attempt_at) == "sent"
     line.refresh_from_db()
     assert line.attempts == 2 and line.error_code == "" and line.status == "sent"
     assert "Comment hidden by rule" in line.text
@@ -101,7 +105,7 @@ def test_after_the_last_attempt_the_agent_sees_the_failure_in_the_thread(
     now = timezone.now()
     while line.status == "queued":
         now += timedelta(seconds=700)
-        message_deliver(message_id=line.pk, now=now)
+        comment_action_deliver(message_id=line.pk, now=now)
         line.refresh_from_db()
     assert line.status == "failed" and line.attempts == MAX_ATTEMPTS
     assert f"Gave up after {MAX_ATTEMPTS} attempts" in line.error_message
@@ -131,7 +135,7 @@ def test_a_refusal_by_the_provider_is_explained_and_not_retried(
     run = CommentRuleRun.objects.get(comment=comment)
     assert run.outcome == "refused" and line.error_message in run.detail
     later = timezone.now() + timedelta(hours=1)
-    assert message_deliver(message_id=line.pk, now=later) is None  # never claimed again
+    assert comment_action_deliver(message_id=line.pk, now=later) is None  # never again
     assert sweep_pending(now=later)["messages"] == 0
     assert line.error_message in _thread(client_for(agent_a), comment)
 
@@ -145,7 +149,7 @@ def test_a_private_reply_while_instagram_is_down_is_retried_and_opens_the_dm_onc
     line = _line(comment)
     assert line.status == "queued" and "replies privately" in line.text
     assert Comment.objects.get(pk=comment.pk).private_reply_at is None  # the claim is released
-    assert message_deliver(message_id=line.pk, now=line.next_attempt_at) == "sent"
+    assert comment_action_deliver(message_id=line.pk, now=line.next_attempt_at) == "sent"
     comment.refresh_from_db()
     assert comment.private_reply_conversation is not None
     dm = comment.private_reply_conversation.messages.get(direction="out")
@@ -169,3 +173,6 @@ def test_the_sweeper_picks_up_a_due_comment_action_left_behind(
     line = _line(comment)
     later = line.next_attempt_at + timedelta(minutes=5)
     assert sweep_pending(now=later)["messages"] == 1
+    # its own task: a comment action is never delivered as a message to the customer
+    assert delivery_task(line) == effects.COMMENT_ACTION_DELIVER
+    assert message_deliver(message_id=line.pk, now=later) is None

@@ -23,9 +23,8 @@ from inbox.automation.models import CommentRule, CommentRuleRun
 from inbox.models import Comment, Message
 from inbox.phone_detect import COUNTRY_CODES, contains_phone
 from inbox.services._sql import insert_ignore_conflict
-from inbox.services.comment_jobs import comment_action_queue
+from inbox.services.comment_jobs import comment_action_deliver, comment_action_queue
 from inbox.services.conversations import conversation_add_label, conversation_assign
-from inbox.services.sending import message_deliver
 from keywords import KeywordMatcher, KeywordSpec, MatchMode
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -134,7 +133,7 @@ def _act(rule: CommentRule, comment: Comment, run: CommentRuleRun) -> None:
         line = comment_action_queue(
             comment=comment, action=name, rule_name=rule.name, text=text, run_id=run.pk
         )
-        status = message_deliver(message_id=line.pk)
+        status = comment_action_deliver(message_id=line.pk)
         line.refresh_from_db()
         if status == Message.Status.SENT:
             done.append(name)
