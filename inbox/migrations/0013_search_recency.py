@@ -25,12 +25,20 @@ END
 $$;
 """
 
+# The comments' conversations per status, newest first: the "comments" count and list walk
+# this small index instead of every conversation of the tenant (a seq scan at 500k).
+COMMENTS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS conv_tenant_comments_recent ON inbox_conversation "
+    "(tenant_id, status, last_message_at DESC, id DESC) WHERE kind = 'comments'"
+)
+
 
 class Migration(migrations.Migration):
     dependencies = [("inbox", "0012_comments")]
 
     operations = [
         migrations.RunSQL(RECENT_INDEX, "DROP INDEX IF EXISTS msg_tenant_recent"),
+        migrations.RunSQL(COMMENTS_INDEX, "DROP INDEX IF EXISTS conv_tenant_comments_recent"),
         migrations.RunSQL(
             MENTIONS, "DROP FUNCTION IF EXISTS parley_conversation_mentions(bigint, text)"
         ),

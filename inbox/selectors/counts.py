@@ -77,7 +77,8 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
     def count_for(**changes):
         return apply_filters(base, tenant=tenant, user=user, filters=filters.replace(**changes))
 
-    ordered = not filters.label_ids
+    if filters.label_ids:
+        return _label_counts(base, tenant=tenant, user=user, filters=filters, team_ids=team_ids)
     querysets = {f"status:{s}": count_for(status=s) for s in ("open", "pending", "snoozed")}
     for assignee in ("me", "unassigned", "all"):
         querysets[f"assignee:{assignee}"] = count_for(assignee=assignee)
@@ -87,7 +88,7 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
     querysets["kind:comments"] = count_for(kind="comments")
     querysets["kind:messages"] = count_for(kind="messages")
     querysets["unanswered:1"] = count_for(unanswered=True)
-    return capped_counts(querysets, ordered=ordered)
+    return capped_counts(querysets)
 
 
 def _status_q(status: str) -> Q:

@@ -37,8 +37,13 @@ from inbox.models import Contact, ContactIdentity, Message
 from inbox.phone_numbers import search_digits
 
 MIN_QUERY_LENGTH = 2
-# Messages read newest first before a query counts as rare and goes to the trigram index.
-RECENT_SCAN = 20_000
+# Messages read newest first before a query that has not filled its page is judged by its
+# density there: read on (at most RECENT_SCAN_MAX) or go to the trigram index, whichever
+# reads fewer rows — the trigram index reads every older match (about density × messages),
+# and beyond TRIGRAM_MAX of them reading on is cheaper.
+RECENT_SCAN = 5_000
+RECENT_SCAN_MAX = 60_000
+TRIGRAM_MAX = 3_000
 
 
 class SearchNorm(Func):
@@ -251,25 +256,58 @@ def _trigram_ids(sql, params) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _estimated_messages() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'inbox_message'")
+        row = cursor.fetchone()
+    return max(float(row[0]) if row else 0.0, 0.0)
+
+
 def search_messages(
-    *, tenant, query: str, visible=None, cursor: str = "", limit: int = 20, scan=RECENT_SCAN
+    *,
+    tenant,
+    query: str,
+    visible=None,
+    cursor: str = "",
+    limit: int = 20,
+    scan: int = RECENT_SCAN,
+    scan_max: int = RECENT_SCAN_MAX,
+    trigram_max: int = TRIGRAM_MAX,
 ) -> SearchPage:
     """The newest messages and notes containing the query, after `cursor` (infinite scroll).
 
     `visible`: the conversations the member may see, or None when they see the whole tenant.
-    Same hits in the same order as reading every message newest first."""
+    Same hits in the same order as reading every message newest first: each step covers the
+    messages just older than the previous one's, without gaps."""
     query = _usable(query)
     if not query:
         return SearchPage([], None, "")
     position = decode_search_cursor(cursor)
     wanted = limit + 1
-    ids = _ids(*_recent_scan_sql(tenant, visible, position, query, wanted, scan))
-    strategy = "recent scan"
-    if len(ids) < wanted:
-        end = _window_end(tenant, visible, position, scan)
-        if end is not None:
-            strategy = "recent scan + trigram index"
-            ids += _trigram_ids(*_trigram_sql(tenant, visible, end, query, wanted - len(ids)))
+    ids: list[int] = []
+    scanned, window, strategy = 0, scan, "recent scan"
+    while True:
+        ids += _ids(*_recent_scan_sql(tenant, visible, position, query, wanted - len(ids), window))
+        if len(ids) >= wanted:
+            break
+        end = _window_end(tenant, visible, position, window)
+        if end is None:  # the start of the history: everything was read
+            break
+        scanned, position = scanned + window, end
+        density = len(ids) / scanned
+        # A word seen in the scanned messages but too often for the trigram index to be
+        # cheaper (its matches would all be read and sorted): read on, a window as long as
+        # the page needs at this density (when that stays within `scan_max` rows in all);
+        # a rarer word goes to the trigram index.
+        if density and density * _estimated_messages() > trigram_max:
+            needed = int((wanted - len(ids)) / density * 1.5) + 1
+            if scanned + needed <= scan_max:
+                window = max(needed, window)
+                strategy = "recent scan (longer)"
+                continue
+        strategy = f"{strategy} + trigram index"
+        ids += _trigram_ids(*_trigram_sql(tenant, visible, position, query, wanted - len(ids)))
+        break
     by_id = Message.objects.select_related("conversation__contact", "conversation__channel")
     found = by_id.in_bulk(ids)
     hits = [found[pk] for pk in ids if pk in found]
@@ -283,13 +321,15 @@ def message_search(*, tenant, conversations, query: str, limit: int = 20) -> lis
 
 
 def is_frequent(*, tenant, query: str, scan=RECENT_SCAN, enough: int = 20) -> bool:
-    """Whether at least `enough` of the tenant's newest `scan` messages contain the query:
-    the cheap selectivity estimate that picks how the list's `q` is answered."""
+    """Whether the query is in so many messages that checking conversations newest first
+    costs less than collecting its matches from the trigram index: judged by its density
+    among the tenant's newest `scan` messages (the cheap selectivity estimate of the list's
+    `q`)."""
     query = _usable(query)
-    return (
-        bool(query)
-        and len(_ids(*_recent_scan_sql(tenant, None, None, query, enough, scan))) >= enough
-    )
+    if not query:
+        return False
+    hits = len(_ids(*_recent_scan_sql(tenant, None, None, query, enough, scan)))
+    return hits / scan * _estimated_messages() > 10 * TRIGRAM_MAX
 
 
 def mentions(query: str):

@@ -91,11 +91,18 @@ def naive_hits(tenant, query, visible_ids=None):
     ]
 
 
-def all_pages(tenant, query, visible, scan, limit):
+def all_pages(tenant, query, visible, scan, limit, scan_max=60_000, trigram_max=0):
     found, cursor, pages = [], "", 0
     while True:
         page = search_messages(
-            tenant=tenant, query=query, visible=visible, cursor=cursor, limit=limit, scan=scan
+            tenant=tenant,
+            query=query,
+            visible=visible,
+            cursor=cursor,
+            limit=limit,
+            scan=scan,
+            scan_max=scan_max,
+            trigram_max=trigram_max,
         )
         found += [m.pk for m in page.hits]
         assert len(page.hits) <= limit
@@ -154,18 +161,27 @@ def _load(tenant, other, messages):
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(data=st.data(), messages=rows, scan=st.integers(1, 6), limit=st.integers(1, 4))
-def test_search_pages_equal_a_naive_newest_first_scan(db, data, messages, scan, limit):
+@given(
+    data=st.data(),
+    messages=rows,
+    scan=st.integers(1, 6),
+    limit=st.integers(1, 4),
+    scan_max=st.integers(1, 30),
+    trigram_max=st.sampled_from([0, 10**9]),  # read on when the word was seen / never
+)
+def test_search_pages_equal_a_naive_newest_first_scan(
+    db, data, messages, scan, limit, scan_max, trigram_max
+):
     with transaction.atomic():
         tenant, other = TenantFactory(), TenantFactory()
         convs = _load(tenant, other, messages)
         query = data.draw(queries(messages))
         expected = naive_hits(tenant, query)
-        assert all_pages(tenant, query, None, scan, limit) == expected
+        assert all_pages(tenant, query, None, scan, limit, scan_max, trigram_max) == expected
         # A restricted member: only conversations 0 and 2 are visible.
         visible_ids = {convs[0].pk, convs[2].pk}
         visible = Conversation.objects.for_tenant(tenant).filter(pk__in=visible_ids)
-        assert all_pages(tenant, query, visible, scan, limit) == naive_hits(
+        assert all_pages(tenant, query, visible, scan, limit, scan_max, trigram_max) == naive_hits(
             tenant, query, visible_ids
         )
         # The list's `q`: both ways (frequent and rare) keep the same conversations.

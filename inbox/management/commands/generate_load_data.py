@@ -339,6 +339,7 @@ class Command(BaseCommand):
                 last_customer = None
                 last_text = ""
                 status = None
+                had_reply = False
                 if self.realistic:
                     start = _daytime(rng, start, self.zone)
                     thread, status = _realistic_thread(rng, start, count, assignee, self.zone)
@@ -382,21 +383,26 @@ class Command(BaseCommand):
                             "", text, None, "sent", "", "", 0, "{}", moment, moment,
                         )  # fmt: skip
                     else:
+                        had_reply = True
                         bot = rng.random() < 0.15
                         text = rng.choice(AGENT_REPLIES)
-                        status = rng.choice(("sent", "delivered", "read", "read", "failed"))
+                        sent = rng.choice(("sent", "delivered", "read", "read", "failed"))
                         row = (
                             msg_id, tid, conv_id, channel_id, "message", "out",
                             "bot" if bot else "agent", None if bot else assignee,
-                            "price keywords" if bot else "", text, f"lm-{msg_id}", status,
-                            "131047" if status == "failed" else "",
-                            "Re-engagement message" if status == "failed" else "",
+                            "price keywords" if bot else "", text, f"lm-{msg_id}", sent,
+                            "131047" if sent == "failed" else "",
+                            "Re-engagement message" if sent == "failed" else "",
                             1, "{}", moment, moment,
                         )  # fmt: skip
                     copy.write_row(row)
                     if row[4] == "message":
                         last_text = text
                     msg_id += 1
+                if status is None and had_reply:
+                    # (Before: the last reply's delivery status leaked into the conversation's
+                    # status. Drawn from the id, so the rest of the data stays as it was.)
+                    status = STATUSES[conv_id % len(STATUSES)]
                 status = status or rng.choice(STATUSES)
                 from_ad = rng.random() < 0.3
                 campaign = f"cmp-{rng.randint(1, 40)}" if from_ad else ""
