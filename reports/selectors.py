@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import (
+    Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+    TruncHour,
+)
 
 from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS
 from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
@@ -110,12 +116,18 @@ def _scoped(tenant, period: Period, scope: Scope):
     return _days(tenant, period, ALL)
 
 
+def report_overview(tenant, period: Period, scope: Scope) -> tuple[Figures, list[int]]:
+    """The period's figures and its response-time distribution, from the same rows."""
+    days = _scoped(tenant, period, scope)
+    sums = days.aggregate(**_DAY_SUMS)
+    histograms = next(iter(_histograms(days, scope).values()), ({}, {}))
+    return _figures(sums, histograms), _distribution(histograms[0])
+
+
 def report_figures(tenant, period: Period, scope: Scope) -> Figures:
     """The period's figures: everybody's, or an agent's own (their row of the agent
     breakdown: see the attribution of each figure in docs/reports.md)."""
-    days = _scoped(tenant, period, scope)
-    sums = days.aggregate(**_DAY_SUMS)
-    return _figures(sums, next(iter(_histograms(days, scope).values()), ({}, {})))
+    return report_overview(tenant, period, scope)[0]
 
 
 def _typed(dimension: str, key: str):
@@ -149,46 +161,42 @@ def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> di
 # --- charts' data ------------------------------------------------------------------------
 
 
-def per_bucket(tenant, period: Period, scope: Scope) -> list[dict]:
-    """The period's counters summed per 15 minutes (at most 96 rows a day, whatever the
-    number of channels, agents and campaigns): the charts group them by local time here."""
-    query = _totals(tenant, period, scope).values("bucket").annotate(**_counter_sums())
-    return list(query.order_by())
-
-
-def volume_series(tenant, period: Period, scope: Scope, rows=None) -> list[dict]:
+def volume_series(tenant, period: Period, scope: Scope) -> list[dict]:
     """Per local day (per local hour for a one-day period): new conversations, messages in
-    and out, resolutions; only the days or hours with something."""
-    totals: dict = {}
-    for row in rows if rows is not None else per_bucket(tenant, period, scope):
-        row = dict(row)
-        local = row.pop("bucket").astimezone(period.zone)
-        key = local.replace(minute=0, second=0, microsecond=0) if period.days == 1 else local.date()
-        into = totals.setdefault(key, {"at": key, "messages_in": 0, "messages_out": 0,
-                                       "new": 0, "resolved": 0})  # fmt: skip
-        for name, value in row.items():
-            into[name] += value
-    return [totals[k] for k in sorted(totals)]
+    and out, resolutions; only the days or hours with something. Grouped by the database
+    from the 15-minute totals (≤ 96 rows a day)."""
+    if period.days == 1:
+        local = TruncHour("bucket", tzinfo=period.zone)
+    else:
+        local = TruncDate("bucket", tzinfo=period.zone)
+    query = _totals(tenant, period, scope).annotate(at=local).values("at")
+    return list(query.annotate(**_counter_sums()).order_by("at"))
 
 
-def heatmap(tenant, period: Period, scope: Scope, rows=None) -> dict[tuple[int, int], int]:
+def heatmap(tenant, period: Period, scope: Scope) -> dict[tuple[int, int], int]:
     """Messages in per (ISO weekday 1–7, local hour 0–23)."""
-    cells: dict[tuple[int, int], int] = {}
-    for row in rows if rows is not None else per_bucket(tenant, period, scope):
-        if row["messages_in"]:
-            local = row["bucket"].astimezone(period.zone)
-            key = (local.isoweekday(), local.hour)
-            cells[key] = cells.get(key, 0) + row["messages_in"]
-    return cells
+    query = (
+        _totals(tenant, period, scope)
+        .filter(messages_in__gt=0)
+        .annotate(
+            weekday=ExtractIsoWeekDay("bucket", tzinfo=period.zone),
+            hour=ExtractHour("bucket", tzinfo=period.zone),
+        )
+        .values("weekday", "hour")
+        .annotate(n=Sum("messages_in"))
+        .order_by()
+    )
+    return {(row["weekday"], row["hour"]): row["n"] for row in query}
+
+
+def _distribution(responses: dict[int, int]) -> list[int]:
+    counts = [0] * len(RESPONSE_BINS)
+    for index, n in responses.items():
+        counts[response_bin(bin_low(index))] += n
+    return counts
 
 
 def response_distribution(tenant, period: Period, scope: Scope) -> list[int]:
     """How many first responses fell in each of RESPONSE_BINS (exact: their bounds are edges
     of the histograms' bins)."""
-    counts = [0] * len(RESPONSE_BINS)
-    responses, _resolutions = next(
-        iter(_histograms(_scoped(tenant, period, scope), scope).values()), ({}, {})
-    )
-    for index, n in responses.items():
-        counts[response_bin(bin_low(index))] += n
-    return counts
+    return report_overview(tenant, period, scope)[1]
