@@ -157,9 +157,34 @@ def _new_delta() -> list:
     return [0] * len(DAY_COUNTERS) + [{} for _ in HISTOGRAMS]
 
 
+class _Pending:
+    """Counter deltas gathered over several batches of one transaction and written once:
+    a rebuild or a first sweep would otherwise update the same rows (a day's totals) once
+    per batch, each update a new row version the next one walks past."""
+
+    def __init__(self):
+        self.counters: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.days: dict[tuple, list] = defaultdict(_new_delta)
+
+    def write(self, chunk: int = 5000) -> None:
+        for deltas, add in ((self.counters, _counters_add), (self.days, _days_add)):
+            keys = sorted(deltas)
+            for start in range(0, len(keys), chunk):
+                add({key: deltas[key] for key in keys[start : start + chunk]})
+
+
 @transaction.atomic
 def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     """Recompute these conversations' facts and counters from their raw rows."""
+    pending = _Pending()
+    n = _refresh(conversation_ids, pending)
+    pending.write()
+    return n
+
+
+def _refresh(conversation_ids: Iterable[int], pending: _Pending) -> int:
+    """Replace the conversations' fact rows and add their counter deltas to `pending` (in
+    the caller's transaction; the caller writes `pending` before it commits)."""
     ids = sorted(set(conversation_ids))
     if not ids:
         return 0
@@ -184,8 +209,8 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     rows = conversation_rows(infos)
     ratings = conversation_ratings(infos)
     schedules: dict[int, Schedule] = {}
-    day_deltas: dict[tuple, list] = defaultdict(_new_delta)
-    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    day_deltas = pending.days
+    deltas = pending.counters
     resolutions = []
     fresh: list[ReportConversation] = []
     for pk in ids:
@@ -258,8 +283,6 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     ReportConversation.objects.bulk_create(fresh)
     ReportResolution.objects.filter(conversation_id__in=ids).delete()
     ReportResolution.objects.bulk_create(resolutions)
-    _counters_add(deltas)
-    _days_add(day_deltas)
     return len(infos)
 
 
@@ -274,8 +297,10 @@ def report_sweep(*, now: datetime | None = None) -> int:
         if since is not None:
             changed = changed.filter(updated_at__gte=since)
         ids = list(changed.order_by("pk").values_list("pk", flat=True))
+        pending = _Pending()
         for start in range(0, len(ids), BATCH):
-            report_conversations_refresh(ids[start : start + BATCH])
+            _refresh(ids[start : start + BATCH], pending)
+        pending.write()
         state.swept_until = now
         state.save(update_fields=["swept_until"])
     if ids:
@@ -293,6 +318,8 @@ def report_tenant_rebuild(*, tenant) -> int:
     ReportResolution.objects.for_tenant(tenant).delete()
     ReportConversation.objects.for_tenant(tenant).delete()
     ids = list(Conversation.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True))
+    pending = _Pending()
     for start in range(0, len(ids), BATCH):
-        report_conversations_refresh(ids[start : start + BATCH])
+        _refresh(ids[start : start + BATCH], pending)
+    pending.write()
     return len(ids)
