@@ -40,7 +40,13 @@ from django.test import Client  # noqa: E402
 
 from reports.direct import direct_figures  # noqa: E402
 from reports.figures import Scope  # noqa: E402
-from reports.models import ReportBucket, ReportConversation, ReportResolution  # noqa: E402
+from reports.histogram import figures_differences  # noqa: E402
+from reports.models import (  # noqa: E402
+    ReportBucket,
+    ReportConversation,
+    ReportDay,
+    ReportResolution,
+)
 from reports.periods import period_parse  # noqa: E402
 from reports.services import report_tenant_rebuild  # noqa: E402
 from tenants.api_auth import ApiKeyRateThrottle  # noqa: E402
@@ -66,7 +72,7 @@ def prepare(slug: str, rebuild: bool) -> dict:
         report_tenant_rebuild(tenant=tenant)
         built = time.perf_counter() - t
         with connection.cursor() as cursor:
-            for table in ("reportbucket", "reportconversation", "reportresolution"):
+            for table in ("reportbucket", "reportconversation", "reportresolution", "reportday"):
                 cursor.execute(f"ANALYZE reports_{table}")
     ApiKey.objects.for_tenant(tenant).filter(name="bench-reports").delete()
     raw = api_key_create(tenant=tenant, name="bench-reports", read_only=True).raw_key
@@ -76,7 +82,7 @@ def prepare(slug: str, rebuild: bool) -> dict:
     base = f"/t/{slug}/reports/"
     pages = {
         "page overview": base,
-        **{f"page {d}s": f"{base}{d}s/" for d in ("agent", "channel", "label", "campaign")},
+        **{f"page {d}s": f"{base}{d}s/" for d in ("agent", "team", "channel", "label", "campaign")},
         "page agents CSV": f"{base}agents/export.csv",
         "page live": f"{base}live/",
     }
@@ -84,7 +90,7 @@ def prepare(slug: str, rebuild: bool) -> dict:
         "api summary": "/api/v1/reports/summary/",
         **{
             f"api breakdown {d}": f"/api/v1/reports/breakdown/?dimension={d}"
-            for d in ("agent", "channel", "label", "campaign")
+            for d in ("agent", "team", "channel", "label", "campaign")
         },
         "api volume": "/api/v1/reports/volume/",
         "api heatmap": "/api/v1/reports/heatmap/",
@@ -106,6 +112,7 @@ def prepare(slug: str, rebuild: bool) -> dict:
             ReportBucket.objects.for_tenant(tenant).count(),
             ReportConversation.objects.for_tenant(tenant).count(),
             ReportResolution.objects.for_tenant(tenant).count(),
+            ReportDay.objects.for_tenant(tenant).count(),
         ),
     }
 
@@ -138,7 +145,8 @@ def measure(setup: dict, runs: int, direct_runs: int) -> dict:
             direct_figures(tenant, period.previous(), Scope()),
         )
         direct.append(time.perf_counter() - t)
-        assert [f.rounded() for f in a] == [f.rounded() for f in b], (a, b)
+        for rolled_figures, direct_figures_ in zip(a, b, strict=True):
+            assert not figures_differences(rolled_figures, direct_figures_), (a, b)
     times["figures from rollups (both periods)"] = rolled
     times["figures direct from raw rows (both periods)"] = direct
     return times
@@ -156,7 +164,7 @@ def main():
     results = {}
     for slug in [s for s in (args.compare, args.tenant) if s]:
         setup = prepare(slug, args.rebuild)
-        print(f"{slug}: rollup rows (buckets, conversations, resolutions) {setup['rows']}"
+        print(f"{slug}: rollup rows (buckets, conversations, resolutions, days) {setup['rows']}"
               + (f", built in {setup['built']:.1f}s" if setup["built"] else ""))  # fmt: skip
         results[slug] = measure(setup, args.runs, args.direct_runs)
     print(f"load average at end: {os.getloadavg()}")

@@ -101,6 +101,10 @@ else:
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# No JIT: the inbox's queries read a bounded number of rows, but at millions of rows the
+# planner's cost estimates pass jit_above_cost and compiling takes 50–500 ms per query
+# (measured on the sidebar counts at 10M messages: more than the query itself).
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 # Django's psycopg pool, per process: web requests (ASGI runs each one in a fresh thread, where
 # Django could not keep a connection) and Celery tasks borrow a connection instead of opening a
 # PostgreSQL backend each, and checked connections survive a database restart. The pool refuses

@@ -59,6 +59,11 @@ class FiguresSerializer(serializers.Serializer):
     resolution_p90 = serializers.FloatField(allow_null=True, help_text="Seconds.")
     replies_per_resolution = serializers.FloatField(allow_null=True)
     bot_handled_share = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    csat_responses = serializers.IntegerField(help_text="Satisfaction ratings given.")
+    csat_average = serializers.FloatField(allow_null=True, help_text="Average rating, 1 to 5.")
+    csat_satisfied_share = serializers.FloatField(
+        allow_null=True, help_text="Share of ratings of 4 or 5, 0 to 1."
+    )
 
 
 class SummarySerializer(serializers.Serializer):

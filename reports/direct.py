@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, CsatSurvey, Message
 
-from .facts import conversation_facts, percentile
+from .facts import SATISFIED, conversation_facts, percentile
 from .figures import Figures, Scope, ratio
 from .periods import Period
-from .raw import conversation_infos, conversation_rows, tenant_schedule
+from .raw import conversation_infos, conversation_ratings, conversation_rows, tenant_schedule
 
 
 def _touched(tenant, period: Period) -> set[int]:
@@ -25,6 +25,11 @@ def _touched(tenant, period: Period) -> set[int]:
         .distinct()
     )
     ids |= set(Conversation.objects.for_tenant(tenant).filter(window).values_list("pk", flat=True))
+    ids |= set(
+        CsatSurvey.objects.for_tenant(tenant)
+        .filter(rated_at__gte=period.start_dt, rated_at__lt=period.end_dt)
+        .values_list("conversation_id", flat=True)
+    )
     return ids
 
 
@@ -33,11 +38,13 @@ def direct_figures(tenant, period: Period, scope: Scope) -> Figures:
     ids = _touched(tenant, period)
     infos = conversation_infos(ids)
     rows = conversation_rows(ids)
+    ratings = conversation_ratings(ids)
     schedule = tenant_schedule(tenant.pk)
     agent = scope.agent_id
     figures = Figures()
     responses: list[float] = []
     resolutions = []
+    scores: list[int] = []
     for pk, (_tenant_id, info) in infos.items():
         facts = conversation_facts(info, rows.get(pk, []), schedule)
         for (bucket, who), (n_in, n_out, n_new, n_resolved) in facts.buckets.items():
@@ -65,6 +72,8 @@ def direct_figures(tenant, period: Period, scope: Scope) -> Figures:
             and (agent is None or info.assignee_id == agent)
         ):
             figures.open += 1
+        if agent is None or info.assignee_id == agent:
+            scores += [r.rating for r in ratings.get(pk, []) if start <= r.at < end]
     times = [r.business_seconds if scope.business_hours else r.seconds for r in resolutions]
     figures.first_response_median = percentile(responses, 0.5)
     figures.first_response_p90 = percentile(responses, 0.9)
@@ -73,4 +82,7 @@ def direct_figures(tenant, period: Period, scope: Scope) -> Figures:
     figures.resolution_p90 = percentile(times, 0.9)
     figures.replies_per_resolution = ratio(sum(r.replies for r in resolutions), len(resolutions))
     figures.bot_handled_share = ratio(sum(r.bot_handled for r in resolutions), len(resolutions))
+    figures.csat_responses = len(scores)
+    figures.csat_average = ratio(sum(scores), len(scores))
+    figures.csat_satisfied_share = ratio(sum(s >= SATISFIED for s in scores), len(scores))
     return figures

@@ -196,3 +196,99 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# --- per-day rollups (ReportDay) ----------------------------------------------------------
+
+# The counters of a ReportDay row, in the order a share stores them.
+DAY_COUNTERS = (
+    "messages_in", "messages_out", "conversations_new", "conversations_open", "resolutions",
+    "first_responses", "replies", "bot_handled", "csat_responses", "csat_score",
+    "csat_satisfied",
+)  # fmt: skip
+HISTOGRAMS = (
+    "first_response_hist", "first_response_business_hist", "resolution_hist",
+    "resolution_business_hist",
+)  # fmt: skip
+ALL = "all"
+AGENT_PREFIX = "a."  # "a.channel": agent × channel, keyed "<agent id>|<channel id>"
+SATISFIED = 4  # a rating of 4 or 5 out of 5
+
+
+@dataclass(frozen=True)
+class Rating:
+    at: datetime
+    rating: int
+
+
+def day_shares(
+    info: ConversationInfo, facts: Facts, ratings: Sequence[Rating], zone: ZoneInfo
+) -> dict[str, list]:
+    """What this conversation adds to each ReportDay row (local day × dimension × key):
+    {"<day>|<dimension>|<key>": [counter, …, [histogram bins], …]}, stored on its
+    ReportConversation so the next refresh can take it back. Attribution (docs/reports.md):
+    new, open, messages in and CSAT go to the current assignee; messages out to their author;
+    a first response to who wrote it; a resolution to who resolved it. Labels get no message
+    counts."""
+    from .histogram import bin_of
+
+    shares: dict[str, list] = {}
+    team, channel, campaign = str(info.team_id), str(info.channel_id), info.campaign
+    labels = [str(label) for label in info.label_ids]
+
+    def add(at: datetime, agent: int, counts: dict[str, int], hists=(), with_labels=True):
+        day = at.astimezone(zone).date().isoformat()
+        targets = [("team", team), ("channel", channel), ("campaign", campaign)]
+        if with_labels:
+            targets += [("label", label) for label in labels]
+        # An agent's own breakdowns: the same rows for what is attributed to them.
+        targets += [(f"{AGENT_PREFIX}{d}", f"{agent}|{key}") for d, key in targets]
+        targets += [(ALL, ""), ("agent", str(agent))]
+        for dimension, key in targets:
+            share = shares.setdefault(
+                f"{day}|{dimension}|{key}", [0] * len(DAY_COUNTERS) + [[] for _ in HISTOGRAMS]
+            )
+            for name, n in counts.items():
+                share[DAY_COUNTERS.index(name)] += n
+            for name, seconds in hists:
+                share[len(DAY_COUNTERS) + HISTOGRAMS.index(name)].append(bin_of(seconds))
+
+    add(
+        info.created_at,
+        info.assignee_id,
+        {"conversations_new": 1, "conversations_open": int(info.is_open)},
+    )
+    for (bucket, who), (n_in, n_out, _new, _resolved) in facts.buckets.items():
+        # A 15-minute bucket lies in one local day (offsets are multiples of 15 minutes).
+        if n_in:
+            add(bucket, who, {"messages_in": n_in}, with_labels=False)
+        if n_out:
+            add(bucket, who, {"messages_out": n_out}, with_labels=False)
+    if facts.first_response_at is not None:
+        add(
+            facts.first_response_at,
+            facts.responder_id,
+            {"first_responses": 1},
+            [
+                ("first_response_hist", facts.first_response_seconds),
+                ("first_response_business_hist", facts.first_response_business_seconds),
+            ],
+        )
+    for r in facts.resolutions:
+        add(
+            r.at,
+            r.resolver_id,
+            {"resolutions": 1, "replies": r.replies, "bot_handled": int(r.bot_handled)},
+            [("resolution_hist", r.seconds), ("resolution_business_hist", r.business_seconds)],
+        )
+    for rating in ratings:
+        add(
+            rating.at,
+            info.assignee_id,
+            {
+                "csat_responses": 1,
+                "csat_score": rating.rating,
+                "csat_satisfied": int(rating.rating >= SATISFIED),
+            },
+        )
+    return shares

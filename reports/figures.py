@@ -38,6 +38,9 @@ class Figures:
     resolution_p90: float | None = None
     replies_per_resolution: float | None = None
     bot_handled_share: float | None = None
+    csat_responses: int = 0
+    csat_average: float | None = None
+    csat_satisfied_share: float | None = None
 
     def rounded(self) -> Figures:
         """Seconds to 0.1 s and ratios to 4 places: what is shown, and what the
@@ -46,7 +49,8 @@ class Figures:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float):
-                value = round(value, 1 if "share" not in f.name and "per" not in f.name else 4)
+                exact = "share" in f.name or "per" in f.name or "average" in f.name
+                value = round(value, 4 if exact else 1)
             values[f.name] = value
         return Figures(**values)
 

@@ -8,6 +8,9 @@
 - `ReportBucket`: per tenant, per 15 minutes (UTC; every timezone's offset is a multiple of
   15 minutes, so a local day or hour is a whole number of buckets), per channel, agent, team
   and campaign: messages in and out, new conversations, resolutions.
+- `ReportDay`: per tenant, local day, dimension (everybody, agent, team, channel, label,
+  campaign) and key: every counter and the durations' histograms — what the figures and
+  breakdowns read.
 - `ReportSweep`: how far the incremental job has read (one row).
 
 Definitions: docs/reports.md.
@@ -40,6 +43,9 @@ class ReportConversation(TenantOwnedModel):
     # {"<bucket epoch>|<agent id>": [in, out, new, resolved]} with this row's channel, team
     # and campaign: what the counters hold for this conversation (the next refresh subtracts it).
     contributions = models.JSONField(default=dict)
+    # {"<local day>|<dimension>|<key>": [counters…, [bins]…]}: this conversation's share of
+    # the ReportDay rows (reports.facts.day_shares), taken back by the next refresh.
+    day_shares = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -108,6 +114,43 @@ class ReportTotal(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "bucket"], name="rtotal_key_unique")
+        ]
+
+
+class ReportDay(TenantOwnedModel):
+    """Per tenant, local day (the tenant's timezone), dimension and key: every figure of the
+    reports for that day, pre-aggregated — counters, and the durations as fixed log-scale
+    histograms (`reports.histogram`) from which a period's percentiles are computed. A 30-day
+    report reads 30 rows for everybody (dimension "all") or one agent, and 30 per key for a
+    breakdown, whatever the number of conversations. Kept by the same delta as ReportBucket."""
+
+    day = models.DateField()
+    # all, agent, team, channel, label, campaign; and "a.team" … "a.campaign": the same per
+    # agent too (key "<agent id>|<key>"), for an agent's own breakdowns.
+    dimension = models.CharField(max_length=12)
+    key = models.CharField(max_length=240, blank=True)  # the id as text, or the campaign
+    messages_in = models.IntegerField(default=0)
+    messages_out = models.IntegerField(default=0)
+    conversations_new = models.IntegerField(default=0)
+    conversations_open = models.IntegerField(default=0)  # created that day, not resolved now
+    resolutions = models.IntegerField(default=0)
+    first_responses = models.IntegerField(default=0)
+    replies = models.IntegerField(default=0)  # during the cycles resolved that day
+    bot_handled = models.IntegerField(default=0)
+    csat_responses = models.IntegerField(default=0)
+    csat_score = models.IntegerField(default=0)  # the sum of the ratings
+    csat_satisfied = models.IntegerField(default=0)  # ratings of 4 or 5
+    # Dense counts per bin of reports.histogram (index = bin), trailing zeros may be cut.
+    first_response_hist = ArrayField(models.IntegerField(), default=list, blank=True)
+    first_response_business_hist = ArrayField(models.IntegerField(), default=list, blank=True)
+    resolution_hist = ArrayField(models.IntegerField(), default=list, blank=True)
+    resolution_business_hist = ArrayField(models.IntegerField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "dimension", "day", "key"], name="rday_key_unique"
+            )
         ]
 
 

@@ -11,10 +11,10 @@ from django.db.models.fields.json import KT
 
 from inbox.automation.engine import tenant_zone
 from inbox.automation.models import BusinessHours, Holiday
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, CsatSurvey, Message
 from tenants.models import Tenant
 
-from .facts import ConversationInfo, Row, Schedule
+from .facts import ConversationInfo, Rating, Row, Schedule
 
 
 def tenant_schedule(tenant_id: int) -> Schedule:
@@ -81,3 +81,17 @@ def conversation_rows(ids: Iterable[int]) -> dict[int, list[Row]]:
             )
         )
     return rows
+
+
+def conversation_ratings(ids: Iterable[int]) -> dict[int, list[Rating]]:
+    """The satisfaction ratings (CSAT) customers gave in these conversations."""
+    ratings: dict[int, list[Rating]] = defaultdict(list)
+    query = CsatSurvey.objects.filter(
+        conversation_id__in=list(ids),
+        status=CsatSurvey.Status.RATED,
+        rating__isnull=False,
+        rated_at__isnull=False,
+    ).values_list("conversation_id", "rated_at", "rating")
+    for conversation_id, at, rating in query:
+        ratings[conversation_id].append(Rating(at=at, rating=rating))
+    return ratings

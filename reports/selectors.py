@@ -1,80 +1,41 @@
 """Reads of the reports, from the rollups only (never the messages table): the figures of a
-period, a breakdown by agent, team, channel, label or campaign, the volume series, the day × hour
-heatmap and the response-time distribution. Definitions: docs/reports.md."""
+period and its breakdowns by agent, team, channel, label or campaign from the per-day rows
+(ReportDay: one per day and key, percentiles from their merged histograms); the volume
+series and the day × hour heatmap from the 15-minute counters; the response-time
+distribution. Definitions: docs/reports.md."""
 
 from __future__ import annotations
 
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, Sum
+from django.db import connection
+from django.db.models import Q, Sum
 from django.db.models.functions import (
     Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+    TruncHour,
 )
 
-from .figures import RESPONSE_BINS, Figures, Scope, ratio
-from .models import ReportBucket, ReportConversation, ReportResolution, ReportTotal
+from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS
+from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
+from .histogram import bin_low, histogram_percentile
+from .models import ReportBucket, ReportDay, ReportTotal
 from .periods import Period
 
 DIMENSIONS = ("agent", "team", "channel", "label", "campaign")
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
 
 
 def _in(period: Period, field: str) -> Q:
     return Q(**{f"{field}__gte": period.start_dt, f"{field}__lt": period.end_dt})
 
 
-def _buckets(tenant, period: Period, scope: Scope):
-    query = ReportBucket.objects.for_tenant(tenant).filter(_in(period, "bucket"))
-    if scope.agent_id is not None:
-        query = query.filter(agent_id=scope.agent_id)
-    return query
-
-
 def _totals(tenant, period: Period, scope: Scope):
-    """The counters summed over their dimensions: ReportTotal for everybody (few rows), the
-    agent's own ReportBucket rows otherwise."""
+    """The 15-minute counters summed over their dimensions: ReportTotal for everybody (≤ 96
+    rows a day), the agent's own ReportBucket rows otherwise."""
     if scope.agent_id is not None:
-        return _buckets(tenant, period, scope)
+        query = ReportBucket.objects.for_tenant(tenant).filter(_in(period, "bucket"))
+        return query.filter(agent_id=scope.agent_id)
     return ReportTotal.objects.for_tenant(tenant).filter(_in(period, "bucket"))
-
-
-def _first_responses(tenant, period: Period, scope: Scope):
-    query = ReportConversation.objects.for_tenant(tenant).filter(_in(period, "first_response_at"))
-    if scope.agent_id is not None:
-        query = query.filter(responder_id=scope.agent_id)
-    return query
-
-
-def _resolutions(tenant, period: Period, scope: Scope):
-    query = ReportResolution.objects.for_tenant(tenant).filter(_in(period, "resolved_at"))
-    if scope.agent_id is not None:
-        query = query.filter(resolver_id=scope.agent_id)
-    return query
-
-
-def _still_open(tenant, period: Period, scope: Scope):
-    query = ReportConversation.objects.for_tenant(tenant).filter(
-        _in(period, "created_at"), is_open=True
-    )
-    if scope.agent_id is not None:
-        query = query.filter(assignee_id=scope.agent_id)
-    return query
-
-
-def _response_field(scope: Scope) -> str:
-    return "first_response_business_seconds" if scope.business_hours else "first_response_seconds"
-
-
-def _resolution_field(scope: Scope) -> str:
-    return "business_seconds" if scope.business_hours else "seconds"
 
 
 def _counter_sums():
@@ -86,157 +47,156 @@ def _counter_sums():
     }
 
 
-def _response_aggregates(scope: Scope):
-    field = _response_field(scope)
-    return {
-        "first_response_median": Percentile(field, 0.5),
-        "first_response_p90": Percentile(field, 0.9),
-        "first_responses": Count("pk"),
-    }
+# --- figures and breakdowns, from ReportDay -----------------------------------------------
 
 
-def _resolution_aggregates(scope: Scope):
-    field = _resolution_field(scope)
-    return {
-        "resolution_median": Percentile(field, 0.5),
-        "resolution_p90": Percentile(field, 0.9),
-        "resolutions": Count("pk"),
-        "replies": Coalesce(Sum("replies"), 0),
-        "bot_handled": Count("pk", filter=Q(bot_handled=True)),
-    }
-
-
-def _figures(counters: dict, responses: dict, resolutions: dict, still_open: int) -> Figures:
-    return Figures(
-        new=counters.get("new", 0),
-        resolved=counters.get("resolved", 0),
-        open=still_open,
-        messages_in=counters.get("messages_in", 0),
-        messages_out=counters.get("messages_out", 0),
-        first_response_median=responses.get("first_response_median"),
-        first_response_p90=responses.get("first_response_p90"),
-        first_responses=responses.get("first_responses", 0),
-        resolution_median=resolutions.get("resolution_median"),
-        resolution_p90=resolutions.get("resolution_p90"),
-        replies_per_resolution=ratio(
-            resolutions.get("replies", 0), resolutions.get("resolutions", 0)
-        ),
-        bot_handled_share=ratio(
-            resolutions.get("bot_handled", 0), resolutions.get("resolutions", 0)
-        ),
+def _days(tenant, period: Period, dimension: str, key: str | None = None):
+    """The period's ReportDay rows of one dimension (of one key): at most one per day and key."""
+    query = ReportDay.objects.for_tenant(tenant).filter(
+        dimension=dimension, day__gte=period.start, day__lte=period.end
     )
+    return query if key is None else query.filter(key=key)
+
+
+_DAY_SUMS = {name: Coalesce(Sum(name), 0) for name in DAY_COUNTERS}
+
+
+def _histograms(days, scope: Scope) -> dict[str, tuple[dict[int, int], dict[int, int]]]:
+    """{key: (first-response histogram, resolution histogram)} merged over the days, summed
+    by the database (only the bins with something come back)."""
+    response, resolution = (
+        ("first_response_business_hist", "resolution_business_hist")
+        if scope.business_hours
+        else ("first_response_hist", "resolution_hist")
+    )
+    picked, params = days.values("key", response, resolution).query.sql_with_params()
+    sql = f"""
+        WITH picked (key, response, resolution) AS ({picked})
+        SELECT key, h.which, h.bin - 1, sum(h.n)
+        FROM picked CROSS JOIN LATERAL (
+            SELECT 0 AS which, n, bin FROM unnest(picked.response) WITH ORDINALITY AS r(n, bin)
+            UNION ALL
+            SELECT 1, n, bin FROM unnest(picked.resolution) WITH ORDINALITY AS s(n, bin)
+        ) h
+        WHERE h.n <> 0
+        GROUP BY 1, 2, 3
+    """  # noqa: S608 — `picked` is the ORM's SQL, the values are parameters
+    merged: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, which, index, n in cursor.fetchall():
+            merged.setdefault(key, ({}, {}))[which][index] = int(n)
+    return merged
+
+
+def _figures(sums: dict, histograms: tuple[dict[int, int], dict[int, int]]) -> Figures:
+    responses, resolutions = histograms
+    return Figures(
+        new=sums.get("conversations_new", 0),
+        resolved=sums.get("resolutions", 0),
+        open=sums.get("conversations_open", 0),
+        messages_in=sums.get("messages_in", 0),
+        messages_out=sums.get("messages_out", 0),
+        first_response_median=histogram_percentile(responses, 0.5),
+        first_response_p90=histogram_percentile(responses, 0.9),
+        first_responses=sums.get("first_responses", 0),
+        resolution_median=histogram_percentile(resolutions, 0.5),
+        resolution_p90=histogram_percentile(resolutions, 0.9),
+        replies_per_resolution=ratio(sums.get("replies", 0), sums.get("resolutions", 0)),
+        bot_handled_share=ratio(sums.get("bot_handled", 0), sums.get("resolutions", 0)),
+        csat_responses=sums.get("csat_responses", 0),
+        csat_average=ratio(sums.get("csat_score", 0), sums.get("csat_responses", 0)),
+        csat_satisfied_share=ratio(sums.get("csat_satisfied", 0), sums.get("csat_responses", 0)),
+    )
+
+
+def _scoped(tenant, period: Period, scope: Scope):
+    if scope.agent_id is not None:
+        return _days(tenant, period, "agent", str(scope.agent_id))
+    return _days(tenant, period, ALL)
+
+
+def report_overview(tenant, period: Period, scope: Scope) -> tuple[Figures, list[int]]:
+    """The period's figures and its response-time distribution, from the same rows."""
+    days = _scoped(tenant, period, scope)
+    sums = days.aggregate(**_DAY_SUMS)
+    histograms = next(iter(_histograms(days, scope).values()), ({}, {}))
+    return _figures(sums, histograms), _distribution(histograms[0])
 
 
 def report_figures(tenant, period: Period, scope: Scope) -> Figures:
-    return _figures(
-        _totals(tenant, period, scope).aggregate(**_counter_sums()),
-        _first_responses(tenant, period, scope).aggregate(**_response_aggregates(scope)),
-        _resolutions(tenant, period, scope).aggregate(**_resolution_aggregates(scope)),
-        _still_open(tenant, period, scope).count(),
-    )
+    """The period's figures: everybody's, or an agent's own (their row of the agent
+    breakdown: see the attribution of each figure in docs/reports.md)."""
+    return report_overview(tenant, period, scope)[0]
 
 
-# --- breakdowns --------------------------------------------------------------------------
-
-_GROUP = {  # dimension → (counter field, first-response field, resolution field, open field)
-    "agent": ("agent_id", "responder_id", "resolver_id", "assignee_id"),
-    "team": ("team_id", "team_id", "team_id", "team_id"),
-    "channel": ("channel_id", "channel_id", "channel_id", "channel_id"),
-    "campaign": ("campaign", "campaign", "campaign", "campaign"),
-    "label": (None, "label", "label", "label"),
-}
-
-
-def _grouped(query, field: str, aggregates: dict) -> dict:
-    if field == "label":
-        query = query.annotate(label=Func(F("label_ids"), function="unnest"))
-    return {row.pop(field): row for row in query.values(field).annotate(**aggregates).order_by()}
+def _typed(dimension: str, key: str):
+    return key if dimension == "campaign" else int(key)
 
 
 def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> dict:
-    """{key: Figures} for one dimension (agent id, channel id, label id or campaign name;
-    0 or "" for none). Labels have no message counts (a message has no label)."""
-    counter_field, response_field, resolution_field, open_field = _GROUP[dimension]
-    if counter_field is None:
-        new = _grouped(
-            ReportConversation.objects.for_tenant(tenant).filter(_in(period, "created_at")),
-            "label",
-            {"new": Count("pk")},
-        )
-        resolved = _grouped(_resolutions(tenant, period, scope), "label", {"resolved": Count("pk")})
-        counters = {k: new.get(k, {}) | resolved.get(k, {}) for k in set(new) | set(resolved)}
+    """{key: Figures} for one dimension (agent, team, channel or label id, or campaign name;
+    0 or "" for none). Labels have no message counts (a message has no label). An agent's
+    scope keeps only their own row of the agent breakdown; in the others it counts what is
+    theirs by the same attribution."""
+    prefix = ""
+    if scope.agent_id is None:
+        days = _days(tenant, period, dimension)
+    elif dimension == "agent":
+        days = _days(tenant, period, dimension, str(scope.agent_id))
     else:
-        counters = _grouped(_buckets(tenant, period, scope), counter_field, _counter_sums())
-    responses = _grouped(
-        _first_responses(tenant, period, scope), response_field, _response_aggregates(scope)
-    )
-    resolutions = _grouped(
-        _resolutions(tenant, period, scope), resolution_field, _resolution_aggregates(scope)
-    )
-    still_open = {
-        k: v["n"]
-        for k, v in _grouped(
-            _still_open(tenant, period, scope), open_field, {"n": Count("pk")}
-        ).items()
-    }
-    keys = set(counters) | set(responses) | set(resolutions) | set(still_open)
+        prefix = f"{scope.agent_id}|"
+        days = _days(tenant, period, AGENT_PREFIX + dimension).filter(key__startswith=prefix)
+    sums = {row.pop("key"): row for row in days.values("key").annotate(**_DAY_SUMS).order_by()}
+    histograms = _histograms(days, scope)
     return {
-        key: _figures(
-            counters.get(key, {}),
-            responses.get(key, {}),
-            resolutions.get(key, {}),
-            still_open.get(key, 0),
+        _typed(dimension, key[len(prefix) :]): _figures(
+            sums.get(key, {}), histograms.get(key, ({}, {}))
         )
-        for key in keys
+        for key in set(sums) | set(histograms)
+        if key in histograms or any(sums[key].values())
     }
 
 
 # --- charts' data ------------------------------------------------------------------------
 
 
-def per_bucket(tenant, period: Period, scope: Scope) -> list[dict]:
-    """The period's counters summed per 15 minutes (at most 96 rows a day, whatever the
-    number of channels, agents and campaigns): the charts group them by local time here."""
-    query = _totals(tenant, period, scope).values("bucket").annotate(**_counter_sums())
-    return list(query.order_by())
-
-
-def volume_series(tenant, period: Period, scope: Scope, rows=None) -> list[dict]:
+def volume_series(tenant, period: Period, scope: Scope) -> list[dict]:
     """Per local day (per local hour for a one-day period): new conversations, messages in
-    and out, resolutions; only the days or hours with something."""
-    totals: dict = {}
-    for row in rows if rows is not None else per_bucket(tenant, period, scope):
-        row = dict(row)
-        local = row.pop("bucket").astimezone(period.zone)
-        key = local.replace(minute=0, second=0, microsecond=0) if period.days == 1 else local.date()
-        into = totals.setdefault(key, {"at": key, "messages_in": 0, "messages_out": 0,
-                                       "new": 0, "resolved": 0})  # fmt: skip
-        for name, value in row.items():
-            into[name] += value
-    return [totals[k] for k in sorted(totals)]
+    and out, resolutions; only the days or hours with something. Grouped by the database
+    from the 15-minute totals (≤ 96 rows a day)."""
+    if period.days == 1:
+        local = TruncHour("bucket", tzinfo=period.zone)
+    else:
+        local = TruncDate("bucket", tzinfo=period.zone)
+    query = _totals(tenant, period, scope).annotate(at=local).values("at")
+    return list(query.annotate(**_counter_sums()).order_by("at"))
 
 
-def heatmap(tenant, period: Period, scope: Scope, rows=None) -> dict[tuple[int, int], int]:
+def heatmap(tenant, period: Period, scope: Scope) -> dict[tuple[int, int], int]:
     """Messages in per (ISO weekday 1–7, local hour 0–23)."""
-    cells: dict[tuple[int, int], int] = {}
-    for row in rows if rows is not None else per_bucket(tenant, period, scope):
-        if row["messages_in"]:
-            local = row["bucket"].astimezone(period.zone)
-            key = (local.isoweekday(), local.hour)
-            cells[key] = cells.get(key, 0) + row["messages_in"]
-    return cells
+    query = (
+        _totals(tenant, period, scope)
+        .filter(messages_in__gt=0)
+        .annotate(
+            weekday=ExtractIsoWeekDay("bucket", tzinfo=period.zone),
+            hour=ExtractHour("bucket", tzinfo=period.zone),
+        )
+        .values("weekday", "hour")
+        .annotate(n=Sum("messages_in"))
+        .order_by()
+    )
+    return {(row["weekday"], row["hour"]): row["n"] for row in query}
+
+
+def _distribution(responses: dict[int, int]) -> list[int]:
+    counts = [0] * len(RESPONSE_BINS)
+    for index, n in responses.items():
+        counts[response_bin(bin_low(index))] += n
+    return counts
 
 
 def response_distribution(tenant, period: Period, scope: Scope) -> list[int]:
-    """How many first responses fell in each of RESPONSE_BINS."""
-    field = _response_field(scope)
-    aggregates = {}
-    low = 0
-    for index, bound in enumerate(RESPONSE_BINS):
-        condition = Q(**{f"{field}__gte": low})
-        if bound is not None:
-            condition &= Q(**{f"{field}__lt": bound})
-            low = bound
-        aggregates[f"b{index}"] = Count("pk", filter=condition)
-    counts = _first_responses(tenant, period, scope).aggregate(**aggregates)
-    return [counts[f"b{i}"] for i in range(len(RESPONSE_BINS))]
+    """How many first responses fell in each of RESPONSE_BINS (exact: their bounds are edges
+    of the histograms' bins)."""
+    return report_overview(tenant, period, scope)[1]

@@ -19,9 +19,24 @@ from django.utils import timezone
 
 from inbox.models import Conversation
 
-from .facts import Schedule, contributions, conversation_facts, counter_key
-from .models import ReportBucket, ReportConversation, ReportResolution, ReportSweep, ReportTotal
-from .raw import conversation_infos, conversation_rows, tenant_schedule
+from .facts import (
+    DAY_COUNTERS,
+    HISTOGRAMS,
+    Schedule,
+    contributions,
+    conversation_facts,
+    counter_key,
+    day_shares,
+)
+from .models import (
+    ReportBucket,
+    ReportConversation,
+    ReportDay,
+    ReportResolution,
+    ReportSweep,
+    ReportTotal,
+)
+from .raw import conversation_infos, conversation_ratings, conversation_rows, tenant_schedule
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +99,92 @@ def _counters_add(deltas: dict[tuple, list[int]]) -> None:
             cursor.execute(_TOTALS_ADD, total_columns)
 
 
+_DAY_COLUMNS = ", ".join(DAY_COUNTERS + HISTOGRAMS)
+_DAYS_ADD = f"""
+INSERT INTO reports_reportday (tenant_id, day, dimension, key, {_DAY_COLUMNS})
+SELECT t, d, dim, k, {", ".join(DAY_COUNTERS)}, {", ".join(f"{h}::int[]" for h in HISTOGRAMS)}
+FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[],
+    {", ".join(["%s::int[]"] * len(DAY_COUNTERS))}, {", ".join(["%s::text[]"] * len(HISTOGRAMS))})
+    AS u(t, d, dim, k, {_DAY_COLUMNS})
+ON CONFLICT (tenant_id, dimension, day, key) DO UPDATE SET
+    {", ".join(f"{c} = reports_reportday.{c} + EXCLUDED.{c}" for c in DAY_COUNTERS)},
+    {
+    ", ".join(
+        f"{h} = reports_int_array_add(reports_reportday.{h}, EXCLUDED.{h})" for h in HISTOGRAMS
+    )
+}
+"""  # noqa: S608 — the names are this module's constants
+
+
+def _share_add(into: list, share: list, sign: int) -> None:
+    for i in range(len(DAY_COUNTERS)):
+        into[i] += sign * share[i]
+    for i in range(len(HISTOGRAMS)):
+        bins = into[len(DAY_COUNTERS) + i]
+        for index in share[len(DAY_COUNTERS) + i]:
+            bins[index] = bins.get(index, 0) + sign
+
+
+def _days_add(deltas: dict[tuple, list]) -> None:
+    """Add deltas to ReportDay rows (created when missing), in key order."""
+    columns: list[list] = [[] for _ in range(4 + len(DAY_COUNTERS) + len(HISTOGRAMS))]
+    for (tenant_id, day, dimension, key), delta in sorted(deltas.items()):
+        counters = delta[: len(DAY_COUNTERS)]
+        hists = []
+        for bins in delta[len(DAY_COUNTERS) :]:
+            bins = {i: n for i, n in bins.items() if n}
+            dense = [0] * (max(bins) + 1 if bins else 0)
+            for i, n in bins.items():
+                dense[i] = n
+            hists.append("{" + ",".join(map(str, dense)) + "}")
+        if not any(counters) and all(h == "{}" for h in hists):
+            continue
+        for column, value in zip(
+            columns, (tenant_id, day, dimension, key, *counters, *hists), strict=True
+        ):
+            column.append(value)
+    if columns[0]:
+        with connection.cursor() as cursor:
+            cursor.execute(_DAYS_ADD, columns)
+
+
+def _day_key(tenant_id: int, key: str) -> tuple:
+    day, dimension, value = key.split("|", 2)
+    return (tenant_id, day, dimension, value)
+
+
+def _new_delta() -> list:
+    return [0] * len(DAY_COUNTERS) + [{} for _ in HISTOGRAMS]
+
+
+class _Pending:
+    """Counter deltas gathered over several batches of one transaction and written once:
+    a rebuild or a first sweep would otherwise update the same rows (a day's totals) once
+    per batch, each update a new row version the next one walks past."""
+
+    def __init__(self):
+        self.counters: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.days: dict[tuple, list] = defaultdict(_new_delta)
+
+    def write(self, chunk: int = 5000) -> None:
+        for deltas, add in ((self.counters, _counters_add), (self.days, _days_add)):
+            keys = sorted(deltas)
+            for start in range(0, len(keys), chunk):
+                add({key: deltas[key] for key in keys[start : start + chunk]})
+
+
 @transaction.atomic
 def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     """Recompute these conversations' facts and counters from their raw rows."""
+    pending = _Pending()
+    n = _refresh(conversation_ids, pending)
+    pending.write()
+    return n
+
+
+def _refresh(conversation_ids: Iterable[int], pending: _Pending) -> int:
+    """Replace the conversations' fact rows and add their counter deltas to `pending` (in
+    the caller's transaction; the caller writes `pending` before it commits)."""
     ids = sorted(set(conversation_ids))
     if not ids:
         return 0
@@ -109,8 +207,10 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
         for r in ReportConversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
     rows = conversation_rows(infos)
+    ratings = conversation_ratings(infos)
     schedules: dict[int, Schedule] = {}
-    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    day_deltas = pending.days
+    deltas = pending.counters
     resolutions = []
     fresh: list[ReportConversation] = []
     for pk in ids:
@@ -123,6 +223,8 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
                 )
                 for i, value in enumerate(values):
                     deltas[full][i] -= value
+            for key, share in previous.day_shares.items():
+                _share_add(day_deltas[_day_key(previous.tenant_id, key)], share, -1)
         if pk not in infos:
             continue  # deleted: its fact row went with it; only its counters are taken back
         tenant_id, info = infos[pk]
@@ -134,6 +236,9 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
             full = (tenant_id, *counter_key(key, info.channel_id, info.campaign, info.team_id))
             for i, value in enumerate(values):
                 deltas[full][i] += value
+        days = day_shares(info, facts, ratings.get(pk, []), schedules[tenant_id].zone)
+        for key, day_share in days.items():
+            _share_add(day_deltas[_day_key(tenant_id, key)], day_share, 1)
         fresh.append(
             ReportConversation(
                 conversation_id=pk,
@@ -151,6 +256,7 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
                 first_response_business_seconds=facts.first_response_business_seconds,
                 responder_id=facts.responder_id,
                 contributions=share,
+                day_shares=days,
                 refreshed_at=now,
             )
         )
@@ -177,7 +283,6 @@ def report_conversations_refresh(conversation_ids: Iterable[int]) -> int:
     ReportConversation.objects.bulk_create(fresh)
     ReportResolution.objects.filter(conversation_id__in=ids).delete()
     ReportResolution.objects.bulk_create(resolutions)
-    _counters_add(deltas)
     return len(infos)
 
 
@@ -192,8 +297,10 @@ def report_sweep(*, now: datetime | None = None) -> int:
         if since is not None:
             changed = changed.filter(updated_at__gte=since)
         ids = list(changed.order_by("pk").values_list("pk", flat=True))
+        pending = _Pending()
         for start in range(0, len(ids), BATCH):
-            report_conversations_refresh(ids[start : start + BATCH])
+            _refresh(ids[start : start + BATCH], pending)
+        pending.write()
         state.swept_until = now
         state.save(update_fields=["swept_until"])
     if ids:
@@ -207,9 +314,12 @@ def report_tenant_rebuild(*, tenant) -> int:
     changed, or after conversations were deleted: their counts leave the counters here)."""
     ReportBucket.objects.for_tenant(tenant).delete()
     ReportTotal.objects.for_tenant(tenant).delete()
+    ReportDay.objects.for_tenant(tenant).delete()
     ReportResolution.objects.for_tenant(tenant).delete()
     ReportConversation.objects.for_tenant(tenant).delete()
     ids = list(Conversation.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True))
+    pending = _Pending()
     for start in range(0, len(ids), BATCH):
-        report_conversations_refresh(ids[start : start + BATCH])
+        _refresh(ids[start : start + BATCH], pending)
+    pending.write()
     return len(ids)

@@ -44,6 +44,9 @@ COLUMNS = (
     ("resolution_p90", gettext_lazy("Resolution time (90th percentile)"), "seconds", False),
     ("replies_per_resolution", gettext_lazy("Replies per resolution"), "ratio", False),
     ("bot_handled_share", gettext_lazy("Handled by the bot"), "share", False),
+    ("csat_responses", gettext_lazy("CSAT responses"), "count", False),
+    ("csat_average", gettext_lazy("CSAT (average of 5)"), "ratio", True),
+    ("csat_satisfied_share", gettext_lazy("Satisfied (4–5)"), "share", False),
 )
 SORTABLE = {"name"} | {c[0] for c in COLUMNS}
 

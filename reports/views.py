@@ -59,21 +59,16 @@ def _common(request, section: str) -> dict:
 def overview(request):
     context = _common(request, "overview")
     tenant, period, scope = request.tenant, context["period"], context["scope"]
-    current = selectors.report_figures(tenant, period, scope)
+    current, distribution = selectors.report_overview(tenant, period, scope)
     previous = selectors.report_figures(tenant, period.previous(), scope)
-    buckets = selectors.per_bucket(tenant, period, scope)
     context |= {
         "cards": [
             (field, label, kind, getattr(current, field), getattr(previous, field))
             for field, label, kind, _prev in COLUMNS
         ],
-        "volume": charts.volume_chart(
-            period, selectors.volume_series(tenant, period, scope, buckets)
-        ),
-        "heat": charts.heatmap_chart(selectors.heatmap(tenant, period, scope, buckets)),
-        "distribution": charts.distribution_chart(
-            selectors.response_distribution(tenant, period, scope)
-        ),
+        "volume": charts.volume_chart(period, selectors.volume_series(tenant, period, scope)),
+        "heat": charts.heatmap_chart(selectors.heatmap(tenant, period, scope)),
+        "distribution": charts.distribution_chart(distribution),
     }
     return render(request, "reports/overview.html", context)
 

@@ -178,6 +178,14 @@ def visible_conversations(*, tenant, user, membership) -> QuerySet:
     return qs
 
 
+def visible_or_none(*, tenant, user, membership) -> QuerySet | None:
+    """The conversations a restricted member sees, or None when they see the whole tenant
+    (queries over the tenant's messages then need no join with conversations)."""
+    if agent_restricted(tenant=tenant, membership=membership):
+        return visible_conversations(tenant=tenant, user=user, membership=membership)
+    return None
+
+
 def unread_condition(user) -> Q:
     """A customer wrote after this user last read the conversation."""
     read_since = ConversationRead.objects.filter(

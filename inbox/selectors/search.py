@@ -12,16 +12,38 @@ international and national digits (``inbox.phone_numbers.search_digits``, read w
 business's country); every way of writing a number ends with the same digits, so stored
 phones and identities are matched by how their digits end, a B-tree prefix scan on the
 reversed digits (migration 0008).
+
+Newest first, at any size (issue 20): `search_messages` never collects every match. It
+reads the tenant's newest messages in time order (index msg_tenant_recent) and stops when a
+page is full — a frequent word fills a page within a few hundred rows. When `RECENT_SCAN`
+rows have passed without filling the page the word is rare (fewer than a page of matches
+among them), and the rest of the page comes from the trigram index, restricted to messages
+older than the scanned window, sorted by time. The scanned window is the selectivity
+estimate, measured instead of guessed. The list's and the API's `q` use the same estimate
+(`conversation_ids_matching`).
 """
 
 from __future__ import annotations
 
-from django.db.models import F, Func, Q, TextField, Value
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.utils.dateparse import parse_datetime
 
 from inbox.models import Contact, ContactIdentity, Message
 from inbox.phone_numbers import search_digits
 
 MIN_QUERY_LENGTH = 2
+# Messages read newest first before a query that has not filled its page is judged by its
+# density there: read on (at most RECENT_SCAN_MAX) or go to the trigram index, whichever
+# reads fewer rows — the trigram index reads every older match (about density × messages),
+# and beyond TRIGRAM_MAX of them reading on is cheaper.
+RECENT_SCAN = 5_000
+RECENT_SCAN_MAX = 60_000
+TRIGRAM_MAX = 3_000
 
 
 class SearchNorm(Func):
@@ -120,23 +142,205 @@ def matching_contact_ids(*, tenant, query: str):
 
 
 def conversation_ids_matching(*, tenant, query: str) -> Q:
-    """A filter for conversations whose messages or contact match the query."""
-    if not _usable(query):
+    """A filter for conversations whose messages or contact match the query.
+
+    A frequent query is checked conversation by conversation while the list walks newest
+    first (it stops at the page); a rare one collects its few matches from the trigram
+    index."""
+    query = _usable(query)
+    if not query:
         return Q(pk__in=[])
-    return Q(pk__in=matching_messages(tenant=tenant, query=query).values("conversation_id")) | Q(
-        contact_id__in=matching_contact_ids(tenant=tenant, query=query)
+    return conversation_match(
+        tenant=tenant, query=query, frequent=is_frequent(tenant=tenant, query=query)
     )
+
+
+def conversation_match(*, tenant, query: str, frequent: bool) -> Q:
+    """The filter of `conversation_ids_matching` for a query known to be frequent or rare."""
+    query = _usable(query)
+    by_contact = Q(contact_id__in=matching_contact_ids(tenant=tenant, query=query))
+    if frequent:
+        return by_contact | Q(mentions(query))
+    return by_contact | Q(
+        pk__in=matching_messages(tenant=tenant, query=query).values("conversation_id")
+    )
+
+
+@dataclass
+class SearchPage:
+    hits: list
+    next_cursor: str | None
+    strategy: str  # "recent scan" | "recent scan + trigram index" (what served the page)
+
+
+def encode_search_cursor(message) -> str:
+    raw = f"{message.created_at.isoformat()}|{message.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_search_cursor(cursor: str):
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        when = parse_datetime(moment)
+        return (when, int(pk)) if when is not None else None
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _before(position) -> Q:
+    when, pk = position
+    return Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
+
+
+def _searchable(tenant, visible, position):
+    """The tenant's searchable messages older than `position`, among `visible` conversations
+    (None: every conversation of the tenant, no join)."""
+    qs = Message.objects.for_tenant(tenant).exclude(kind=Message.Kind.ACTIVITY)
+    if position is not None:
+        qs = qs.filter(_before(position))
+    if visible is not None:
+        qs = qs.filter(Exists(visible.filter(pk=OuterRef("conversation_id"))))
+    return qs.order_by("-created_at", "-id")
+
+
+def _recent_scan_sql(tenant, visible, position, query, wanted, scan=RECENT_SCAN):
+    window = _searchable(tenant, visible, position).values("id", "created_at", "text")[:scan]
+    sql, params = window.query.sql_with_params()
+    # `sql` is Django-compiled with placeholders; values travel in params. The outer filter
+    # runs over the index-ordered window and stops at `wanted` rows.
+    return (
+        f"SELECT w.id FROM ({sql}) AS w "  # noqa: S608
+        "WHERE strpos(parley_search_norm(w.text), parley_search_norm(%s)) > 0 "
+        "ORDER BY w.created_at DESC, w.id DESC LIMIT %s",
+        [*params, query, wanted],
+    )
+
+
+def _window_end(tenant, visible, position, scan=RECENT_SCAN):
+    """(created_at, id) of the last message of the scanned window, or None when the window
+    reached the start of the history."""
+    row = (
+        _searchable(tenant, visible, position)
+        .values_list("created_at", "id")[scan - 1 : scan]
+        .first()
+    )
+    return row
+
+
+def _trigram_sql(tenant, visible, position, query, wanted):
+    qs = (
+        _searchable(tenant, visible, position)
+        .annotate(search_text=SearchNorm("text"))
+        .filter(search_text__contains=SearchNorm(Value(query)))
+        .values("id")[:wanted]
+    )
+    return qs.query.sql_with_params()
+
+
+def _ids(sql, params) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _trigram_ids(sql, params) -> list[int]:
+    # Only bitmap scans: the trigram index, then a sort of its (few) matches by time. (An
+    # ordered index scan would walk the whole history for a rare word.)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _estimated_messages() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'inbox_message'")
+        row = cursor.fetchone()
+    return max(float(row[0]) if row else 0.0, 0.0)
+
+
+def search_messages(
+    *,
+    tenant,
+    query: str,
+    visible=None,
+    cursor: str = "",
+    limit: int = 20,
+    scan: int = RECENT_SCAN,
+    scan_max: int = RECENT_SCAN_MAX,
+    trigram_max: int = TRIGRAM_MAX,
+) -> SearchPage:
+    """The newest messages and notes containing the query, after `cursor` (infinite scroll).
+
+    `visible`: the conversations the member may see, or None when they see the whole tenant.
+    Same hits in the same order as reading every message newest first: each step covers the
+    messages just older than the previous one's, without gaps."""
+    query = _usable(query)
+    if not query:
+        return SearchPage([], None, "")
+    position = decode_search_cursor(cursor)
+    wanted = limit + 1
+    ids: list[int] = []
+    scanned, window, strategy = 0, scan, "recent scan"
+    while True:
+        ids += _ids(*_recent_scan_sql(tenant, visible, position, query, wanted - len(ids), window))
+        if len(ids) >= wanted:
+            break
+        end = _window_end(tenant, visible, position, window)
+        if end is None:  # the start of the history: everything was read
+            break
+        scanned, position = scanned + window, end
+        density = len(ids) / scanned
+        # A word seen in the scanned messages but too often for the trigram index to be
+        # cheaper (its matches would all be read and sorted): read on, a window as long as
+        # the page needs at this density (when that stays within `scan_max` rows in all);
+        # a rarer word goes to the trigram index.
+        if density and density * _estimated_messages() > trigram_max:
+            needed = int((wanted - len(ids)) / density * 1.5) + 1
+            if scanned + needed <= scan_max:
+                window = max(needed, window)
+                strategy = "recent scan (longer)"
+                continue
+        strategy = f"{strategy} + trigram index"
+        ids += _trigram_ids(*_trigram_sql(tenant, visible, position, query, wanted - len(ids)))
+        break
+    by_id = Message.objects.select_related("conversation__contact", "conversation__channel")
+    found = by_id.in_bulk(ids)
+    hits = [found[pk] for pk in ids if pk in found]
+    next_cursor = encode_search_cursor(hits[limit - 1]) if len(hits) > limit else None
+    return SearchPage(hits[:limit], next_cursor, strategy)
 
 
 def message_search(*, tenant, conversations, query: str, limit: int = 20) -> list:
-    """The newest messages matching the query among these (visible) conversations."""
-    qs = (
-        matching_messages(tenant=tenant, query=query)
-        .filter(conversation__in=conversations.values("pk"))
-        .select_related("conversation__contact", "conversation__channel")
-        .order_by("-created_at", "-id")
+    """The newest messages matching the query among these conversations (one page)."""
+    return search_messages(tenant=tenant, query=query, visible=conversations, limit=limit).hits
+
+
+def is_frequent(*, tenant, query: str, scan=RECENT_SCAN, enough: int = 20) -> bool:
+    """Whether the query is in so many messages that checking conversations newest first
+    costs less than collecting its matches from the trigram index: judged by its density
+    among the tenant's newest `scan` messages (the cheap selectivity estimate of the list's
+    `q`)."""
+    query = _usable(query)
+    if not query:
+        return False
+    hits = len(_ids(*_recent_scan_sql(tenant, None, None, query, enough, scan)))
+    return hits / scan * _estimated_messages() > 10 * TRIGRAM_MAX
+
+
+def mentions(query: str):
+    """A conversation has a message or note containing the query — checked conversation by
+    conversation (parley_conversation_mentions, migration 0013)."""
+    return Func(
+        F("pk"),
+        SearchNorm(Value(query)),
+        function="parley_conversation_mentions",
+        output_field=BooleanField(),
     )
-    return list(qs[:limit])
 
 
 def contact_search(*, tenant, query: str, limit: int = 10) -> list:

@@ -12,11 +12,11 @@ from inbox.selectors.conversations import (
     ConversationFilters,
     conversation_for_member,
     conversation_page,
-    visible_conversations,
+    visible_or_none,
 )
 from inbox.selectors.counts import sidebar_counts
 from inbox.selectors.saved_views import saved_view_list
-from inbox.selectors.search import contact_search, message_search
+from inbox.selectors.search import contact_search, search_messages
 from inbox.selectors.teams import inbox_teams, team_list
 from inbox.views.thread import assignable_members, macro_choices, thread_context
 from tenants.access import tenant_view
@@ -188,11 +188,17 @@ def filter_counts(request):
 def search(request):
     """Message and contact hits for the search box (whole history, accent-insensitive)."""
     query = (request.GET.get("q") or "").strip()[:200]
-    visible = visible_conversations(
-        tenant=request.tenant, user=request.user, membership=request.membership
+    cursor = request.GET.get("cursor", "")
+    page = search_messages(
+        tenant=request.tenant,
+        query=query,
+        visible=visible_or_none(
+            tenant=request.tenant, user=request.user, membership=request.membership
+        ),
+        cursor=cursor,
     )
-    hits = message_search(tenant=request.tenant, conversations=visible, query=query)
-    contacts = contact_search(tenant=request.tenant, query=query)
-    return render(
-        request, "inbox/_search.html", {"query": query, "hits": hits, "contacts": contacts}
-    )
+    context = {"query": query, "page": page, "cursor": cursor}
+    if cursor:  # infinite scroll: the next hits only
+        return render(request, "inbox/_search_hits.html", context)
+    context["contacts"] = contact_search(tenant=request.tenant, query=query)
+    return render(request, "inbox/_search.html", context)

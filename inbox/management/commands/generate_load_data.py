@@ -70,11 +70,76 @@ AGENT_REPLIES = [
     "Ready kak, silakan diorder",
     "We have sent your tracking number by email.",
 ]
+CZECH = [
+    "Dobrý den, máte tuto bundu ve velikosti M?",
+    "Kolik stojí doprava do Brna?",
+    "Zaplatil jsem převodem, prosím o kontrolu",
+    "Děkuji, zboží dorazilo v pořádku",
+]
+JAPANESE = [
+    "こんにちは、この商品の在庫はありますか？",
+    "送料はいくらですか",
+    "振り込みました。確認お願いします",
+    "ありがとうございます、届きました",
+]
+# Shop words appended to customers' messages with Zipf frequencies (the word of rank r is
+# drawn with weight 1/r), so a 10M-message tenant has common words (the first of each list,
+# in several % of the language's messages) and a long tail of rarer ones.
+SHOP_WORDS = {
+    "th": ["ราคา", "ส่งฟรี", "ผ้าไหม", "ไซส์", "สีดำ", "โปรโมชั่น", "เก็บเงินปลายทาง", "ลดราคา",
+           "กระเป๋า", "ครีมกันแดด", "เคสมือถือ", "หมวกไหมพรม"],
+    "vi": ["giá", "ship cod", "áo dài", "size", "màu đen", "khuyến mãi", "freeship", "đổi trả",
+           "túi xách", "kem chống nắng", "ốp điện thoại", "mũ len"],
+    "en": ["price", "free shipping", "refund", "size", "black", "discount", "cash on delivery",
+           "exchange", "handbag", "sunscreen", "phone case", "wool hat"],
+    "id": ["harga", "gratis ongkir", "ukuran", "warna hitam", "diskon", "bayar di tempat",
+           "tukar", "tas", "tabir surya", "casing hp", "topi rajut"],
+    "cs": ["cena", "doprava zdarma", "velikost", "černá", "sleva", "dobírka", "výměna",
+           "kabelka", "opalovací krém", "obal na mobil", "čepice"],
+    "ja": ["値段", "送料無料", "サイズ", "黒", "割引", "代引き", "交換", "バッグ", "日焼け止め",
+           "スマホケース", "ニット帽"],
+}  # fmt: skip
+# Rare phrases: each in about one message in 100,000 (RARE) or one in 2,000,000 (VERY_RARE).
+RARE = ["water damaged parcel", "hộp bị móp méo", "กล่องบุบเสียหาย", "paket basah kuyup"]
+VERY_RARE = ["lost my grandmother's brooch", "nhẫn cưới bị thất lạc"]
 FIRST = ["Somchai", "Nguyễn", "Ayu", "Malee", "Trần", "Budi", "Anna", "Lê", "Siti", "John"]
 LAST = ["Sukjai", "Văn An", "Lestari", "Wong", "Thị Hoa", "Santoso", "Smith", "Minh", "Rahma"]
 LABELS = ["vip", "new lead", "complaint", "wholesale", "follow up", "paid", "booking", "spam"]
 STATUSES = ["open"] * 6 + ["pending", "resolved", "resolved", "snoozed"]
 EPOCH = datetime.now(UTC)
+MSG_TENANT_RECENT = (
+    "CREATE INDEX IF NOT EXISTS msg_tenant_recent ON inbox_message "
+    "(tenant_id, created_at DESC, id DESC)"
+)
+LANGUAGE_OF = {
+    id(THAI): "th", id(VIETNAMESE): "vi", id(ENGLISH): "en", id(INDONESIAN): "id",
+    id(CZECH): "cs", id(JAPANESE): "ja",
+}  # fmt: skip
+
+
+class Vocabulary:
+    """What a customer's message adds to its template sentence (its own random stream, so
+    the rest of the data is drawn as before)."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed + 1)
+        self.weights = {
+            lang: [1 / r for r in range(1, len(w) + 1)] for lang, w in SHOP_WORDS.items()
+        }
+
+    def extend(self, text: str, lang: str) -> str:
+        rng = self.rng
+        words = SHOP_WORDS[lang]
+        extra = rng.choices(words, weights=self.weights[lang], k=rng.choice((0, 1, 1, 2, 3)))
+        parts = [text, *extra]
+        roll = rng.random()
+        if roll < 0.00001 * len(RARE):
+            parts.append(RARE[int(roll / 0.00001)])
+        elif roll < 0.00001 * len(RARE) + 0.0000005 * len(VERY_RARE):
+            parts.append(rng.choice(VERY_RARE))
+        if rng.random() < 0.03:
+            parts.append(f"0{rng.choice('689')}{rng.randint(10000000, 99999999)}")
+        return " ".join(parts)
 
 
 def _reserve_ids(cursor, table: str, count: int) -> int:
@@ -93,6 +158,7 @@ class Command(BaseCommand):
     realistic = False
     span = 730 * 86400
     zone = ZoneInfo("UTC")
+    vocabulary = False  # Zipf shop words, rare phrases, phone numbers, Czech and Japanese
 
     def add_arguments(self, parser):
         parser.add_argument("--conversations", type=int, default=10_000)
@@ -134,10 +200,12 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             if drop:
                 cursor.execute("DROP INDEX IF EXISTS msg_text_search_trgm")
+                cursor.execute("DROP INDEX IF EXISTS msg_tenant_recent")
             with transaction.atomic():
                 self.realistic = options["realistic_times"]
                 self.span = options["days"] * 86400
                 self.zone = ZoneInfo(tenant.timezone or "UTC")
+                self.vocabulary = True
                 self._load(cursor, rng, tenant, agents, channels, labels, n_conv, n_msg)
             if drop:
                 t = time.monotonic()
@@ -146,12 +214,18 @@ class Command(BaseCommand):
                     "USING gin (parley_search_norm(text) gin_trgm_ops)"
                 )
                 self.stdout.write(f"search index rebuilt in {time.monotonic() - t:.1f}s")
-            cursor.execute("ANALYZE inbox_conversation")
-            cursor.execute("ANALYZE inbox_message")
-            cursor.execute("ANALYZE inbox_contact")
-            cursor.execute("ANALYZE inbox_contactidentity")
-            cursor.execute("ANALYZE inbox_conversation_labels")
-            cursor.execute("ANALYZE inbox_conversationread")
+                t = time.monotonic()
+                cursor.execute(MSG_TENANT_RECENT)
+                self.stdout.write(f"recency index rebuilt in {time.monotonic() - t:.1f}s")
+            queue_to_teams(cursor, tenant)
+            # VACUUM as autovacuum would after such a load: the visibility map lets the
+            # index-only plans of counts and search skip the heap.
+            cursor.execute("VACUUM (ANALYZE) inbox_conversation")
+            cursor.execute("VACUUM (ANALYZE) inbox_message")
+            cursor.execute("VACUUM (ANALYZE) inbox_contact")
+            cursor.execute("VACUUM (ANALYZE) inbox_contactidentity")
+            cursor.execute("VACUUM (ANALYZE) inbox_conversation_labels")
+            cursor.execute("VACUUM (ANALYZE) inbox_conversationread")
         self.stdout.write(
             self.style.SUCCESS(
                 f"tenant {tenant.slug}: {n_conv} conversations, {n_msg} messages "
@@ -246,6 +320,7 @@ class Command(BaseCommand):
             "error_message, attempts, metadata, created_at, updated_at"
         )
         span = self.span  # two years by default
+        vocabulary = Vocabulary(rng.randint(0, 2**31)) if self.vocabulary else None
         conv_rows, label_rows, read_rows = [], [], []
         msg_id = msg_first
         t = time.monotonic()
@@ -256,11 +331,15 @@ class Command(BaseCommand):
                 count = per_conv[k]
                 start = EPOCH - timedelta(seconds=rng.randint(3600, span))
                 moment = start
-                lang = rng.choice((THAI, VIETNAMESE, ENGLISH, INDONESIAN))
+                if self.vocabulary:
+                    lang = rng.choice((THAI, VIETNAMESE, ENGLISH, INDONESIAN, CZECH, JAPANESE))
+                else:
+                    lang = rng.choice((THAI, VIETNAMESE, ENGLISH, INDONESIAN))
                 assignee = rng.choice(agents) if rng.random() < 0.6 else None
                 last_customer = None
                 last_text = ""
                 status = None
+                had_reply = False
                 if self.realistic:
                     start = _daytime(rng, start, self.zone)
                     thread, status = _realistic_thread(rng, start, count, assignee, self.zone)
@@ -290,6 +369,8 @@ class Command(BaseCommand):
                     inbound = m == 0 or rng.random() < 0.55
                     if inbound:
                         text = rng.choice(lang).replace("{n}", str(rng.randint(1000, 9999)))
+                        if vocabulary:
+                            text = vocabulary.extend(text, LANGUAGE_OF[id(lang)])
                         row = (
                             msg_id, tid, conv_id, channel_id, "message", "in", "customer", None,
                             "", text, f"lm-{msg_id}", "received", "", "", 0, "{}", moment, moment,
@@ -302,21 +383,26 @@ class Command(BaseCommand):
                             "", text, None, "sent", "", "", 0, "{}", moment, moment,
                         )  # fmt: skip
                     else:
+                        had_reply = True
                         bot = rng.random() < 0.15
                         text = rng.choice(AGENT_REPLIES)
-                        status = rng.choice(("sent", "delivered", "read", "read", "failed"))
+                        sent = rng.choice(("sent", "delivered", "read", "read", "failed"))
                         row = (
                             msg_id, tid, conv_id, channel_id, "message", "out",
                             "bot" if bot else "agent", None if bot else assignee,
-                            "price keywords" if bot else "", text, f"lm-{msg_id}", status,
-                            "131047" if status == "failed" else "",
-                            "Re-engagement message" if status == "failed" else "",
+                            "price keywords" if bot else "", text, f"lm-{msg_id}", sent,
+                            "131047" if sent == "failed" else "",
+                            "Re-engagement message" if sent == "failed" else "",
                             1, "{}", moment, moment,
                         )  # fmt: skip
                     copy.write_row(row)
                     if row[4] == "message":
                         last_text = text
                     msg_id += 1
+                if status is None and had_reply:
+                    # (Before: the last reply's delivery status leaked into the conversation's
+                    # status. Drawn from the id, so the rest of the data stays as it was.)
+                    status = STATUSES[conv_id % len(STATUSES)]
                 status = status or rng.choice(STATUSES)
                 from_ad = rng.random() < 0.3
                 campaign = f"cmp-{rng.randint(1, 40)}" if from_ad else ""
@@ -426,6 +512,21 @@ def _realistic_thread(rng, start: datetime, count: int, assignee, zone):
     ]
     status = "resolved" if resolved_status else rng.choice(("open", "open", "pending", "snoozed"))
     return rows, status
+
+
+TEAMS = ["Thai market", "Vietnam market", "Wholesale"]
+
+
+def queue_to_teams(cursor, tenant) -> None:
+    """Three teams; three conversations in four queued to one of them (by id, no rng)."""
+    from inbox.models import Team
+
+    teams = [Team.objects.get_or_create(tenant=tenant, name=name)[0].pk for name in TEAMS]
+    cursor.execute(
+        "UPDATE inbox_conversation SET team_id = (ARRAY[%s, %s, %s])[id %% 3 + 1] "
+        "WHERE tenant_id = %s AND team_id IS NULL AND id %% 4 <> 0",
+        [*teams, tenant.pk],
+    )
 
 
 def _identity(provider: str, contact_id: int) -> tuple[str, str]:
