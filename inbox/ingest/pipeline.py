@@ -19,6 +19,13 @@ and processed in one transaction per batch.
 - **Effects** go through the door's processing pass (``inbox.effects.processing_pass``): sent
   once the batch commits, tasks deduplicated, live hints coalesced per tenant and conversation.
 
+Two workers never write the same customer at once: a batch takes a transaction-scoped
+advisory lock per customer (``pg_try_advisory_xact_lock``, never waited for) and leaves the
+events of customers another batch holds pending for its next claim — so batches neither wait
+for each other nor deadlock. Should a deadlock still happen (with the single-event path), the
+event — not poisoned, only unlucky — is processed again, alone, right after its batch commits.
+A failed automation run is queued as a task.
+
 Exactly once holds as before: a crash (SIGKILL, a lost connection) rolls the whole batch back
 and its events stay pending for the next claim; message and automation writes are idempotent
 (``ON CONFLICT DO NOTHING`` on the provider message id; the ``MessageAutomation`` claim).
@@ -29,11 +36,14 @@ one, outside its transaction (a slow profile API must not hold the batch's locks
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import time
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg import errors as pg_errors
 
 from inbox import effects
 from inbox.automation.services import (
@@ -43,6 +53,8 @@ from inbox.automation.services import (
 )
 from inbox.models import WebhookEvent
 from inbox.pass_memo import memo_scope
+from inbox.providers import registry
+from inbox.providers.base import clean_strings
 
 from .processing import (
     FINISH_FIELDS,
@@ -60,6 +72,10 @@ BATCH_SIZE = 100
 CLAIM_WINDOW = 20_000
 # One task drains batch after batch for at most this long, then yields the worker.
 DRAIN_SECONDS = 10.0
+
+# Two batches holding the same customers' rows in crossing orders: PostgreSQL picks a victim;
+# its event is not poisoned, only unlucky.
+TRANSIENT = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 
 _CLAIM_SQL = """
 WITH pending AS (
@@ -83,6 +99,7 @@ class BatchResult:
     processed: int = 0
     failed: int = 0
     deferred: int = 0
+    skipped: int = 0  # their customers were in another worker's batch: left for the next
     more_left: bool = False
 
 
@@ -98,6 +115,9 @@ def webhook_events_drain(
         for field in dataclasses.fields(BatchResult):
             name = field.name
             setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.skipped and time.monotonic() < deadline:
+            time.sleep(0.02)  # the other batch commits in a moment; then they are ours
+            continue
         if result.claimed < batch_size:
             return total
         if time.monotonic() > deadline:
@@ -114,13 +134,21 @@ def webhook_events_process_batch(
     with transaction.atomic(), memo_scope(), effects.processing_pass() as current:
         events = _claim(event_ids, limit)
         result.claimed = len(events)
+        keys = {event.pk: _customer_keys(event) for event in events}
+        ours = _try_lock(set().union(*keys.values()))
         finished, quiet = [], []
         for event in sorted(events, key=lambda e: e.pk):
+            if not keys[event.pk] <= ours:
+                result.skipped += 1
+                continue
             if profile_lookup_needed(event.provider, event.body):
                 deferred.append(event.pk)
                 continue
-            if _process_one(event, current, quiet):
+            outcome = _process_one(event, current, quiet)
+            if outcome is True:
                 finished.append(event)
+            elif outcome is None:
+                deferred.append(event.pk)
             else:
                 result.failed += 1
         if finished:
@@ -138,6 +166,37 @@ def webhook_events_process_batch(
     return result
 
 
+def _customer_keys(event: WebhookEvent) -> set[int]:
+    """The event's customers (provider, account, customer id) as advisory-lock keys."""
+    try:
+        parsed = registry.get(event.provider).parse(clean_strings(json.loads(bytes(event.body))))
+    except Exception:  # processing records the failure
+        return set()
+    keys = set()
+    for item in parsed.items():
+        customer = getattr(item, "contact_external_id", "")
+        if customer:
+            name = f"{event.provider}\x1f{item.account_id}\x1f{customer}".encode()
+            digest = hashlib.blake2b(name, digest_size=8).digest()
+            keys.add(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def _try_lock(keys: set[int]) -> set[int]:
+    """The customers this batch may write: those no other batch holds (transaction-scoped
+    advisory locks, never waited for). Two workers' batches then never hold the same customer's
+    rows, so they neither wait for each other nor deadlock; an event whose customer another
+    batch holds stays pending for the next claim."""
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)",
+            [sorted(keys)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _claim(event_ids: list[int] | None, limit: int) -> list[WebhookEvent]:
     if event_ids is not None:
         return list(
@@ -148,14 +207,24 @@ def _claim(event_ids: list[int] | None, limit: int) -> list[WebhookEvent]:
     return list(WebhookEvent.objects.raw(_CLAIM_SQL, [CLAIM_WINDOW, limit]))
 
 
-def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: list) -> bool:
+def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: list) -> bool | None:
     """One event in its savepoint, then the automation of its new messages (``quiet``
-    collects those no rule can act on: only their claims are written, with the batch's)."""
+    collects those no rule can act on: only their claims are written, with the batch's).
+    True: done; False: failed (an attempt counted); None: it met another worker's batch in a
+    deadlock, to be processed again right after this batch commits."""
     attempts_before = event.attempts
     current.stage()
     try:
         with transaction.atomic():
             process_claimed(event)
+    except DatabaseError as exc:
+        current.drop()
+        if isinstance(exc.__cause__, TRANSIENT):
+            log.info("webhook event %s met another batch (%s); again after this one", event.pk, exc)
+            return None
+        log.exception("webhook event %s failed to process", event.pk)
+        _record_failure(event.pk, attempts_before, exc)
+        return False
     except Exception as exc:
         current.drop()
         log.exception("webhook event %s failed to process", event.pk)
@@ -173,9 +242,12 @@ def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: li
         try:
             with transaction.atomic():
                 automation_run_for_message(message_id=message.pk, message=message)
-        except Exception:  # the message is stored; the automation sweep runs it again
+        except Exception:  # the message is stored: its automation runs again as a task
             current.drop()
-            log.exception("automation of message %s failed", message.pk)
+            log.exception("automation of message %s failed; queued as a task", message.pk)
+            current.stage()
+            current.task(effects.AUTOMATION_RUN, (message.pk,), None)
+            current.keep()
         else:
             current.keep()
     return True

@@ -202,3 +202,44 @@ def test_automation_runs_in_the_pass_once_per_message_and_redeliveries_change_no
     assert webhook_events_process_batch(limit=100).processed == 10
     assert Message.objects.filter(channel=channel, direction="in").count() == 10
     assert replies.count() == 5
+
+
+def test_a_customer_another_batch_holds_is_left_for_the_next_claim(tenant_a):
+    """Two workers never write one customer at once: the customer's advisory lock, held here
+    by another connection as another worker's batch would, makes the batch leave that event
+    pending (no wait, no deadlock) and process the rest."""
+    import psycopg
+
+    from inbox.ingest.pipeline import _customer_keys
+
+    channel = _channel(tenant_a, SHOP_A)
+    start = now_ms()
+    busy, free = store(
+        [
+            tiktok_body(business=SHOP_A, customer="-000custHeld", text="held", at_ms=start),
+            tiktok_body(business=SHOP_A, customer="-000custFree", text="free", at_ms=start + 1),
+        ]
+    )
+    (key,) = _customer_keys(WebhookEvent.objects.get(pk=busy))
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+    )
+    try:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [key])  # its transaction stays open
+
+        result = webhook_events_process_batch(limit=100)
+
+        assert (result.processed, result.skipped, result.failed) == (1, 1, 0)
+        assert _messages(channel) == ["free"]
+        assert WebhookEvent.objects.get(pk=busy).status == WebhookEvent.Status.PENDING
+        assert WebhookEvent.objects.get(pk=busy).attempts == 0
+    finally:
+        other.rollback()  # the other batch commits: the customer is free
+        other.close()
+    assert webhook_events_drain().processed == 1
+    assert _messages(channel) == ["free", "held"]
