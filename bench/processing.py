@@ -207,27 +207,30 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1500)
     parser.add_argument("--base-events", type=int, default=0, help="default: --events")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", default="1", help="worker processes; '1,2' alternates")
     parser.add_argument("--timeout", type=float, default=400)
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         sys.exit("set REDIS_URL: the benchmark needs a real broker and worker")
-    trees = [("new", ROOT, args.events)]
+    workers = [int(w) for w in args.workers.split(",")]
+    trees = [("new", ROOT, args.events, w) for w in workers]
     if args.base_dir:
-        trees.insert(0, ("base", Path(args.base_dir).resolve(), args.base_events or args.events))
+        trees.insert(0, ("base", Path(args.base_dir).resolve(), args.base_events or args.events, 1))
     results = []
     for round_no in range(args.rounds):
-        for label, app_dir, events in trees:
+        for label, app_dir, events, n in trees:
             db = ensure_db(args.pg, f"{args.db_prefix}_{label}")
             load = os.getloadavg()[0]
-            result = run(label, app_dir, db, redis_url, events, args.workers, args.timeout)
+            result = run(label, app_dir, db, redis_url, events, n, args.timeout)
             result.update(round=round_no + 1, load_at_start=round(load, 2))
             results.append(result)
             print(json.dumps(result), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"processing-w{args.workers}.json").write_text(json.dumps(results, indent=2))
+    (out / f"processing-w{args.workers.replace(',', '-')}.json").write_text(
+        json.dumps(results, indent=2)
+    )
     print(
         "| round | tree | workers | events | seconds | events/s | worker CPU ms/event | "
         "PostgreSQL ms/event | load at start |"
