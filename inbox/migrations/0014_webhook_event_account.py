@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0013_search_recency'),
+        ("inbox", "0013_search_recency"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='webhookevent',
-            name='account_id',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="webhookevent",
+            name="account_id",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
     ]
