@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
@@ -38,6 +40,7 @@ WEBHOOK_EVENTS_PROCESS = "inbox.webhook_events_process"
 OUTBOUND_WEBHOOK_DELIVER = "crm.deliver"
 SIGNALS_SEND = "signals.send_pending"
 PUSH_NOTIFY = "push.notify_new_message"
+PUSH_NOTIFY_MANY = "push.notify_new_messages"
 PUSH_RETRY = "push.retry_subscription"
 TEMPLATES_SYNC = "inbox.templates_sync"
 CSAT_ASK = "inbox.csat_ask"
@@ -48,6 +51,10 @@ COMMENT_AUTOMATION_RUN = "automation.run_for_comment"
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:
     """Send the task once the current transaction commits (at once outside of one)."""
+    current = _current_pass()
+    if current is not None:
+        current.task(name, args, countdown)
+        return
     transaction.on_commit(partial(task_send, name, *args, countdown=countdown))
 
 
@@ -78,6 +85,10 @@ def _registered(name: str):
 def live_hint(*, tenant_id: int, event: str, **ids: int | None) -> None:
     """After commit, tell the tenant's open inbox pages that something changed (ids only)."""
     data = {key: value for key, value in ids.items() if value is not None}
+    current = _current_pass()
+    if current is not None:
+        current.hint(tenant_id, event, data)
+        return
     transaction.on_commit(partial(_broadcast, tenant_id, event, data))
 
 
@@ -102,3 +113,107 @@ def backoff_seconds(attempts: int, *, base: float, cap: float) -> float:
     ``cap``, with ±20 % jitter so retries of one outage do not arrive together."""
     delay = min(cap, base * 2 ** min(max(attempts - 1, 0), 32))
     return delay * random.uniform(0.8, 1.2)
+
+
+# --- a processing pass ----------------------------------------------------------------------
+# Many webhook events processed in one transaction (inbox/ingest/pipeline.py). Within a pass,
+# the door collects instead of registering one on-commit callback per call: each event's
+# effects are staged and kept only when the event's savepoint committed (a poisoned event's
+# are dropped with its rows); a task asked for twice (the signals send of one tenant) is sent
+# once; live hints are coalesced to one per tenant, event and conversation (the page re-reads
+# the conversation, so the last message id is enough); the automation of the pass's messages
+# runs in the pass itself instead of one task per message.
+
+_local = threading.local()
+
+
+class ProcessingPass:
+    def __init__(self) -> None:
+        self.tasks: dict[tuple, None] = {}
+        self.hints: dict[tuple, tuple[int, str, dict]] = {}
+        self.messages: list = []  # just stored: their automation runs in the pass
+        self._staged: tuple[list, list, list] | None = None
+
+    def stage(self) -> None:
+        """Start collecting one unit's effects (an event, an automation run)."""
+        self._staged = ([], [], [])
+
+    def keep(self) -> None:
+        tasks, hints, automation = self._staged or ([], [], [])
+        for key in tasks:
+            self.tasks.setdefault(key, None)
+        for tenant_id, event, data in hints:
+            key = (tenant_id, event, data.get("conversation_id"), data.get("comment_id"))
+            self.hints.pop(key, None)  # the last one wins and goes to the end
+            self.hints[key] = (tenant_id, event, data)
+        self.messages += automation
+        self._staged = None
+
+    def drop(self) -> None:
+        self._staged = None
+
+    def task(self, name: str, args: tuple, countdown: float | None) -> None:
+        self._bucket()[0].append((name, args, countdown))
+
+    def automation(self, message) -> None:
+        self._bucket()[2].append(message)
+
+    def hint(self, tenant_id: int, event: str, data: dict) -> None:
+        self._bucket()[1].append((tenant_id, event, data))
+
+    def take_automation(self) -> list:
+        messages, self.messages = self.messages, []
+        return messages
+
+    def _bucket(self) -> tuple[list, list, list]:
+        if self._staged is None:  # outside any unit: kept with the pass
+            self.stage()
+        return self._staged
+
+    def register_on_commit(self) -> None:
+        """Hand everything kept to the transaction's commit (nothing is sent on rollback)."""
+        self.keep()
+        tasks, self.tasks = list(self.tasks), {}
+        # One push task for the pass's new messages, not one per message.
+        pushes = [args[0] for name, args, countdown in tasks if name == PUSH_NOTIFY]
+        tasks = [task for task in tasks if task[0] != PUSH_NOTIFY]
+        if pushes:
+            tasks.append((PUSH_NOTIFY_MANY, (pushes,), None))
+        hints, self.hints = list(self.hints.values()), {}
+        if tasks or hints:
+            transaction.on_commit(partial(_pass_send, tasks, hints))
+
+
+def automation_run(message) -> None:
+    """The auto-reply rules, for an inbound message just stored: within a processing pass,
+    right after its event, in the same transaction; otherwise a task once this one commits."""
+    current = _current_pass()
+    if current is not None:
+        current.automation(message)
+        return
+    task_on_commit(AUTOMATION_RUN, message.pk)
+
+
+def _pass_send(tasks: list[tuple], hints: list[tuple[int, str, dict]]) -> None:
+    for name, args, countdown in tasks:
+        task_send(name, *args, countdown=countdown)
+    for tenant_id, event, data in hints:
+        _broadcast(tenant_id, event, data)
+
+
+def _current_pass() -> ProcessingPass | None:
+    return getattr(_local, "current", None)
+
+
+@contextmanager
+def processing_pass() -> Iterator[ProcessingPass]:
+    """Collect the effects of a pass (see above); the caller runs ``register_on_commit``
+    inside its transaction when the pass's work is done."""
+    if _current_pass() is not None:
+        raise RuntimeError("processing passes do not nest")
+    current = ProcessingPass()
+    _local.current = current
+    try:
+        yield current
+    finally:
+        _local.current = None

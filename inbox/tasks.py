@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from inbox import effects
+from inbox.ingest.pipeline import webhook_events_drain
 from inbox.ingest.processing import webhook_event_process
 from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Message
@@ -36,15 +37,13 @@ def webhook_event_process_task(event_id: int) -> str | None:
 
 @shared_task(name=effects.WEBHOOK_EVENTS_PROCESS)
 def webhook_events_process_task(event_ids: list[int]) -> int:
-    """A batch from the ingest dispatcher; each event is processed on its own."""
-    done = 0
-    for event_id in event_ids:
-        try:
-            webhook_event_process(event_id=event_id)
-            done += 1
-        except Exception:  # recorded on the event; the sweeper retries it
-            log.warning("webhook event %s failed; left for the sweeper", event_id)
-    return done
+    """A wake-up from the ingest dispatcher (the ids it stored): the worker claims pending
+    events fairly, in batches, until the backlog is drained — the named ones among them, or
+    another worker has them already."""
+    result = webhook_events_drain()
+    if result.claimed and result.more_left:  # a long backlog: the next task goes on
+        effects.task_send(effects.WEBHOOK_EVENTS_PROCESS, [])
+    return result.claimed
 
 
 @shared_task(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from inbox import effects
 from inbox.automation.keyword_versions import SIGNALS, cached_matcher
 from inbox.models import Conversation, Message
+from inbox.pass_memo import memo
 from keywords import KeywordMatcher, KeywordSpec
 
 from .models import Signal, SignalKeyword, SignalReport, TikTokAdsConnection
@@ -105,16 +106,31 @@ def signals_detect_for_message(*, message) -> None:
     ):
         return
     try:
+        if not _may_signal(message):
+            return  # most messages: no savepoint, no query
         with transaction.atomic():
             _detect(message)
     except Exception:
         log.exception("signal detection failed for message %s", message.pk)
 
 
+def _may_signal(message) -> bool:
+    """Whether ``_detect`` could write anything, judged in the process: a tracking ID, a
+    TikTok-attributed conversation or a signal keyword."""
+    conversation = message.conversation
+    return bool(
+        conversation.tracking_id
+        or conversation.source in TIKTOK_SOURCES
+        or tracking_id_find(message.text)
+        or signals_in_text(conversation.tenant, message.text)
+    )
+
+
 def _detect(message) -> None:
     conversation = message.conversation
     tenant = conversation.tenant
-    if not conversation.tracking_id and message.text:
+    tracking_id = tracking_id_find(message.text) if not conversation.tracking_id else ""
+    if tracking_id:  # only the first customer message's counts
         earlier = (
             Message.objects.for_tenant(tenant)
             .filter(
@@ -126,10 +142,11 @@ def _detect(message) -> None:
             .exists()
         )
         if not earlier:
-            tracking_id = tracking_id_find(message.text)
-            if tracking_id:
-                conversation_tracking_record(conversation=conversation, tracking_id=tracking_id)
-    connection = TikTokAdsConnection.objects.for_tenant(tenant).first()
+            conversation_tracking_record(conversation=conversation, tracking_id=tracking_id)
+    connection = memo(
+        ("tiktok_ads_connection", tenant.pk),
+        lambda: TikTokAdsConnection.objects.for_tenant(tenant).first(),
+    )
     if connection is None or connection.status == TikTokAdsConnection.Status.SETUP:
         return
     signals = []

@@ -246,3 +246,34 @@ def check(conn, loadgen: dict) -> dict:
     result["problems"] = problems
     result["exactly_once"] = not problems
     return result
+
+
+def auto_reply_latency(conn, sent_at: dict[str, float]) -> dict:
+    """Webhook → auto-reply at the fake provider, per keyword message: from the moment the load
+    generator made the webhook to the moment the provider accepted the bot's reply
+    (``sent_at`` of the reply, set when the fake answered the send)."""
+    if not sent_at:
+        return {"messages": 0}
+    rows = conn.execute(
+        "SELECT m.provider_message_id, extract(epoch FROM min(b.sent_at)) "
+        "FROM inbox_message m JOIN inbox_message b ON b.conversation_id = m.conversation_id "
+        "AND b.author_kind = 'bot' AND b.kind = 'message' AND b.sent_at IS NOT NULL "
+        "WHERE m.direction = 'in' AND m.provider_message_id = ANY(%s) "
+        "GROUP BY m.provider_message_id",
+        [list(sent_at)],
+    ).fetchall()
+    latencies = sorted((float(at) - sent_at[mid]) * 1000 for mid, at in rows if at is not None)
+    if not latencies:
+        return {"messages": len(sent_at), "answered": 0}
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 1)
+
+    return {
+        "messages": len(sent_at),
+        "answered": len(latencies),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(latencies[-1], 1),
+    }

@@ -123,6 +123,33 @@ def _seed_automation(tenant) -> str:
     return "keyword rule created"
 
 
+def seed_quiet(count: int) -> dict:
+    """The fairness scenario's quiet tenants: each a TikTok shop with the keyword rule."""
+    from inbox.models import Channel
+    from tenants.models import Tenant
+
+    accounts = []
+    for i in range(count):
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=f"reliability-quiet-{i}", defaults={"name": f"Quiet shop {i}"}
+        )
+        account = f"-000relQuietShop{i:04d}"
+        Channel.objects.get_or_create(
+            account_id=account,
+            defaults={
+                "tenant": tenant,
+                "provider": "tiktok",
+                "name": f"quiet {i}",
+                "credentials": {"access_token": f"act.{account}.rel", "refresh_token": "rft.rel"},
+                "settings": {},
+                "token_expires_at": timezone.now() + timedelta(days=30),
+            },
+        )
+        _seed_automation(tenant)
+        accounts.append(account)
+    return {"accounts": accounts}
+
+
 def reply(seconds: float, per_second: float) -> dict:
     from inbox.models import Message
 
@@ -173,6 +200,8 @@ if __name__ == "__main__":
     command = sys.argv[1]
     if command == "seed":
         print(json.dumps(seed()))
+    elif command == "seed_quiet":
+        print(json.dumps(seed_quiet(int(sys.argv[2]))))
     elif command == "reply":
         print(json.dumps(reply(float(sys.argv[2]), float(sys.argv[3]))), flush=True)
     else:

@@ -72,6 +72,10 @@ class Stats:
         default_factory=lambda: {"tiktok": [], "whatsapp": [], "messenger": []}
     )
     keyword_messages: list = field(default_factory=list)
+    # message id → wall-clock time the webhook was generated (the auto-reply latency's start)
+    keyword_sent_at: dict = field(default_factory=dict)
+    # the keyword messages of the quiet tenants (the fairness scenario)
+    quiet_keyword_messages: list = field(default_factory=list)
     signal_messages: list = field(default_factory=list)
     referrals: int = 0
 
@@ -338,6 +342,7 @@ class Generator:
             payload, message_id = self.text(provider, customer, f"{KEYWORD} giá bao nhiêu?")
             stats.expected_messages[provider].append(message_id)
             stats.keyword_messages.append([provider, message_id])
+            stats.keyword_sent_at[message_id] = time.time()
             return Delivery(provider, _dump(payload), "keyword", message_id)
         roll -= keyword
         if roll < signal:
@@ -350,6 +355,43 @@ class Generator:
         payload, message_id = self.text(provider, customer, self.rng.choice(LANGUAGES))
         stats.expected_messages[provider].append(message_id)
         return Delivery(provider, _dump(payload), "text", message_id)
+
+
+class FairnessGenerator:
+    """One busy tenant (the harness's, its full mix) sending ``busy_factor`` times the rate of
+    each of the quiet tenants (a TikTok shop each, keyword messages only, from new customers:
+    each must be auto-answered). ``busy_factor`` 0: the quiet tenants alone (the unloaded
+    reference)."""
+
+    def __init__(self, busy: Generator, quiet_accounts: list[str], busy_factor: float) -> None:
+        self.busy = busy
+        self.rng = busy.rng
+        self.accepted = busy.accepted
+        self.tiktok_secret, self.meta_secret = busy.tiktok_secret, busy.meta_secret
+        self.quiet = [
+            Generator(
+                accounts={"tiktok": account},
+                tiktok_secret=busy.tiktok_secret,
+                meta_secret=busy.meta_secret,
+                seed=100 + i,
+            )
+            for i, account in enumerate(quiet_accounts)
+        ]
+        total = busy_factor + len(self.quiet)
+        self.busy_share = busy_factor / total if total else 0.0
+
+    def next(self, stats: Stats) -> Delivery:
+        if self.rng.random() < self.busy_share:
+            return self.busy.next(stats)
+        quiet = self.rng.choice(self.quiet)
+        payload, message_id = quiet.text(
+            "tiktok", quiet._fresh_customer("tiktok"), f"{KEYWORD} còn hàng không?"
+        )
+        stats.expected_messages["tiktok"].append(message_id)
+        stats.keyword_messages.append(["tiktok", message_id])
+        stats.quiet_keyword_messages.append(message_id)
+        stats.keyword_sent_at[message_id] = time.time()
+        return Delivery("tiktok", _dump(payload), "quiet-keyword", message_id)
 
 
 async def run_load(

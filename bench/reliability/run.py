@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from bench.reliability import check as checks  # noqa: E402
-from bench.reliability.loadgen import Generator, run_load  # noqa: E402
+from bench.reliability.loadgen import FairnessGenerator, Generator, run_load  # noqa: E402
 from bench.reliability.stack import (  # noqa: E402
     ACCOUNTS,
     META_SECRET,
@@ -225,7 +225,7 @@ def _clear_failures(stack: Stack) -> str:
 
 def run(args) -> dict:
     own_pg = args.scenario == "postgres"
-    stack = Stack(app_dir=Path(args.app_dir), own_postgres=own_pg)
+    stack = Stack(app_dir=Path(args.app_dir), own_postgres=own_pg, worker_concurrency=args.workers)
     result: dict = {
         "scenario": args.scenario,
         "rate": args.rate,
@@ -241,6 +241,11 @@ def run(args) -> dict:
         generator = Generator(
             accounts=ACCOUNTS, tiktok_secret=TIKTOK_SECRET, meta_secret=META_SECRET
         )
+        if args.scenario == "fairness":
+            out = stack.django_script(HERE / "django_side.py", "seed_quiet", str(args.quiet))
+            quiet_accounts = json.loads(out.strip().splitlines()[-1])["accounts"]
+            result["fairness"] = {"quiet_tenants": args.quiet, "busy_factor": args.busy_factor}
+            generator = FairnessGenerator(generator, quiet_accounts, args.busy_factor)
         # Warm-up (imports, connection pools in both uvicorn workers): delivered and checked
         # like the rest, but its latencies are not part of the figures.
         warm = asyncio.run(
@@ -283,6 +288,12 @@ def run(args) -> dict:
             result["drain"] = checks.drain(conn, timeout=args.drain)
             result["drain"]["seconds_after_load_end"] = round(time.monotonic() - load_end, 1)
             result["check"] = checks.check(conn, loadgen)
+            result["auto_reply_latency"] = checks.auto_reply_latency(conn, stats.keyword_sent_at)
+            if args.scenario == "fairness":
+                quiet = set(stats.quiet_keyword_messages)
+                result["fairness"]["quiet_auto_reply_latency"] = checks.auto_reply_latency(
+                    conn, {m: t for m, t in stats.keyword_sent_at.items() if m in quiet}
+                )
         sampler.stop()
         result["backlog_samples"] = sampler.samples
         replier_log = RESULTS / "logs" / "replier.log"
@@ -312,6 +323,9 @@ def markdown(result: dict) -> str:
         f"- webhook events: {check.get('webhook_events')}",
         f"- outbound: {check.get('outbound')}; replier: {result.get('replier')}",
         f"- auto-replies: {check.get('auto_replies')}",
+        f"- webhook → auto-reply at the fake (keyword messages of the load): "
+        f"{result.get('auto_reply_latency')}",
+        f"- fairness: {result.get('fairness', 'n/a')}",
         f"- signals: {check.get('signals')}",
         f"- **exactly once: {check.get('exactly_once')}** {check.get('problems') or ''}",
     ]
@@ -324,7 +338,15 @@ def main() -> None:
     )
     parser.add_argument(
         "scenario",
-        choices=["load", "redis", "worker-kill", "provider-errors", "tiktok-down", "postgres"],
+        choices=[
+            "load",
+            "redis",
+            "worker-kill",
+            "provider-errors",
+            "tiktok-down",
+            "postgres",
+            "fairness",
+        ],
     )
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--rate", type=float, default=40.0)
@@ -335,6 +357,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--retry-window", type=float, default=240.0)
     parser.add_argument("--app-dir", default=str(HERE.parent.parent))
+    parser.add_argument("--quiet", type=int, default=5, help="fairness: quiet tenants")
+    parser.add_argument(
+        "--busy-factor", type=float, default=10.0, help="fairness: busy ÷ each quiet (0: none)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
     args = parser.parse_args()
     defaults = {"load": 600, "redis": 180, "postgres": 120}
     args.seconds = args.seconds or defaults.get(args.scenario, 120)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from django.core.cache import cache
 from django.db import transaction
 
+from inbox.pass_memo import memo
 from keywords import KeywordMatcher, KeywordSpec, get_matcher
 
 log = logging.getLogger(__name__)
@@ -68,5 +69,8 @@ def cached_matcher(
 ) -> KeywordMatcher:
     """The process's matcher for the tenant's keywords, rebuilt (by ``build``) only when the
     version in the cache has changed."""
-    version = keywords_version(scope=scope, tenant_id=tenant_id)
+    version = memo(
+        ("keywords_version", scope, tenant_id),
+        lambda: keywords_version(scope=scope, tenant_id=tenant_id),
+    )
     return get_matcher(f"{scope}:{tenant_id}", version, build)

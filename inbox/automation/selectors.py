@@ -29,13 +29,17 @@ from inbox.automation.models import (
     RuleRun,
 )
 from inbox.models import Label
+from inbox.pass_memo import memo
 from keywords import KeywordMatch, KeywordMatcher
 from tenants.models import AuditLog
 
 
 def automation_settings_get(*, tenant) -> AutomationSettings:
-    settings, _ = AutomationSettings.objects.get_or_create(tenant=tenant)
-    return settings
+    def load():
+        settings, _ = AutomationSettings.objects.get_or_create(tenant=tenant)
+        return settings
+
+    return memo(("automation_settings", getattr(tenant, "pk", tenant)), load)
 
 
 def rule_list(*, tenant):
@@ -67,10 +71,13 @@ def rule_run_list(*, tenant, rule: AutoReplyRule, limit: int = 20):
 
 
 def rules_loaded(*, tenant, enabled_only: bool = False) -> list[RuleData]:
-    rules = rule_list(tenant=tenant)
-    if enabled_only:
-        rules = rules.filter(enabled=True)
-    return [RuleData.from_rule(rule) for rule in rules]
+    def load():
+        rules = rule_list(tenant=tenant)
+        if enabled_only:
+            rules = rules.filter(enabled=True)
+        return [RuleData.from_rule(rule) for rule in rules]
+
+    return memo(("rules_loaded", getattr(tenant, "pk", tenant), enabled_only), load)
 
 
 def tenant_matcher(*, tenant) -> KeywordMatcher:
@@ -95,11 +102,16 @@ def holiday_list(*, tenant):
 def is_outside_business_hours(*, tenant, at: datetime) -> bool:
     """True when a weekly schedule exists and ``at`` is outside it, or on a holiday. Without
     any schedule the business counts as always open (away rules never fire)."""
-    intervals = [(h.weekday, h.opens_at, h.closes_at) for h in business_hours_list(tenant=tenant)]
-    holidays = holiday_list(tenant=tenant)
+    intervals = memo(
+        ("business_hours", tenant.pk),
+        lambda: [(h.weekday, h.opens_at, h.closes_at) for h in business_hours_list(tenant=tenant)],
+    )
     zone = tenant_zone(tenant.timezone)
     local_day = at.astimezone(zone).date()
-    on_holiday = holidays.filter(date=local_day).exists()
+    on_holiday = memo(
+        ("holiday", tenant.pk, local_day),
+        lambda: holiday_list(tenant=tenant).filter(date=local_day).exists(),
+    )
     if not intervals and not on_holiday:
         return False
     return not is_open(

@@ -80,6 +80,7 @@ def conversation_for(
     if conversation is None:
         conversation = qs.order_by("-last_message_at", "-id").first()
     if conversation is not None:
+        conversation.tenant = channel.tenant  # the same row: no query when it is read
         if provider_conversation_id and not conversation.provider_conversation_id:
             conversation.provider_conversation_id = provider_conversation_id
             conversation.save(update_fields=["provider_conversation_id", "updated_at"])

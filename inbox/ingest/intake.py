@@ -105,6 +105,15 @@ def webhook_verified(module, headers, raw_body: bytes, payload) -> bool:
     )
 
 
+def route_account(module, payload) -> str:
+    """The account the payload names, for fair claiming ('' when it names none)."""
+    read = getattr(module, "route_account_id", None) or module.webhook_account_id
+    try:
+        return str(read(payload) or "")[:64]
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        return ""
+
+
 def _kept_headers(headers) -> dict[str, str]:
     names = ["Content-Type", "User-Agent"]
     names += sorted({p.SIGNATURE_HEADER for p in registry.PROVIDERS.values()})
@@ -131,6 +140,7 @@ def webhook_ingest(*, provider: str, headers, raw_body: bytes) -> IngestResult:
         "headers": _kept_headers(headers),
         "body": raw_body,
         "dedup_key": module.dedup_key(raw_body, payload)[:191],
+        "account_id": route_account(module, payload),
         "status": WebhookEvent.Status.FAILED if error else WebhookEvent.Status.PENDING,
         "error": error,
     }

@@ -88,7 +88,7 @@ def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | N
     )
     effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
     if not inbound.content_stripped:
-        effects.task_on_commit(effects.AUTOMATION_RUN, message.pk)
+        effects.automation_run(message)
     if any(a.kind != "share_post" for a in inbound.attachments):
         effects.task_on_commit(effects.MEDIA_PREFETCH, message.pk)
     return message

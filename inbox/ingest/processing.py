@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.models import Channel, WebhookEvent
+from inbox.pass_memo import memo
 from inbox.providers import registry
 from inbox.providers.base import ParsedBatch, PayloadError, clean_strings
 from inbox.services.templates import template_status_apply
@@ -51,6 +52,14 @@ def webhook_event_process(*, event_id: int) -> str | None:
         raise
 
 
+def process_claimed(event: WebhookEvent) -> None:
+    """Process an event the caller has locked (the batch pipeline); its profile names, if its
+    provider needs them, were looked up before (or are not needed). The event's own row is
+    not saved here: the caller writes the batch's outcomes in one statement
+    (``FINISH_FIELDS``)."""
+    _process(event, {}, save=False)
+
+
 def _record_error(event_id: int, exc: Exception) -> None:
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
@@ -66,15 +75,20 @@ def _record_error(event_id: int, exc: Exception) -> None:
         event.save(update_fields=fields)
 
 
+FINISH_FIELDS = ["status", "error", "processed_at", "attempts", "tenant", "channel"]
+
+
 def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
     event.status = status
     event.error = error
     event.processed_at = timezone.now()
     event.attempts += 1
-    event.save(update_fields=["status", "error", "processed_at", "attempts", "tenant", "channel"])
+    if getattr(event, "_save_on_finish", True):
+        event.save(update_fields=FINISH_FIELDS)
 
 
-def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
+def _process(event: WebhookEvent, profile_names: ProfileNames, *, save: bool = True) -> None:
+    event._save_on_finish = save
     module = registry.get(event.provider)
     try:
         payload = clean_strings(json.loads(bytes(event.body)))
@@ -91,12 +105,15 @@ def _process(event: WebhookEvent, profile_names: ProfileNames) -> None:
         if not batch.items():
             return
     # Routing is the one place that looks across tenants: the account id names the channel.
-    channels = {
-        c.account_id: c
-        for c in Channel.objects.select_related("tenant").filter(
-            provider=event.provider, account_id__in=batch.account_ids
-        )
-    }
+    channels = memo(
+        ("route", event.provider, tuple(sorted(batch.account_ids))),
+        lambda: {
+            c.account_id: c
+            for c in Channel.objects.select_related("tenant").filter(
+                provider=event.provider, account_id__in=batch.account_ids
+            )
+        },
+    )
     if not channels:
         _finish(
             event,

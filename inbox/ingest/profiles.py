@@ -35,30 +35,9 @@ def profile_names_for_event(event_id: int) -> ProfileNames:
     if not module.HAS_PROFILE_API:
         return {}
     body = WebhookEvent.objects.filter(pk=event_id).values_list("body", flat=True).first()
-    try:
-        batch = module.parse(clean_strings(json.loads(bytes(body or b""))))
-    except (ValueError, PayloadError, RecursionError):
-        return {}  # processing records the failure
-    wanted = {
-        (item.account_id, item.contact_external_id)
-        for item in (*batch.messages, *batch.referrals, *batch.activities)
-        if item.contact_external_id and not item.contact_name
-    }
-    if not wanted:
-        return {}
-    channels = {
-        c.account_id: c
-        for c in Channel.objects.filter(
-            provider=module.NAME, account_id__in={account for account, _ in wanted}
-        )
-    }
-    known = set(
-        ContactIdentity.objects.filter(
-            channel__in=channels.values(), external_id__in={customer for _, customer in wanted}
-        ).values_list("channel__account_id", "external_id")
-    )
+    channels, unknown = _unknown_customers(module, body)
     names: ProfileNames = {}
-    for account_id, customer_id in sorted(wanted - known):
+    for account_id, customer_id in sorted(unknown):
         channel = channels.get(account_id)
         if channel is None:
             continue
@@ -77,6 +56,43 @@ def profile_names_for_event(event_id: int) -> ProfileNames:
         if name:
             names[(account_id, customer_id)] = name
     return names
+
+
+def profile_lookup_needed(provider: str, body) -> bool:
+    """Whether processing this event should first ask the provider for customer names (a
+    provider whose webhooks carry none, and a customer not yet known)."""
+    try:
+        module = registry.get(provider)
+    except LookupError:
+        return False
+    return module.HAS_PROFILE_API and bool(_unknown_customers(module, body)[1])
+
+
+def _unknown_customers(module, body) -> tuple[dict[str, Channel], set[tuple[str, str]]]:
+    """The channels named by the event and its nameless customers not yet known there."""
+    try:
+        batch = module.parse(clean_strings(json.loads(bytes(body or b""))))
+    except (ValueError, PayloadError, RecursionError):
+        return {}, set()  # processing records the failure
+    wanted = {
+        (item.account_id, item.contact_external_id)
+        for item in (*batch.messages, *batch.referrals, *batch.activities)
+        if item.contact_external_id and not item.contact_name
+    }
+    if not wanted:
+        return {}, set()
+    channels = {
+        c.account_id: c
+        for c in Channel.objects.filter(
+            provider=module.NAME, account_id__in={account for account, _ in wanted}
+        )
+    }
+    known = set(
+        ContactIdentity.objects.filter(
+            channel__in=channels.values(), external_id__in={customer for _, customer in wanted}
+        ).values_list("channel__account_id", "external_id")
+    )
+    return channels, wanted - known
 
 
 def with_profile_names(batch: ParsedBatch, names: ProfileNames) -> ParsedBatch:

@@ -18,15 +18,21 @@ from .intake import enqueue_event
 def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Re-enqueue work left behind (e.g. while Redis was down): the database is the truth."""
     now = now or timezone.now()
-    event_ids = list(
+    events = list(
         WebhookEvent.objects.filter(
             status=WebhookEvent.Status.PENDING, received_at__lt=now - timedelta(seconds=60)
         )
         .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "attempts")[:limit]
     )
-    for pk in event_ids:
-        enqueue_event(pk)
+    # Never tried: one batch task drains them (and whatever else is pending). Failed before:
+    # retried one by one, so a poisoned event never holds up a batch.
+    if any(attempts == 0 for _pk, attempts in events):
+        effects.task_send(effects.WEBHOOK_EVENTS_PROCESS, [pk for pk, a in events if a == 0])
+    for pk, attempts in events:
+        if attempts:
+            enqueue_event(pk)
+    event_ids = [pk for pk, _attempts in events]
     # A claim older than the send task's hard time limit means the worker died mid-send: queue
     # it again (at-least-once; an echo that arrived meanwhile has already attached the
     # provider id). With the sweep every 30 s a killed send is retried within about 90 s.

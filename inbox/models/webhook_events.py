@@ -27,6 +27,10 @@ class WebhookEvent(models.Model):
     headers = models.JSONField(default=dict)
     body = models.BinaryField()
     dedup_key = models.CharField(max_length=191)
+    # The account the payload names (a TikTok shop, a Page, a WhatsApp business account), read
+    # at intake without routing: processing claims pending events round-robin across accounts,
+    # so one account's burst cannot starve the others (inbox/ingest/pipeline.py).
+    account_id = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from inbox.outbound_webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookSubscription
+from inbox.pass_memo import memo
 
 
 def deliveries_record(*, tenant, event_type: str, data: dict | Callable[[], dict]) -> list[int]:
@@ -18,11 +19,11 @@ def deliveries_record(*, tenant, event_type: str, data: dict | Callable[[], dict
     be a function that builds it, called only when somebody subscribed to the event."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown outbound webhook event type {event_type!r}")
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True)
-        if s.wants(event_type)
-    ]
+    active = memo(
+        ("webhook_subscriptions", getattr(tenant, "pk", tenant)),
+        lambda: list(WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True)),
+    )
+    subscriptions = [s for s in active if s.wants(event_type)]
     if not subscriptions:
         return []
     now = timezone.now()

@@ -355,6 +355,15 @@ def no_account_in_payload(payload: Any) -> str:
     return ""
 
 
+def meta_entry_account(payload: Any) -> str:
+    """The Graph webhooks' first entry id (the Page, Instagram account or WhatsApp business
+    account): the fairness key of pending events (``route_account_id``)."""
+    try:
+        return str(payload["entry"][0]["id"] or "")
+    except (TypeError, KeyError, IndexError):
+        return ""
+
+
 def no_channel_usage(client: httpx.Client, **kwargs: Any) -> list[str]:
     """For providers without a message quota to show on the channel page."""
     return []

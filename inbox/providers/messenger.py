@@ -27,6 +27,7 @@ from .base import (
     check_text,
     download,
     from_epoch_ms,
+    meta_entry_account,
     no_account_in_payload,
     no_channel_secret,
     no_oauth,
@@ -65,6 +66,7 @@ webhook_secrets = _meta.webhook_secrets
 webhook_handshake = _meta.webhook_handshake
 verify_webhook = _meta.verify_webhook
 webhook_account_id = no_account_in_payload
+route_account_id = meta_entry_account
 channel_webhook_secret = no_channel_secret
 api_base_url = _meta.api_base_url
 http_options = _meta.http_options

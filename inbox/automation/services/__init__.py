@@ -9,7 +9,12 @@ from inbox.automation.services.canned_responses import (
     canned_response_update,
 )
 from inbox.automation.services.labels import label_create, label_delete, label_merge, label_update
-from inbox.automation.services.rule_runs import automation_run_for_message, automation_sweep
+from inbox.automation.services.rule_runs import (
+    automation_claims_record,
+    automation_may_act,
+    automation_run_for_message,
+    automation_sweep,
+)
 from inbox.automation.services.rules import (
     RULE_FIELDS,
     RULE_M2M,
@@ -25,6 +30,8 @@ from inbox.automation.services.rules import (
 __all__ = [
     "RULE_FIELDS",
     "RULE_M2M",
+    "automation_claims_record",
+    "automation_may_act",
     "automation_run_for_message",
     "automation_settings_update",
     "automation_sweep",

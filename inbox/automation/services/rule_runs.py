@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from inbox.automation.selectors import (
     tenant_matcher,
 )
 from inbox.models import Conversation, Label, Message, Team
+from inbox.services._sql import insert_ignore_conflict
 from inbox.services.conversations import conversation_changed
 from inbox.services.teams import team_round_robin_pick
 from tenants.models import Membership
@@ -357,11 +358,56 @@ def _send_template(rule, conversation, now) -> tuple[str, str]:
     return RuleRun.Outcome.FIRED, ""
 
 
-def automation_run_for_message(*, message_id: int, now: datetime | None = None) -> list[RuleRun]:
+def _trigger_may_fire(data: RuleData, keyword_ids: set, outside_hours: bool) -> bool:
+    """Whether the rule's trigger can hold, judged without reading the conversation: a keyword
+    rule needs a matched keyword, an away rule the closed hours (the rest is checked later by
+    ``rule_applies``)."""
+    trigger = data.rule.trigger
+    if trigger == AutoReplyRule.Trigger.KEYWORDS:
+        return bool({k.id for k in data.keywords} & keyword_ids)
+    if trigger == AutoReplyRule.Trigger.AWAY:
+        return outside_hours
+    return True
+
+
+def _claimed(tenant, message: Message) -> bool:
+    """The message's automation claim; False when it was claimed before (a redelivery, a
+    retried task)."""
+    return insert_ignore_conflict(MessageAutomation(tenant=tenant, message=message)) is not None
+
+
+def automation_may_act(message: Message) -> bool:
+    """Whether some enabled rule of the tenant could fire for this just-stored message, judged
+    in the process (cached rules and keyword automaton, no query per message). When not, the
+    caller records only the claim (``automation_claims_record``)."""
+    rules = rules_loaded(tenant=message.tenant, enabled_only=True)
+    if not rules or not is_customer_message(message):
+        return False
+    matcher = tenant_matcher(tenant=message.tenant)
+    keyword_ids = matcher.matched_keys(message.text) if message.text else set()
+    outside = is_outside_business_hours(tenant=message.tenant, at=message.created_at)
+    return any(_trigger_may_fire(data, keyword_ids, outside) for data in rules)
+
+
+def automation_claims_record(messages: list[Message]) -> None:
+    """The claims of messages no rule acts on, in one statement (the sweep then leaves them)."""
+    MessageAutomation.objects.bulk_create(
+        [MessageAutomation(tenant_id=m.tenant_id, message=m) for m in messages],
+        ignore_conflicts=True,
+    )
+
+
+def automation_run_for_message(
+    *, message_id: int, now: datetime | None = None, message: Message | None = None
+) -> list[RuleRun]:
     """Evaluate the tenant's auto-reply rules for one stored inbound message, in priority
     order, and perform the actions of those that fire. Idempotent: a message is processed
-    once (``MessageAutomation`` claim, and a unique ``RuleRun`` per rule and message)."""
-    message = Message.objects.select_related("tenant", "conversation").filter(pk=message_id).first()
+    once (``MessageAutomation`` claim, and a unique ``RuleRun`` per rule and message).
+    ``message``: the caller's instance, when it has just stored it (the batch pipeline)."""
+    if message is None:
+        message = (
+            Message.objects.select_related("tenant", "conversation").filter(pk=message_id).first()
+        )
     if message is None or not is_customer_message(message):
         return []
     tenant = message.tenant
@@ -372,14 +418,14 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
     matcher = tenant_matcher(tenant=tenant)
     keyword_ids = matcher.matched_keys(message.text) if message.text else set()
     outside = is_outside_business_hours(tenant=tenant, at=message.created_at)
+    if not any(_trigger_may_fire(data, keyword_ids, outside) for data in rules):
+        _claimed(tenant, message)  # nothing can fire: only the claim, for the sweep
+        return []
     settings = automation_settings_get(tenant=tenant)
     runs: list[RuleRun] = []
     with translation.override(tenant.default_language or None), transaction.atomic():
-        try:
-            with transaction.atomic():
-                MessageAutomation.objects.create(tenant=tenant, message=message)
-        except IntegrityError:
-            return []  # already processed (a redelivery, a retried task)
+        if not _claimed(tenant, message):
+            return []
         if now - message.created_at > STALE_AFTER:
             log.info("automation skipped a stale message %s", message.pk)
             return []
@@ -394,7 +440,10 @@ def automation_run_for_message(*, message_id: int, now: datetime | None = None) 
             status=conversation.status,
             label_ids=set(conversation.labels.values_list("id", flat=True)),
             from_ad=_from_ad(conversation),
-            is_first_message=_is_first_message(message),
+            is_first_message=(
+                any(d.rule.trigger == AutoReplyRule.Trigger.WELCOME for d in rules)
+                and _is_first_message(message)
+            ),
             outside_hours=outside,
             matched_keyword_ids=keyword_ids,
         )

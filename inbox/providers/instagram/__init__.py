@@ -31,6 +31,7 @@ from ..base import (
     MediaContent,
     ProviderError,
     SendResult,
+    meta_entry_account,
     no_account_in_payload,
     no_channel_secret,
     no_oauth,
@@ -69,6 +70,7 @@ verification_challenge = _meta.verification_challenge
 webhook_handshake = _meta.webhook_handshake
 verify_webhook = _meta.verify_webhook
 webhook_account_id = no_account_in_payload
+route_account_id = meta_entry_account
 channel_webhook_secret = no_channel_secret
 send_recipient = _meta.send_recipient
 oauth_authorize_url = connect_with_code = no_oauth

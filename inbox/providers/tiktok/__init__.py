@@ -107,6 +107,14 @@ def webhook_secrets() -> list[str]:
 
 
 webhook_account_id = no_account_in_payload
+
+
+def route_account_id(payload: Any) -> str:
+    """The business account a webhook is for (fairness key of pending events; not trusted
+    for routing, which parses the event)."""
+    return str(payload.get("user_openid") or "") if isinstance(payload, dict) else ""
+
+
 channel_webhook_secret = no_channel_secret
 
 

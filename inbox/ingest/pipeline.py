@@ -1,0 +1,263 @@
+"""The batch pipeline: pending webhook events claimed many at a time, fairly across accounts,
+and processed in one transaction per batch.
+
+- **Claim**: ``FOR UPDATE SKIP LOCKED`` on up to ``BATCH_SIZE`` pending events, taken
+  round-robin across the accounts the payloads name (``WebhookEvent.account_id``): the first
+  pending event of every account, then the second of every account, … So a shop's burst of
+  thousands fills at most its share of each batch and another shop's message waits for one
+  batch, not for the burst. Any number of worker processes, on any machine, claim from the same
+  table without coordination: a locked event is skipped by the others.
+- **Process**: in arrival order (so the messages of one conversation keep their order), each
+  event in its own savepoint: a poisoned event rolls back alone, is counted as an attempt and
+  left for the sweeper's single retries (``processing.webhook_event_process``); the batch goes
+  on. The automation of each new message runs right after it, in the same transaction and its
+  own savepoint (no task per message), and signal detection already runs inside
+  ``message_receive``.
+- **Per-tenant state** (rules, settings, TikTok Ads connection, CRM subscriptions, keyword
+  versions) is read once per tenant and batch (``inbox.pass_memo``); the keyword automata stay
+  cached in the process.
+- **Effects** go through the door's processing pass (``inbox.effects.processing_pass``): sent
+  once the batch commits, tasks deduplicated, live hints coalesced per tenant and conversation.
+
+Two workers never write the same customer at once: a batch takes a transaction-scoped
+advisory lock per customer (``pg_try_advisory_xact_lock``, never waited for) and leaves the
+events of customers another batch holds pending for its next claim — so batches neither wait
+for each other nor deadlock. Should a deadlock still happen (with the single-event path), the
+event — not poisoned, only unlucky — is processed again, alone, right after its batch commits.
+A failed automation run is queued as a task.
+
+Exactly once holds as before: a crash (SIGKILL, a lost connection) rolls the whole batch back
+and its events stay pending for the next claim; message and automation writes are idempotent
+(``ON CONFLICT DO NOTHING`` on the provider message id; the ``MessageAutomation`` claim).
+Events whose provider must be asked for customer names are processed after the batch, one by
+one, outside its transaction (a slow profile API must not hold the batch's locks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import time
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from psycopg import errors as pg_errors
+
+from inbox import effects
+from inbox.automation.services import (
+    automation_claims_record,
+    automation_may_act,
+    automation_run_for_message,
+)
+from inbox.models import WebhookEvent
+from inbox.pass_memo import memo_scope
+from inbox.providers import registry
+from inbox.providers.base import clean_strings
+
+from .processing import (
+    FINISH_FIELDS,
+    MAX_PROCESSING_ATTEMPTS,
+    process_claimed,
+    webhook_event_process,
+)
+from .profiles import profile_lookup_needed
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+# The claim ranks at most this many of the oldest pending events (a bound on its cost when
+# the backlog is huge; beyond it, older events go first).
+CLAIM_WINDOW = 20_000
+# One task drains batch after batch for at most this long, then yields the worker.
+DRAIN_SECONDS = 10.0
+
+# Two batches holding the same customers' rows in crossing orders: PostgreSQL picks a victim;
+# its event is not poisoned, only unlucky.
+TRANSIENT = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
+
+_CLAIM_SQL = """
+WITH pending AS (
+    SELECT id, row_number() OVER (PARTITION BY provider, account_id ORDER BY id) AS turn
+    FROM inbox_webhookevent
+    WHERE status = 'pending' AND attempts = 0
+    ORDER BY id
+    LIMIT %s
+)
+SELECT e.* FROM inbox_webhookevent e JOIN pending p ON p.id = e.id
+WHERE e.status = 'pending'
+ORDER BY p.turn, e.id
+LIMIT %s
+FOR UPDATE OF e SKIP LOCKED
+"""
+
+
+@dataclasses.dataclass
+class BatchResult:
+    claimed: int = 0
+    processed: int = 0
+    failed: int = 0
+    deferred: int = 0
+    skipped: int = 0  # their customers were in another worker's batch: left for the next
+    more_left: bool = False
+
+
+def webhook_events_drain(
+    *, batch_size: int = BATCH_SIZE, seconds: float = DRAIN_SECONDS
+) -> BatchResult:
+    """Process pending events batch after batch until fewer than a batch were left (or the
+    time is up: the next task continues)."""
+    total = BatchResult()
+    deadline = time.monotonic() + seconds
+    while True:
+        result = webhook_events_process_batch(limit=batch_size)
+        for field in dataclasses.fields(BatchResult):
+            name = field.name
+            setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.skipped and time.monotonic() < deadline:
+            time.sleep(0.02)  # the other batch commits in a moment; then they are ours
+            continue
+        if result.claimed < batch_size:
+            return total
+        if time.monotonic() > deadline:
+            total.more_left = True
+            return total
+
+
+def webhook_events_process_batch(
+    *, event_ids: list[int] | None = None, limit: int = BATCH_SIZE
+) -> BatchResult:
+    """Claim and process one batch: the given pending events, or the fair next ``limit``."""
+    result = BatchResult()
+    deferred: list[int] = []
+    with transaction.atomic(), memo_scope(), effects.processing_pass() as current:
+        events = _claim(event_ids, limit)
+        result.claimed = len(events)
+        keys = {event.pk: _customer_keys(event) for event in events}
+        ours = _try_lock(set().union(*keys.values()))
+        finished, quiet = [], []
+        for event in sorted(events, key=lambda e: e.pk):
+            if not keys[event.pk] <= ours:
+                result.skipped += 1
+                continue
+            if profile_lookup_needed(event.provider, event.body):
+                deferred.append(event.pk)
+                continue
+            outcome = _process_one(event, current, quiet)
+            if outcome is True:
+                finished.append(event)
+            elif outcome is None:
+                deferred.append(event.pk)
+            else:
+                result.failed += 1
+        if finished:
+            WebhookEvent.objects.bulk_update(finished, FINISH_FIELDS)
+        if quiet:
+            automation_claims_record(quiet)
+        result.processed = len(finished)
+        current.register_on_commit()
+    for event_id in deferred:  # after the commit: the profile API is called without locks
+        try:
+            webhook_event_process(event_id=event_id)
+        except Exception:  # recorded on the event; the sweeper retries it
+            log.warning("webhook event %s failed; left for the sweeper", event_id)
+    result.deferred = len(deferred)
+    return result
+
+
+def _customer_keys(event: WebhookEvent) -> set[int]:
+    """The event's customers (provider, account, customer id) as advisory-lock keys."""
+    try:
+        parsed = registry.get(event.provider).parse(clean_strings(json.loads(bytes(event.body))))
+    except Exception:  # processing records the failure
+        return set()
+    keys = set()
+    for item in parsed.items():
+        customer = getattr(item, "contact_external_id", "")
+        if customer:
+            name = f"{event.provider}\x1f{item.account_id}\x1f{customer}".encode()
+            digest = hashlib.blake2b(name, digest_size=8).digest()
+            keys.add(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def _try_lock(keys: set[int]) -> set[int]:
+    """The customers this batch may write: those no other batch holds (transaction-scoped
+    advisory locks, never waited for). Two workers' batches then never hold the same customer's
+    rows, so they neither wait for each other nor deadlock; an event whose customer another
+    batch holds stays pending for the next claim."""
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)",
+            [sorted(keys)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _claim(event_ids: list[int] | None, limit: int) -> list[WebhookEvent]:
+    if event_ids is not None:
+        return list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=event_ids, status=WebhookEvent.Status.PENDING)
+            .order_by("pk")[:limit]
+        )
+    return list(WebhookEvent.objects.raw(_CLAIM_SQL, [CLAIM_WINDOW, limit]))
+
+
+def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: list) -> bool | None:
+    """One event in its savepoint, then the automation of its new messages (``quiet``
+    collects those no rule can act on: only their claims are written, with the batch's).
+    True: done; False: failed (an attempt counted); None: it met another worker's batch in a
+    deadlock, to be processed again right after this batch commits."""
+    attempts_before = event.attempts
+    current.stage()
+    try:
+        with transaction.atomic():
+            process_claimed(event)
+    except DatabaseError as exc:
+        current.drop()
+        if isinstance(exc.__cause__, TRANSIENT):
+            log.info("webhook event %s met another batch (%s); again after this one", event.pk, exc)
+            return None
+        log.exception("webhook event %s failed to process", event.pk)
+        _record_failure(event.pk, attempts_before, exc)
+        return False
+    except Exception as exc:
+        current.drop()
+        log.exception("webhook event %s failed to process", event.pk)
+        _record_failure(event.pk, attempts_before, exc)
+        return False
+    current.keep()
+    for message in current.take_automation():
+        try:
+            if not automation_may_act(message):
+                quiet.append(message)
+                continue
+        except Exception:  # e.g. the keyword cache unreadable: the full run decides
+            log.warning("automation pre-check of message %s failed", message.pk, exc_info=True)
+        current.stage()
+        try:
+            with transaction.atomic():
+                automation_run_for_message(message_id=message.pk, message=message)
+        except Exception:  # the message is stored: its automation runs again as a task
+            current.drop()
+            log.exception("automation of message %s failed; queued as a task", message.pk)
+            current.stage()
+            current.task(effects.AUTOMATION_RUN, (message.pk,), None)
+            current.keep()
+        else:
+            current.keep()
+    return True
+
+
+def _record_failure(event_id: int, attempts_before: int, exc: Exception) -> None:
+    """The event's failed attempt (its row is still ours: the batch holds its lock). Left
+    pending, it is retried alone by the sweeper; after the last attempt it is failed."""
+    attempts = attempts_before + 1
+    values = {"attempts": attempts, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+    if attempts >= MAX_PROCESSING_ATTEMPTS:
+        values.update(status=WebhookEvent.Status.FAILED, processed_at=timezone.now())
+    WebhookEvent.objects.filter(pk=event_id).update(**values)

@@ -1,0 +1,54 @@
+"""Stored TikTok webhook events (as intake stores them) for the batch pipeline's tests."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from inbox.ingest.intake import route_account
+from inbox.models import WebhookEvent
+from inbox.providers import registry
+
+
+def now_ms() -> int:
+    """Messages are sent "now" (automation ignores messages hours old); tests order them by
+    explicit offsets from this, never by the clock's progress."""
+    return int(time.time() * 1000)
+
+
+def tiktok_body(*, business: str, customer: str, text: str, at_ms: int) -> bytes:
+    content = {
+        "conversation_id": f"0:1:{customer}",
+        "message_id": secrets.token_hex(10),
+        "timestamp": at_ms,
+        "type": "text",
+        "text": {"body": text},
+        "from": f"name {customer}",
+        "from_user": {"id": customer, "role": "personal_account"},
+        "to_user": {"id": business, "role": "business_account"},
+    }
+    return json.dumps(
+        {
+            "client_key": "pipeline-test",
+            "event": "im_receive_msg",
+            "create_time": at_ms // 1000,
+            "user_openid": business,
+            "content": json.dumps(content),
+        }
+    ).encode()
+
+
+def store(bodies: list[bytes]) -> list[int]:
+    """The events stored pending, in this order (ids ascending), as intake stores them."""
+    module = registry.get("tiktok")
+    rows = [
+        WebhookEvent(
+            provider="tiktok",
+            body=body,
+            dedup_key=f"test:{secrets.token_hex(8)}",
+            account_id=route_account(module, json.loads(body)),
+        )
+        for body in bodies
+    ]
+    return [e.pk for e in WebhookEvent.objects.bulk_create(rows)]
