@@ -364,6 +364,9 @@ SIMULATOR_TIMEOUT_SECONDS = env.float("SIMULATOR_TIMEOUT_SECONDS", default=2.0)
 # TikTok has not documented publicly (scopes, the event-set endpoint, the source type of a
 # Message Event Set, the tracking-ID format) is configuration here, with working defaults.
 TIKTOK_ADS_AUTH_URL = env.str("TIKTOK_ADS_AUTH_URL", default=TIKTOK_AUTH_URL)
+# The Ads OAuth and Events API host (the same host as the messaging API at TikTok; its own
+# setting so a fake can serve it elsewhere).
+TIKTOK_ADS_API_URL = env.str("TIKTOK_ADS_API_URL", default=TIKTOK_BUSINESS_API_URL)
 TIKTOK_ADS_CLIENT_KEY = env.str("TIKTOK_ADS_CLIENT_KEY", default=TIKTOK_CLIENT_KEY)
 TIKTOK_ADS_CLIENT_SECRET = env.str("TIKTOK_ADS_CLIENT_SECRET", default=TIKTOK_CLIENT_SECRET)
 TIKTOK_ADS_SCOPES = env.list(
