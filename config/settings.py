@@ -404,8 +404,9 @@ TIKTOK_SIGNALS_BATCH_SIZE = env.int("TIKTOK_SIGNALS_BATCH_SIZE", default=1000)
 # Transient failures back off 10 s, 20 s, … up to 30 min: 24 attempts ride out about 8 hours of
 # TikTok being down before a report is given up.
 TIKTOK_SIGNALS_MAX_ATTEMPTS = env.int("TIKTOK_SIGNALS_MAX_ATTEMPTS", default=24)
-# A claimed batch not finished within this many seconds is picked up again by the sweeper.
-TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=120)
+# A claimed batch not finished within this many seconds is picked up again by the sweeper (at
+# least 3 × PROVIDER_HTTP_TIMEOUT + 15 s, whatever is set: a send, a token refresh, a re-send).
+TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=30)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,15 @@ from inbox.outbound_webhooks.models import EVENT_TYPES, WebhookDelivery, Webhook
 from inbox.pass_memo import memo
 
 
+def subscribed(*, tenant, event_type: str) -> bool:
+    """Whether any active subscription of the tenant wants this event type (one query)."""
+    return (
+        WebhookSubscription.objects.for_tenant(tenant)
+        .filter(is_active=True, event_types__contains=[event_type])
+        .exists()
+    )
+
+
 def deliveries_record(*, tenant, event_type: str, data: dict | Callable[[], dict]) -> list[int]:
     """Write the event's delivery rows; their ids (none when nobody subscribed). ``data`` may
     be a function that builds it, called only when somebody subscribed to the event."""
