@@ -34,7 +34,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from inbox import effects
-from inbox.outbound_webhooks import outbox
 
 from . import client
 from .connection import connection_access_token, connection_refresh
@@ -158,22 +157,24 @@ def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Ou
         marked = _mark_sent(ids, now)
         # Only the reports this worker moved to sent (a batch whose lease ran out may have
         # been sent by another worker too: its CRM event is written once, by whoever marked).
-        if marked and outbox.subscribed(tenant=connection.tenant, event_type="signal.reported"):
-            for report in reports:
-                if report.pk in marked:
-                    effects.webhook_event(
-                        tenant=connection.tenant,
-                        event_type="signal.reported",
-                        data={
-                            "conversation_id": report.conversation_id,
-                            "signal": report.signal,
-                            "event_name": report.event_name,
-                            "event_id": report.event_id,
-                            "tracking_id": report.tracking_id,
-                            "ad_id": report.ad_id,
-                            "sent_at": now.isoformat(),
-                        },
-                    )
+        if marked:
+            effects.webhook_events(
+                tenant=connection.tenant,
+                event_type="signal.reported",
+                datas=[
+                    {
+                        "conversation_id": report.conversation_id,
+                        "signal": report.signal,
+                        "event_name": report.event_name,
+                        "event_id": report.event_id,
+                        "tracking_id": report.tracking_id,
+                        "ad_id": report.ad_id,
+                        "sent_at": now.isoformat(),
+                    }
+                    for report in reports
+                    if report.pk in marked
+                ],
+            )
     with transaction.atomic():
         TikTokAdsConnection.objects.filter(pk=connection.pk).update(
             last_success_at=now, throttle_strikes=0, throttled_until=None, last_error=""
