@@ -257,7 +257,7 @@ def render(main: dict, other: dict | None, runs: int) -> str:
     variants = {
         "list": "open, unassigned, an agent, a label, from ad, a campaign, a channel, all "
         "statuses, unread, page 2 (keyset cursor)",
-        "counts": "all sidebar counts in one query (capped at 999+), with 4 filter sets",
+        "counts": "all sidebar counts in one query (capped at 999+), with each filter set below",
         "search": "common words in th/vi/en/cs/ja/id, a template sentence, rare and very "
         "rare phrases, no match, phone digits, page 2 (cursor), the list's q",
         "thread": "the longest thread + 5 random conversations (newest 40 messages)",
@@ -278,8 +278,8 @@ def render(main: dict, other: dict | None, runs: int) -> str:
     if other:
         lines += [
             "",
-            f"Scaling: tenant `{other['tenant']}` has the same {other['conversations']:,} "
-            f"conversations but {other['messages']:,} messages.",
+            f"Scaling: tenant `{other['tenant']}` has {other['conversations']:,} "
+            f"conversations and {other['messages']:,} messages.",
             "",
             f"| operation | p95 at {other['messages']:,} msgs "
             f"| p95 at {main['messages']:,} msgs | ratio (target < 2) |",

@@ -20,6 +20,7 @@ show, without rollups). *growth* = p95 on the large tenant ÷ p95 on the small o
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import statistics
 import sys
@@ -128,6 +129,7 @@ def measure(setup: dict, runs: int, direct_runs: int) -> dict:
             times[name].append(time.perf_counter() - t)
             assert response.status_code == 200, (url, response.status_code)
     tenant = setup["tenant"]
+    print(f"{tenant.slug}: pages and API measured, now the direct computation", flush=True)
     period = period_parse(tenant, {"period": "30d"})
     from reports.selectors import report_figures
 
@@ -160,6 +162,7 @@ def main():
     parser.add_argument("--direct-runs", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
+    faulthandler.enable()
     print(f"load average at start: {os.getloadavg()}")
     results = {}
     for slug in [s for s in (args.compare, args.tenant) if s]:

@@ -364,6 +364,9 @@ SIMULATOR_TIMEOUT_SECONDS = env.float("SIMULATOR_TIMEOUT_SECONDS", default=2.0)
 # TikTok has not documented publicly (scopes, the event-set endpoint, the source type of a
 # Message Event Set, the tracking-ID format) is configuration here, with working defaults.
 TIKTOK_ADS_AUTH_URL = env.str("TIKTOK_ADS_AUTH_URL", default=TIKTOK_AUTH_URL)
+# The Ads OAuth and Events API host (the same host as the messaging API at TikTok; its own
+# setting so a fake can serve it elsewhere).
+TIKTOK_ADS_API_URL = env.str("TIKTOK_ADS_API_URL", default=TIKTOK_BUSINESS_API_URL)
 TIKTOK_ADS_CLIENT_KEY = env.str("TIKTOK_ADS_CLIENT_KEY", default=TIKTOK_CLIENT_KEY)
 TIKTOK_ADS_CLIENT_SECRET = env.str("TIKTOK_ADS_CLIENT_SECRET", default=TIKTOK_CLIENT_SECRET)
 TIKTOK_ADS_SCOPES = env.list(
@@ -401,8 +404,9 @@ TIKTOK_SIGNALS_BATCH_SIZE = env.int("TIKTOK_SIGNALS_BATCH_SIZE", default=1000)
 # Transient failures back off 10 s, 20 s, … up to 30 min: 24 attempts ride out about 8 hours of
 # TikTok being down before a report is given up.
 TIKTOK_SIGNALS_MAX_ATTEMPTS = env.int("TIKTOK_SIGNALS_MAX_ATTEMPTS", default=24)
-# A claimed batch not finished within this many seconds is picked up again by the sweeper.
-TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=120)
+# A claimed batch not finished within this many seconds is picked up again by the sweeper (at
+# least 3 × PROVIDER_HTTP_TIMEOUT + 15 s, whatever is set: a send, a token refresh, a re-send).
+TIKTOK_SIGNALS_LEASE_SECONDS = env.int("TIKTOK_SIGNALS_LEASE_SECONDS", default=30)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

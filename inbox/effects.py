@@ -108,6 +108,14 @@ def webhook_event(*, tenant, event_type: str, data: dict | Callable[[], dict]) -
         task_on_commit(OUTBOUND_WEBHOOK_DELIVER, delivery_id)
 
 
+def webhook_events(*, tenant, event_type: str, datas: list[dict]) -> None:
+    """Many outbound webhook events of one type, written together (one query, one INSERT)."""
+    for delivery_id in outbox.deliveries_record_many(
+        tenant=tenant, event_type=event_type, datas=datas
+    ):
+        task_on_commit(OUTBOUND_WEBHOOK_DELIVER, delivery_id)
+
+
 def backoff_seconds(attempts: int, *, base: float, cap: float) -> float:
     """Exponential backoff for the ``attempts``-th retry: base, 2×base, 4×base, … at most
     ``cap``, with ±20 % jitter so retries of one outage do not arrive together."""

@@ -1,6 +1,6 @@
 """The HTTP client of the TikTok Ads OAuth and Events API (one module, every call with a
 timeout, base URLs from settings). A connection marked `simulated` talks to the built-in fake
-in-process; every other one to settings.TIKTOK_BUSINESS_API_URL.
+in-process; every other one to settings.TIKTOK_ADS_API_URL.
 
 Errors: TikTok answers HTTP 200 with a non-zero `code`. Every failure is raised as
 `TikTokApiError(kind=…)`, the kind telling the caller what to do:
@@ -47,7 +47,7 @@ def _kind_for_code(code: int) -> str:
 
 
 def base_url(*, simulated: bool) -> str:
-    return SIMULATOR_BASE_URL if simulated else settings.TIKTOK_BUSINESS_API_URL.rstrip("/")
+    return SIMULATOR_BASE_URL if simulated else settings.TIKTOK_ADS_API_URL.rstrip("/")
 
 
 def http_client(*, simulated: bool) -> httpx.Client:

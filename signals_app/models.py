@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from tenants.crypto import EncryptedJSONField
 from tenants.models import TenantOwnedModel
 
-from .simulator_models import FakeTikTokBehaviour, FakeTikTokRequest, FakeTikTokToken
+from .simulator_models import (
+    FakeTikTokBehaviour,
+    FakeTikTokEvent,
+    FakeTikTokRequest,
+    FakeTikTokToken,
+)
 
 
 class Signal(models.TextChoices):
@@ -53,7 +58,7 @@ class TikTokAdsConnection(TenantOwnedModel):
     credentials = EncryptedJSONField(default=dict, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
-    # Talks to the built-in TikTok fake (demo and tests) instead of TIKTOK_BUSINESS_API_URL.
+    # Talks to the built-in TikTok fake (demo and tests) instead of TIKTOK_ADS_API_URL.
     simulated = models.BooleanField(default=False)
     throttled_until = models.DateTimeField(null=True, blank=True)
     throttle_strikes = models.PositiveSmallIntegerField(default=0)
@@ -165,6 +170,7 @@ class SignalReport(TenantOwnedModel):
 
 __all__ = [
     "FakeTikTokBehaviour",
+    "FakeTikTokEvent",
     "FakeTikTokRequest",
     "FakeTikTokToken",
     "KEYWORD_SIGNALS",

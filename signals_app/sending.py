@@ -5,6 +5,15 @@ A claim takes up to TIKTOK_SIGNALS_BATCH_SIZE (≤ 1000) pending reports of one 
 two workers never send the same report; a worker that dies leaves a lease that expires, and
 the sweeper re-drives it. The database, not the broker, is the source of truth.
 
+A report is marked sent by one UPDATE … RETURNING in a transaction that holds nothing else but
+the signal.reported outbox rows of the reports it changed, right after TikTok's answer: a
+worker killed between TikTok receiving the batch and that commit is the only way a report is
+sent twice (the lease expires and the batch goes again). TikTok deduplicates on `event_id`
+(with the event set and event name, within 48 hours), so it still counts once; the lease is
+kept short (≥ 3 HTTP timeouts: a send, a token refresh and a second send) so the re-send comes
+within about a minute, far inside those 48 hours. Connection bookkeeping is done after that
+commit: losing it to a crash costs nothing.
+
 Outcomes: sent; throttled (40100/40016/40133, HTTP 429) → the batch and the connection back
 off, attempts are not spent; token problem (40102/40104/40105) → refresh once if OAuth, else
 the connection needs attention and reports wait; transient (5xx, network, 51065) → retried
@@ -19,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -58,6 +68,12 @@ def _batch_size() -> int:
     return max(1, min(1000, settings.TIKTOK_SIGNALS_BATCH_SIZE))
 
 
+def lease_seconds() -> float:
+    """How long a claimed batch is left to its worker: at least a send, a token refresh and a
+    second send at the HTTP timeout each, so a live worker's batch is never taken over."""
+    return max(settings.TIKTOK_SIGNALS_LEASE_SECONDS, 3 * settings.PROVIDER_HTTP_TIMEOUT + 15)
+
+
 def signal_reports_claim(*, tenant_id: int) -> Claim | None:
     """Lease the next batch of due pending reports of a connected tenant."""
     now = timezone.now()
@@ -81,7 +97,7 @@ def signal_reports_claim(*, tenant_id: int) -> Claim | None:
         if not ids:
             return None
         SignalReport.objects.filter(id__in=ids).update(
-            next_attempt_at=now + timedelta(seconds=settings.TIKTOK_SIGNALS_LEASE_SECONDS),
+            next_attempt_at=now + timedelta(seconds=lease_seconds()),
             attempts=F("attempts") + 1,
         )
     return Claim(tenant_id=tenant_id, ids=ids, full=len(ids) == size)
@@ -89,7 +105,9 @@ def signal_reports_claim(*, tenant_id: int) -> Claim | None:
 
 def signal_reports_send(*, claim: Claim) -> Outcome:
     """Send one claimed batch in one request and record the outcome on every report."""
-    connection = TikTokAdsConnection.objects.filter(tenant_id=claim.tenant_id).first()
+    connection = (
+        TikTokAdsConnection.objects.select_related("tenant").filter(tenant_id=claim.tenant_id)
+    ).first()
     pending = SignalReport.objects.filter(id__in=claim.ids, status=SignalReport.Status.PENDING)
     if connection is None or not connection.is_active:
         # Disconnected since the claim: disconnect cancelled them; release anything left.
@@ -134,10 +152,30 @@ def _post(connection: TikTokAdsConnection, body: dict, tenant_id: int):
 def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Outcome:
     now = timezone.now()
     ids = [r.pk for r in reports]
+    # The window in which a crash re-sends the batch ends at this commit: nothing else here.
     with transaction.atomic():
-        sent = SignalReport.objects.filter(id__in=ids, status=SignalReport.Status.PENDING).update(
-            status=SignalReport.Status.SENT, sent_at=now, last_error="", next_attempt_at=now
-        )
+        marked = _mark_sent(ids, now)
+        # Only the reports this worker moved to sent (a batch whose lease ran out may have
+        # been sent by another worker too: its CRM event is written once, by whoever marked).
+        if marked:
+            effects.webhook_events(
+                tenant=connection.tenant,
+                event_type="signal.reported",
+                datas=[
+                    {
+                        "conversation_id": report.conversation_id,
+                        "signal": report.signal,
+                        "event_name": report.event_name,
+                        "event_id": report.event_id,
+                        "tracking_id": report.tracking_id,
+                        "ad_id": report.ad_id,
+                        "sent_at": now.isoformat(),
+                    }
+                    for report in reports
+                    if report.pk in marked
+                ],
+            )
+    with transaction.atomic():
         TikTokAdsConnection.objects.filter(pk=connection.pk).update(
             last_success_at=now, throttle_strikes=0, throttled_until=None, last_error=""
         )
@@ -147,23 +185,21 @@ def _success(connection: TikTokAdsConnection, reports: list[SignalReport]) -> Ou
         resumed = SignalReport.objects.filter(
             tenant_id=connection.tenant_id,
             status=SignalReport.Status.PENDING,
-            next_attempt_at__gt=now + timedelta(seconds=settings.TIKTOK_SIGNALS_LEASE_SECONDS),
+            next_attempt_at__gt=now + timedelta(seconds=lease_seconds()),
         ).update(next_attempt_at=now)
-        for report in reports:
-            effects.webhook_event(
-                tenant=connection.tenant,
-                event_type="signal.reported",
-                data={
-                    "conversation_id": report.conversation_id,
-                    "signal": report.signal,
-                    "event_name": report.event_name,
-                    "event_id": report.event_id,
-                    "tracking_id": report.tracking_id,
-                    "ad_id": report.ad_id,
-                    "sent_at": now.isoformat(),
-                },
-            )
-    return Outcome(sent=sent, retry_in=0 if resumed else None)
+    return Outcome(sent=len(marked), retry_in=0 if resumed else None)
+
+
+def _mark_sent(ids: list[int], now) -> set[int]:
+    """Pending → sent for these reports, in one statement; the ids it changed."""
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SignalReport._meta.db_table} SET status = %s, sent_at = %s, "  # noqa: S608
+            "last_error = '', next_attempt_at = %s WHERE id = ANY(%s) AND status = %s "
+            "RETURNING id",
+            [SignalReport.Status.SENT, now, now, ids, SignalReport.Status.PENDING],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _failure(connection: TikTokAdsConnection, ids: list[int], exc) -> Outcome:

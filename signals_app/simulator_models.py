@@ -26,10 +26,12 @@ class FakeTikTokRequest(models.Model):
 
 class FakeTikTokBehaviour(models.Model):
     """An injected behaviour: the next `remaining` matching requests (every one when null)
-    are delayed by `latency_ms` and/or answered with `kind`."""
+    are delayed by `latency_ms` and/or answered with `kind`; `hold` keeps them (recorded,
+    not yet answered) until the row is deleted or `latency_ms` has passed."""
 
     class Kind(models.TextChoices):
         LATENCY = "latency"  # only the delay
+        HOLD = "hold"  # wait until released (the row deleted), then answer normally
         ERROR = "error"  # HTTP 200 with the TikTok error `code` (throttle, token, permanent)
         HTTP_500 = "http_500"
         HTTP_503 = "http_503"
@@ -64,3 +66,27 @@ class FakeTikTokToken(models.Model):
 
     class Meta:
         app_label = "signals_app"
+
+
+class FakeTikTokEvent(models.Model):
+    """An event as TikTok counts it: one row per (event set, event name, event_id). TikTok keeps
+    the first copy received and drops identical ones arriving within 48 hours of it (its
+    Events API deduplication); a copy arriving later starts a new count. `received` is every
+    copy that arrived, `counted` how many TikTok counted; received − counted are the re-sends
+    TikTok deduplicated."""
+
+    event_source_id = models.CharField(max_length=64)
+    event = models.CharField(max_length=100)
+    event_id = models.CharField(max_length=200)
+    first_received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+    received = models.PositiveIntegerField(default=1)
+    counted = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        app_label = "signals_app"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_source_id", "event", "event_id"], name="fake_tiktok_event_once"
+            )
+        ]

@@ -7,8 +7,12 @@
    rules) that Parley marks sent was received by the fake provider exactly once (a 200 from
    the fake for that recipient and text), and none was received twice.
 4. Every keyword message produced exactly one auto-reply (when the automation app has rules).
-5. Every signal reported to TikTok's Events API was accepted exactly once per event_id (when
-   the signals app exists).
+5. Every signal report is sent and counted exactly once by the fake TikTok Events API, which
+   deduplicates as TikTok does (by event set, event name and event_id, within 48 hours): one
+   counted event per report, none counted twice, none counted that Parley did not report.
+   Copies of an event TikTok received again (a batch re-sent after a worker died between
+   TikTok's answer and Parley recording it) are not a failure — TikTok drops them — and are
+   reported as a figure: `signals.resent_events` (and the requests that carried them).
 """
 
 from __future__ import annotations
@@ -189,57 +193,7 @@ def check(conn, loadgen: dict) -> dict:
 
     # 5. signals to TikTok's Events API
     if _table_exists(conn, "signals_app_signalreport"):
-        reports = dict(
-            conn.execute(
-                "SELECT status, count(*) FROM signals_app_signalreport GROUP BY 1"
-            ).fetchall()
-        )
-        accepted: Counter = Counter()
-        for (body,) in conn.execute(
-            "SELECT body FROM signals_app_faketiktokrequest WHERE http_status = 200 "
-            "AND code = 0 AND path LIKE %s",
-            ["%event/track%"],
-        ).fetchall():
-            try:
-                for item in json.loads(body).get("data", []):
-                    accepted[str(item.get("event_id"))] += 1
-            except (ValueError, AttributeError):
-                continue
-        sent_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT event_id FROM signals_app_signalreport WHERE status = 'sent'"
-            ).fetchall()
-        ]
-        twice = [k for k, n in accepted.items() if n > 1]
-        not_received = [e for e in sent_ids if not accepted.get(e)]
-        signal_ids = [mid for _, mid in loadgen.get("signal_messages") or []]
-        per_message = Counter(
-            n
-            for (n,) in conn.execute(
-                "SELECT (SELECT count(*) FROM signals_app_signalreport r WHERE "
-                "r.conversation_id = m.conversation_id AND r.signal = 'payment' AND "
-                "r.status = 'sent') FROM inbox_message m WHERE m.direction = 'in' AND "
-                "m.provider_message_id = ANY(%s)",
-                [signal_ids],
-            ).fetchall()
-        )
-        result["signals"] = {
-            "reports": reports,
-            "accepted_by_fake": len(accepted),
-            "accepted_twice": len(twice),
-            "sent_but_not_received": len(not_received),
-            "signal_messages": len(signal_ids),
-            "payment_reports_per_signal_message": dict(per_message),
-        }
-        if reports.get("pending") or reports.get("failed"):
-            problems.append(f"signal reports not sent: {reports}")
-        if twice:
-            problems.append(f"{len(twice)} signals reported twice")
-        if not_received:
-            problems.append(f"{len(not_received)} signals marked sent but never received")
-        if signal_ids and set(per_message) - {1}:
-            problems.append(f"payment reports per signal message: {dict(per_message)}")
+        result["signals"] = _check_signals(conn, loadgen, problems)
     else:
         result["signals"] = "not checked: no signals app in this build"
 
@@ -277,3 +231,97 @@ def auto_reply_latency(conn, sent_at: dict[str, float]) -> dict:
         "p99_ms": pct(99),
         "max_ms": round(latencies[-1], 1),
     }
+
+
+def _check_signals(conn, loadgen: dict, problems: list[str]) -> dict:
+    reports = dict(
+        conn.execute("SELECT status, count(*) FROM signals_app_signalreport GROUP BY 1").fetchall()
+    )
+    # Every copy TikTok answered code 0 to, from the fake's request log (each request: one
+    # attempt of one batch).
+    received: Counter = Counter()
+    accepted_requests = 0
+    for (body,) in conn.execute(
+        "SELECT body FROM signals_app_faketiktokrequest WHERE http_status = 200 "
+        "AND code = 0 AND path LIKE %s",
+        ["%event/track%"],
+    ).fetchall():
+        try:
+            payload = json.loads(body)
+            if payload.get("test_event_code"):
+                continue
+            accepted_requests += 1
+            for item in payload.get("data", []):
+                received[str(item.get("event_id"))] += 1
+        except (ValueError, AttributeError):
+            continue
+    sent = dict(
+        conn.execute(
+            "SELECT event_id, event_name FROM signals_app_signalreport WHERE status = 'sent'"
+        ).fetchall()
+    )
+    out = {"reports": reports, "accepted_requests": accepted_requests}
+    if _table_exists(conn, "signals_app_faketiktokevent"):
+        # What TikTok counts: one row per (event set, event, event_id).
+        counted: Counter = Counter()
+        copies = 0
+        for event_id, count, got in conn.execute(
+            "SELECT event_id, counted, received FROM signals_app_faketiktokevent"
+        ).fetchall():
+            counted[event_id] += count
+            copies += got
+        twice = [e for e, n in counted.items() if n > 1]
+        not_counted = [e for e in sent if not counted.get(e)]
+        unreported = [e for e in counted if e not in sent]
+        resent_ids = [e for e, n in received.items() if n > 1]
+        out.update(
+            {
+                "counted_by_tiktok": len(counted),
+                "counted_twice": len(twice),
+                "sent_but_not_counted": len(not_counted),
+                "counted_but_not_sent": len(unreported),
+                "copies_received": copies,
+                "resent_events": copies - sum(counted.values()),
+                "resent_event_ids": len(resent_ids),
+                "resent_sample": resent_ids[:5],
+            }
+        )
+        if twice:
+            problems.append(f"{len(twice)} signals counted twice by TikTok")
+        if not_counted:
+            problems.append(f"{len(not_counted)} signals marked sent but not counted by TikTok")
+        if unreported:
+            problems.append(f"{len(unreported)} signals counted by TikTok but not marked sent")
+    else:  # a build whose fake does not deduplicate: every copy counts
+        twice = [e for e, n in received.items() if n > 1]
+        not_received = [e for e in sent if not received.get(e)]
+        out.update(
+            {
+                "counted_by_tiktok": len(received),
+                "counted_twice": len(twice),
+                "sent_but_not_counted": len(not_received),
+                "resent_events": sum(n - 1 for n in received.values()),
+            }
+        )
+        if twice:
+            problems.append(f"{len(twice)} signals reported twice (the fake does not dedupe)")
+        if not_received:
+            problems.append(f"{len(not_received)} signals marked sent but never received")
+    signal_ids = [mid for _, mid in loadgen.get("signal_messages") or []]
+    per_message = Counter(
+        n
+        for (n,) in conn.execute(
+            "SELECT (SELECT count(*) FROM signals_app_signalreport r WHERE "
+            "r.conversation_id = m.conversation_id AND r.signal = 'payment' AND "
+            "r.status = 'sent') FROM inbox_message m WHERE m.direction = 'in' AND "
+            "m.provider_message_id = ANY(%s)",
+            [signal_ids],
+        ).fetchall()
+    )
+    out["signal_messages"] = len(signal_ids)
+    out["payment_reports_per_signal_message"] = dict(per_message)
+    if reports.get("pending") or reports.get("failed"):
+        problems.append(f"signal reports not sent: {reports}")
+    if signal_ids and set(per_message) - {1}:
+        problems.append(f"payment reports per signal message: {dict(per_message)}")
+    return out

@@ -71,11 +71,12 @@ def seed() -> dict:
 
 
 def _seed_signals(tenant) -> str:
-    """TikTok Ads connected to the signals app's built-in Events API fake (in-process, its
-    requests recorded in the database), with the shipped signal keywords."""
+    """TikTok Ads connected to the signals app's built-in Events API fake over HTTP (served by
+    the same uvicorn at TIKTOK_ADS_API_URL, its requests and the events it counted recorded in
+    the database), with the shipped signal keywords."""
     try:
         from signals_app.connection import connection_for, token_connect
-        from signals_app.models import SignalKeyword
+        from signals_app.models import SignalKeyword, TikTokAdsConnection
     except ImportError as exc:
         return f"unavailable ({exc})"
     try:
@@ -85,8 +86,11 @@ def _seed_signals(tenant) -> str:
                 actor=None,
                 event_set_id="7300000000000000001",
                 access_token="evt.reliability",
-                simulated=True,
+                simulated=True,  # the connect test event goes in-process: uvicorn is not up yet
             )
+        # Every report then goes over HTTP, as to TikTok (a crash can fall between TikTok
+        # receiving a batch and Parley recording the answer).
+        TikTokAdsConnection.objects.filter(tenant=tenant).update(simulated=False)
         if not SignalKeyword.objects.for_tenant(tenant).exists():
             from signals_app.keyword_lists import keywords_install_shipped
 

@@ -28,6 +28,14 @@ def recovery(result: dict) -> str:
     return f"not within the run (peak backlog {peak})"
 
 
+def resends(result: dict) -> str:
+    """Signal copies TikTok received again and deduplicated / events it counted."""
+    signals = result.get("check", {}).get("signals")
+    if not isinstance(signals, dict) or "counted_by_tiktok" not in signals:
+        return "—"
+    return f"{signals.get('resent_events', 0)} / {signals['counted_by_tiktok']}"
+
+
 def row(result: dict) -> str:
     load, check = result.get("load", {}), result.get("check", {})
     faults = "; ".join(f"t={a['t']:.0f}s {a['action']}" for a in result.get("timeline", []))
@@ -40,7 +48,8 @@ def row(result: dict) -> str:
     return (
         f"| {result['scenario']} | {result['seconds']:.0f} s at {result['rate']:.0f}/s "
         f"| {faults or '—'} | {codes} | {load.get('p50_ms')} / {load.get('p99_ms')} ms "
-        f"| {recovery(result)} | {result.get('drain', {}).get('seconds')} s | {verdict} |"
+        f"| {recovery(result)} | {result.get('drain', {}).get('seconds')} s "
+        f"| {resends(result)} | {verdict} |"
     )
 
 
@@ -48,9 +57,10 @@ def main() -> None:
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results"
     print(
         "| Scenario | Load | Fault | Webhooks answered | p50 / p99 | Recovery after the fault "
-        "| Drain after load end | Exactly once? |"
+        "| Drain after load end | Signal re-sends (deduplicated by TikTok) / signals counted "
+        "| Exactly once? |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for path in sorted(directory.glob("*.json")):
         print(row(json.loads(path.read_text())))
 

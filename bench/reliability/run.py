@@ -2,7 +2,7 @@
 
     python bench/reliability/run.py load            [--seconds 600] [--rate 40]
     python bench/reliability/run.py redis           [--seconds 180] [--down 60]
-    python bench/reliability/run.py worker-kill     [--seconds 120]
+    python bench/reliability/run.py worker-kill     [--seconds 120] [--kills 1]
     python bench/reliability/run.py provider-errors [--seconds 120] [--failures 40]
     python bench/reliability/run.py tiktok-down     [--seconds 120]
     python bench/reliability/run.py postgres        [--seconds 120] [--down 20]
@@ -99,8 +99,17 @@ def scenario_timeline(args, stack: Stack) -> Timeline:
         tl.at(s * 0.25, "redis stopped", lambda: stack.redis_stop() or "SIGKILL own redis")
         tl.at(s * 0.25 + args.down, "redis started", lambda: stack.redis_start() or "empty")
     elif args.scenario == "worker-kill":
-        tl.at(s * 0.4, "worker SIGKILLed", lambda: stack.worker_kill() or "killpg SIGKILL")
-        tl.at(s * 0.4 + 5, "worker restarted", lambda: stack.worker_start() or "restarted")
+        # One kill at 40 % of the load, or --kills N spread over 20–80 % (each restarted 5 s
+        # later): a kill lands at a random moment of the worker's work, so several give a
+        # figure for how often one falls between TikTok's answer and its recording.
+        offsets = (
+            [s * 0.4]
+            if args.kills <= 1
+            else [s * (0.2 + 0.6 * i / (args.kills - 1)) for i in range(args.kills)]
+        )
+        for offset in offsets:
+            tl.at(offset, "worker SIGKILLed", lambda: stack.worker_kill() or "killpg SIGKILL")
+            tl.at(offset + 5, "worker restarted", lambda: stack.worker_start() or "restarted")
     elif args.scenario == "provider-errors":
         tl.at(
             s * 0.25,
@@ -353,6 +362,7 @@ def main() -> None:
     parser.add_argument("--reply-rate", type=float, default=1.0)
     parser.add_argument("--down", type=float, default=None)
     parser.add_argument("--failures", type=int, default=40)
+    parser.add_argument("--kills", type=int, default=1, help="worker-kill: how many kills")
     parser.add_argument("--drain", type=float, default=300.0)
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--retry-window", type=float, default=240.0)

@@ -124,6 +124,7 @@ class Stack:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             SIMULATOR_ENABLED="true",
             TIKTOK_BUSINESS_API_URL=f"{self.base_url}/simulator/api/tiktok",
+            TIKTOK_ADS_API_URL=f"{self.base_url}/simulator/tiktok-ads",
             META_GRAPH_API_URL=f"{self.base_url}/simulator/api/graph",
             TIKTOK_CLIENT_SECRET=TIKTOK_SECRET,
             META_APP_SECRET=META_SECRET,

@@ -308,12 +308,13 @@ def search_messages(
         density = len(ids) / scanned
         # A word seen in the scanned messages but too often for the trigram index to be
         # cheaper (its matches would all be read and sorted): read on, a window as long as
-        # the page needs at this density (when that stays within `scan_max` rows in all);
-        # a rarer word goes to the trigram index.
+        # the page needs at this density but at most 4× the last one (the density is measured
+        # again on each window), `scan_max` rows in all; a rarer word goes to the trigram
+        # index.
         if density and density * _estimated_messages() > trigram_max:
             needed = int((wanted - len(ids)) / density * 1.5) + 1
-            if scanned + needed <= scan_max:
-                window = max(needed, window)
+            if scanned < scan_max:
+                window = max(1, min(needed, 4 * window, scan_max - scanned))
                 strategy = "recent scan (longer)"
                 continue
         strategy = f"{strategy} + trigram index"

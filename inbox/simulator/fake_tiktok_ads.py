@@ -14,6 +14,10 @@
 - `POST /open_api/v1.3/event/track/` — `Access-Token` must be a token the fake issued (or a
   pasted Events Manager token `evt.<anything>`); `event_source_id` an event set it created or
   a 10–20 digit id; at most 1000 events, each with `event`, `event_time`, `event_id`.
+  Deduplicated as TikTok does: an event with the same `event_source_id`, `event` and
+  `event_id` as one received within the previous 48 hours is dropped (the answer is the same
+  `code: 0`, as TikTok's); every copy is counted in `FakeTikTokEvent` (`received` vs
+  `counted`), so a test or the reliability check can tell a re-send from a double count.
 
 Every request is recorded in `FakeTikTokRequest` (the database: the web process, workers and
 tests see the same log). Failure injection through `FakeTikTokBehaviour` rows: `inject(...)`.
@@ -30,10 +34,16 @@ import time
 from datetime import timedelta
 
 import httpx
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from signals_app.simulator_models import FakeTikTokBehaviour, FakeTikTokRequest, FakeTikTokToken
+from signals_app.simulator_models import (
+    FakeTikTokBehaviour,
+    FakeTikTokEvent,
+    FakeTikTokRequest,
+    FakeTikTokToken,
+)
 
 MOUNT = "/simulator/tiktok-ads"
 API = "/open_api/v1.3"
@@ -41,6 +51,7 @@ ALL_SCOPES = "message.metadata.manage,event.track,webhook.manage"
 ACCESS_TTL = 86400
 REFRESH_TTL = 31_536_000
 MAX_EVENTS = 1000
+DEDUP_WINDOW = timedelta(hours=48)
 
 ERROR_TEXT = {
     40001: "No permission to operate this advertiser.",
@@ -90,6 +101,7 @@ class FakeTikTokAds:
     def reset() -> None:
         FakeTikTokBehaviour.objects.all().delete()
         FakeTikTokRequest.objects.all().delete()
+        FakeTikTokEvent.objects.all().delete()
 
     @staticmethod
     def requests(path_contains: str = ""):
@@ -113,6 +125,17 @@ class FakeTikTokAds:
                     }
                 )
         return out
+
+    @staticmethod
+    def events_counted():
+        """The events as TikTok counts them (one row per event set, event name and event_id)."""
+        return FakeTikTokEvent.objects.order_by("id")
+
+    @staticmethod
+    def resends() -> int:
+        """Copies TikTok received and deduplicated (received but not counted)."""
+        totals = FakeTikTokEvent.objects.aggregate(received=Sum("received"), counted=Sum("counted"))
+        return (totals["received"] or 0) - (totals["counted"] or 0)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -159,6 +182,9 @@ class FakeTikTokAds:
                 )
                 if not taken:
                     continue
+            if row.kind == FakeTikTokBehaviour.Kind.HOLD:
+                _hold(row.pk, row.latency_ms)
+                continue
             delay = max(delay, row.latency_ms)
             if row.kind == FakeTikTokBehaviour.Kind.LATENCY:
                 continue
@@ -330,7 +356,48 @@ class FakeTikTokAds:
                 return _answer(40002, message="event_time must be epoch seconds.")
             if not isinstance(event.get("event_id"), str) or not event["event_id"]:
                 return _answer(40002, message="event_id is required.")
+        if not payload.get("test_event_code"):  # test events are shown, never counted
+            _count_events(source_id, data)
         return _answer(0, {})
+
+
+def _hold(behaviour_id: int, at_most_ms: int) -> None:
+    """Keep a request unanswered until its behaviour row is deleted (a test's release)."""
+    deadline = time.monotonic() + at_most_ms / 1000
+    while time.monotonic() < deadline:
+        if not FakeTikTokBehaviour.objects.filter(pk=behaviour_id).exists():
+            return
+        time.sleep(0.05)
+
+
+def _count_events(event_source_id: str, data: list[dict]) -> None:
+    """TikTok's deduplication: the first copy of (event set, event, event_id) counts; copies
+    within 48 hours of it are received and dropped; a copy after that counts again. One
+    statement, so concurrent requests (two web workers) cannot both count one event."""
+    copies: dict[tuple[str, str], int] = {}
+    for event in data:
+        key = (event["event"][:100], event["event_id"][:200])
+        copies[key] = copies.get(key, 0) + 1
+    now = timezone.now()
+    rows = [
+        (event_source_id[:64], name, event_id, now, now, n)
+        for (name, event_id), n in copies.items()
+    ]
+    table = FakeTikTokEvent._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, 1)"] * len(rows))
+    late = "EXCLUDED.first_received_at - t.first_received_at > %s"
+    with connection.cursor() as cursor:
+        cursor.execute(  # the table is ours; every value is a placeholder
+            f"""INSERT INTO {table} AS t (event_source_id, event, event_id, first_received_at,
+                   last_received_at, received, counted) VALUES {values}
+               ON CONFLICT (event_source_id, event, event_id) DO UPDATE SET
+                   received = t.received + EXCLUDED.received,
+                   last_received_at = EXCLUDED.last_received_at,
+                   counted = t.counted + CASE WHEN {late} THEN 1 ELSE 0 END,
+                   first_received_at = CASE WHEN {late} THEN EXCLUDED.first_received_at
+                                            ELSE t.first_received_at END""",  # noqa: S608
+            [value for row in rows for value in row] + [DEDUP_WINDOW, DEDUP_WINDOW],
+        )
 
 
 # --- over HTTP (mounted by signals_app.urls when settings.SIMULATOR_ENABLED) ----------------------
