@@ -76,3 +76,23 @@ def test_the_list_and_the_api_q_find_a_conversation_by_a_word_from_long_ago(
     assert f'data-id="{other.pk}"' not in html
     api = client.get("/api/v1/conversations/", params, HTTP_X_PARLEY_TENANT=tenant_a.slug)
     assert [c["id"] for c in api.json()["results"]] == [old.pk]
+
+
+def test_a_rare_word_search_inside_a_transaction_leaves_the_planner_as_it_was(tenant_a):
+    """The trigram step turns index and sequential scans off for its own query only: a caller's
+    later queries in the same transaction (a request under ATOMIC_REQUESTS, a service) plan
+    normally."""
+    from django.db import connection, transaction
+
+    conv = ConversationFactory(tenant=tenant_a)
+    rare = MessageFactory(conversation=conv, text="áo khoác lông cừu màu be")
+    for i in range(5):
+        MessageFactory(conversation=conv, text=f"newer message {i}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        page = search_messages(tenant=tenant_a, query="long cuu", scan=2, trigram_max=0)
+        assert [m.pk for m in page.hits] == [rare.pk]
+        assert "trigram index" in page.strategy
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
