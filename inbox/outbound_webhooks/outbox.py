@@ -17,6 +17,15 @@ from inbox.pass_memo import memo
 def deliveries_record(*, tenant, event_type: str, data: dict | Callable[[], dict]) -> list[int]:
     """Write the event's delivery rows; their ids (none when nobody subscribed). ``data`` may
     be a function that builds it, called only when somebody subscribed to the event."""
+    return deliveries_record_many(tenant=tenant, event_type=event_type, datas=[data])
+
+
+def deliveries_record_many(
+    *, tenant, event_type: str, datas: list[dict | Callable[[], dict]]
+) -> list[int]:
+    """`deliveries_record` for many events of one type at once: one subscription read (once
+    per processing pass) and one INSERT for all of them (a sender marking a batch keeps its
+    transaction short)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown outbound webhook event type {event_type!r}")
     active = memo(
@@ -24,43 +33,6 @@ def deliveries_record(*, tenant, event_type: str, data: dict | Callable[[], dict
         lambda: list(WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True)),
     )
     subscriptions = [s for s in active if s.wants(event_type)]
-    if not subscriptions:
-        return []
-    now = timezone.now()
-    event_id = uuid.uuid4()
-    payload = {
-        "id": str(event_id),
-        "type": event_type,
-        "created_at": now.isoformat(),
-        "tenant": tenant.slug,
-        "data": json.loads(json.dumps(data() if callable(data) else data, cls=DjangoJSONEncoder)),
-    }
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            tenant=tenant,
-            subscription=subscription,
-            delivery_id=uuid.uuid4(),
-            event_id=event_id,
-            event_type=event_type,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for subscription in subscriptions
-    )
-    return [d.pk for d in deliveries]
-
-
-def deliveries_record_many(*, tenant, event_type: str, datas: list[dict]) -> list[int]:
-    """`deliveries_record` for many events of one type at once: one subscription query and
-    one INSERT for all of them (a sender marking a batch keeps its transaction short)."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"Unknown outbound webhook event type {event_type!r}")
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True)
-        if s.wants(event_type)
-    ]
     if not subscriptions or not datas:
         return []
     now = timezone.now()
@@ -72,7 +44,9 @@ def deliveries_record_many(*, tenant, event_type: str, datas: list[dict]) -> lis
             "type": event_type,
             "created_at": now.isoformat(),
             "tenant": tenant.slug,
-            "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            "data": json.loads(
+                json.dumps(data() if callable(data) else data, cls=DjangoJSONEncoder)
+            ),
         }
         rows += [
             WebhookDelivery(
