@@ -261,16 +261,16 @@ def _trigram_ids(sql, params) -> list[int]:
     # Only bitmap scans: the trigram index, then a sort of its (few) matches by time. (An
     # ordered index scan would walk the whole history for a rare word.)
     # SET LOCAL lasts until the end of the transaction, which may be a caller's: put both
-    # settings back as soon as the query is read, so no later query in it plans without them.
+    # settings back once the query is read, so no later query in it plans without them. (On
+    # an error the savepoint's rollback undoes them.)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        try:
-            cursor.execute(sql, params)
-            return [row[0] for row in cursor.fetchall()]
-        finally:
-            cursor.execute("RESET enable_seqscan")
-            cursor.execute("RESET enable_indexscan")
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_indexscan")
+        return ids
 
 
 def _estimated_messages() -> float:
