@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from inbox.ingest.processing import webhook_event_process
 from inbox.models import Channel
-from inbox.services.comments import comments_fetch, post_fetch
+from inbox.services.comment_fetch import comments_fetch, post_fetch
 from inbox.simulator.fakes import graph_comments, tiktok_comments
 from inbox.simulator.fakes import instagram as instagram_fake
 from inbox.simulator.payloads import simulate_comment

@@ -11,8 +11,8 @@ from inbox.ingest.sweep import sweep_pending
 from inbox.models import Channel, Message
 from inbox.providers.base import ProviderError
 from inbox.services.channels import channels_refresh_expiring
+from inbox.services.comment_fetch import comments_catch_up, comments_fetch, post_fetch
 from inbox.services.comment_jobs import comment_action_deliver
-from inbox.services.comments import comments_catch_up, comments_fetch, post_fetch
 from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.csat import csat_ask
 from inbox.services.media import attachments_prefetch, post_thumbnail_fetch

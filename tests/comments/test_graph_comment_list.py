@@ -11,7 +11,7 @@ import pytest
 from inbox.models import Comment, Message
 from inbox.providers.instagram import COMMENTS as INSTAGRAM
 from inbox.providers.meta_comments import FACEBOOK
-from inbox.services.comments import comments_catch_up
+from inbox.services.comment_fetch import comments_catch_up
 from inbox.simulator.fakes import graph_comments
 from inbox.simulator.payloads import simulate_comment
 from inbox.simulator.store import DatabaseStore
