@@ -88,9 +88,17 @@ def histogram_percentile(counts: Mapping[int, int], fraction: float) -> float | 
     return low_value + (high_value - low_value) * (position - low_rank)
 
 
-def histogram_add(into: dict[int, int], dense: Iterable[int] | None) -> dict[int, int]:
-    """Add a stored (dense) histogram to a sparse one."""
-    for index, n in enumerate(dense or ()):
+def histogram_pairs(counts: Mapping[int, int]) -> list[int]:
+    """How a histogram is stored (ReportDay): only the bins with a count, as a flat list of
+    (bin, count) pairs sorted by bin — its length is the number of non-empty bins, never the
+    index of the longest duration."""
+    return [v for index in sorted(counts) if counts[index] for v in (index, counts[index])]
+
+
+def histogram_add(into: dict[int, int], pairs: Iterable[int] | None) -> dict[int, int]:
+    """Add a stored (sparse, flat pairs) histogram to a {bin: count} one."""
+    values = list(pairs or ())
+    for index, n in zip(values[::2], values[1::2], strict=True):
         if n:
             into[index] = into.get(index, 0) + n
     return into

@@ -140,7 +140,8 @@ class ReportDay(TenantOwnedModel):
     csat_responses = models.IntegerField(default=0)
     csat_score = models.IntegerField(default=0)  # the sum of the ratings
     csat_satisfied = models.IntegerField(default=0)  # ratings of 4 or 5
-    # Dense counts per bin of reports.histogram (index = bin), trailing zeros may be cut.
+    # Sparse counts per bin of reports.histogram: only the bins with a count, as flat
+    # (bin, count) pairs sorted by bin — {bin, count, bin, count, …} (reports.0004).
     first_response_hist = ArrayField(models.IntegerField(), default=list, blank=True)
     first_response_business_hist = ArrayField(models.IntegerField(), default=list, blank=True)
     resolution_hist = ArrayField(models.IntegerField(), default=list, blank=True)

@@ -28,6 +28,7 @@ from .facts import (
     counter_key,
     day_shares,
 )
+from .histogram import histogram_pairs
 from .models import (
     ReportBucket,
     ReportConversation,
@@ -108,11 +109,7 @@ FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[],
     AS u(t, d, dim, k, {_DAY_COLUMNS})
 ON CONFLICT (tenant_id, dimension, day, key) DO UPDATE SET
     {", ".join(f"{c} = reports_reportday.{c} + EXCLUDED.{c}" for c in DAY_COUNTERS)},
-    {
-    ", ".join(
-        f"{h} = reports_int_array_add(reports_reportday.{h}, EXCLUDED.{h})" for h in HISTOGRAMS
-    )
-}
+    {", ".join(f"{h} = reports_hist_add(reports_reportday.{h}, EXCLUDED.{h})" for h in HISTOGRAMS)}
 """  # noqa: S608 — the names are this module's constants
 
 
@@ -132,11 +129,8 @@ def _days_add(deltas: dict[tuple, list]) -> None:
         counters = delta[: len(DAY_COUNTERS)]
         hists = []
         for bins in delta[len(DAY_COUNTERS) :]:
-            bins = {i: n for i, n in bins.items() if n}
-            dense = [0] * (max(bins) + 1 if bins else 0)
-            for i, n in bins.items():
-                dense[i] = n
-            hists.append("{" + ",".join(map(str, dense)) + "}")
+            # Sparse: the (bin, count) pairs with a count, flat, by bin (reports.histogram).
+            hists.append("{" + ",".join(map(str, histogram_pairs(bins))) + "}")
         if not any(counters) and all(h == "{}" for h in hists):
             continue
         for column, value in zip(

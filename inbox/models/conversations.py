@@ -110,6 +110,15 @@ class Conversation(TenantOwnedModel):
             models.Index(
                 fields=["channel", "contact", "-last_message_at"], name="conv_channel_contact"
             ),
+            # The live report's "waiting longest": the unassigned open conversations by how
+            # long their customer has waited, read in order with LIMIT (reports.live).
+            models.Index(
+                fields=["tenant", "last_customer_message_at", "id"],
+                condition=models.Q(
+                    status="open", assignee__isnull=True, last_customer_message_at__isnull=False
+                ),
+                name="conv_tenant_waiting",
+            ),
         ]
 
     def __str__(self):

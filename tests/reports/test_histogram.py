@@ -1,7 +1,9 @@
 """Percentiles from the per-day histograms stay within the bound docs/reports.md states, for
 any values, however the days are split; the response-time chart's bars are exact."""
 
-from hypothesis import given
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.facts import percentile
@@ -11,6 +13,7 @@ from reports.histogram import (
     bin_low,
     bin_of,
     histogram_add,
+    histogram_pairs,
     histogram_percentile,
     within_bound,
 )
@@ -26,10 +29,12 @@ SECONDS = st.one_of(
 def test_merged_days_give_percentiles_within_the_bound(days):
     merged: dict[int, int] = {}
     for values in days:
-        dense = [0] * BINS
+        day: dict[int, int] = {}
         for value in values:
-            dense[bin_of(value)] += 1
-        histogram_add(merged, dense)
+            day[bin_of(value)] = day.get(bin_of(value), 0) + 1
+        stored = histogram_pairs(day)
+        assert len(stored) == 2 * len(day) <= 2 * BINS  # only the bins with a count
+        histogram_add(merged, stored)
     everything = [v for values in days for v in values]
     for fraction in (0.5, 0.9):
         assert within_bound(
@@ -47,3 +52,23 @@ def test_zero_stays_exact_and_the_bins_cover_the_chart_bounds():
     assert histogram_percentile({bin_of(0): 3}, 0.5) == 0
     for bound in RESPONSE_BINS[:-1]:
         assert bin_low(bin_of(bound)) == bound
+
+
+SPARSE = st.dictionaries(st.integers(min_value=0, max_value=BINS - 1), st.integers(-5, 5))
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=SPARSE, b=SPARSE)
+def test_the_database_adds_stored_histograms_as_python_does(a, b):
+    """The upsert's `reports_hist_add` (a refresh adds a conversation's bins and takes its old
+    ones back): the sum of two sparse histograms, bins that cancel out dropped, by bin."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reports_hist_add(%s::int[], %s::int[])",
+            [histogram_pairs(a), histogram_pairs(b)],
+        )
+        stored = cursor.fetchone()[0]
+    expected = histogram_add(histogram_add({}, histogram_pairs(a)), histogram_pairs(b))
+    assert stored == histogram_pairs(expected)
+    assert all(n != 0 for n in stored[1::2])

@@ -112,3 +112,39 @@ def test_the_live_view_lists_who_waits_longest_and_refreshes_itself(
     assert panel.context["waiting"][0]["conversation"] == history["waiting"]
     owner_row = next(a for a in panel.context["agents"] if a.user_id == owner_a.pk)
     assert owner_row.online  # they just opened a page
+
+
+@pytest.mark.django_db
+def test_the_live_counts_stop_at_their_cap_and_say_there_are_more(
+    history, tenant_a, owner_a, agent_a, client_for, monkeypatch
+):
+    """The live view reads a bounded number of rows however large the backlog: above its cap
+    a count shows as "N+"; below it, the exact number."""
+    from inbox.models import Conversation
+    from reports import live
+
+    for _ in range(3):  # agent A: 3 open conversations more; 4 open in all with the waiting one
+        Conversation.objects.create(
+            tenant=tenant_a, channel=history["channel"], contact=history["waiting"].contact,
+            assignee=agent_a, status="open",
+        )  # fmt: skip
+    Conversation.objects.create(
+        tenant=tenant_a, channel=history["channel"], contact=history["waiting"].contact,
+        status="pending",
+    )  # fmt: skip
+    client = client_for(owner_a)
+    url = f"/t/{tenant_a.slug}/reports/live/panel/"
+    exact = client.get(url, HTTP_HX_REQUEST="true").context
+    assert [s[2:] for s in exact["statuses"]] == [(4, False), (1, False), (0, False)]
+    agent_row = next(a for a in exact["agents"] if a.user_id == agent_a.pk)
+    assert (agent_row.open, agent_row.capped) == (3, False)
+
+    monkeypatch.setattr(live, "STATUS_COUNT_CAP", 2)
+    monkeypatch.setattr(live, "AGENT_LOAD_CAP", 2)
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert [s[2:] for s in response.context["statuses"]] == [(2, True), (1, False), (0, False)]
+    agent_row = next(a for a in response.context["agents"] if a.user_id == agent_a.pk)
+    assert (agent_row.open, agent_row.capped) == (2, True)
+    panel = html.unescape(response.content.decode())
+    assert re.search(r'data-testid="live-open"><dt>[^<]*</dt><dd class="value">2\+</dd>', panel)
+    assert re.search(r"<td>2\+</td>", panel)

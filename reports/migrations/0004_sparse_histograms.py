@@ -1,0 +1,60 @@
+"""ReportDay's histograms become sparse: only the bins with a count, as (bin, count) pairs in
+one flat array `{bin, count, bin, count, …}` sorted by bin — what a report reads no longer
+grows with the length of the longest duration of the day (reports/histogram.py). The rows
+are converted in place (no rebuild needed); the upsert adds two sparse arrays with
+`reports_hist_add`."""
+
+from django.db import migrations
+
+HISTOGRAMS = (
+    "first_response_hist",
+    "first_response_business_hist",
+    "resolution_hist",
+    "resolution_business_hist",
+)
+
+HIST_ADD = """
+CREATE OR REPLACE FUNCTION reports_hist_add(a integer[], b integer[])
+RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(x.v ORDER BY merged.bin, x.o), '{}'::integer[])
+    FROM (
+        SELECT pairs.bin, sum(pairs.n)::integer AS n
+        FROM (
+            SELECT a[2 * i - 1] AS bin, a[2 * i] AS n
+            FROM generate_series(1, coalesce(cardinality(a), 0) / 2) AS i
+            UNION ALL
+            SELECT b[2 * i - 1], b[2 * i]
+            FROM generate_series(1, coalesce(cardinality(b), 0) / 2) AS i
+        ) AS pairs
+        GROUP BY pairs.bin
+        HAVING sum(pairs.n) <> 0
+    ) AS merged
+    CROSS JOIN LATERAL (VALUES (1, merged.bin), (2, merged.n)) AS x(o, v)
+$$;
+"""
+
+TO_PAIRS = "{h} = ARRAY(" \
+    "SELECT x.v FROM unnest({h}) WITH ORDINALITY AS d(n, i) " \
+    "CROSS JOIN LATERAL (VALUES (1, (d.i - 1)::integer), (2, d.n)) AS x(o, v) " \
+    "WHERE d.n <> 0 ORDER BY d.i, x.o)"  # fmt: skip
+
+TO_DENSE = "{h} = coalesce(ARRAY(" \
+    "SELECT coalesce(p.n, 0) FROM generate_series(0, (" \
+    "SELECT max({h}[2 * j - 1]) FROM generate_series(1, cardinality({h}) / 2) AS j)) AS b " \
+    "LEFT JOIN (SELECT {h}[2 * j - 1] AS bin, {h}[2 * j] AS n " \
+    "FROM generate_series(1, cardinality({h}) / 2) AS j) AS p ON p.bin = b ORDER BY b" \
+    "), '{{}}')"  # fmt: skip
+
+FORWARD = "UPDATE reports_reportday SET " + ", ".join(TO_PAIRS.format(h=h) for h in HISTOGRAMS)  # noqa: S608 — constants
+BACKWARD = "UPDATE reports_reportday SET " + ", ".join(TO_DENSE.format(h=h) for h in HISTOGRAMS)  # noqa: S608
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reports", "0003_days")]
+
+    operations = [
+        migrations.RunSQL(
+            HIST_ADD, "DROP FUNCTION IF EXISTS reports_hist_add(integer[], integer[])"
+        ),
+        migrations.RunSQL(FORWARD, BACKWARD),
+    ]
