@@ -212,6 +212,16 @@ HISTOGRAMS = (
 )  # fmt: skip
 ALL = "all"
 AGENT_PREFIX = "a."  # "a.channel": agent × channel, keyed "<agent id>|<channel id>"
+# "w.campaign", "w.a.channel", …: a local week's row (Monday to Sunday, keyed by the Monday),
+# the sum of its 7 day rows — a period reads whole weeks from these and only the days around.
+WEEK_PREFIX = "w."
+
+
+def week_start(day: date) -> date:
+    """The Monday of a local day's week."""
+    return day - timedelta(days=day.weekday())
+
+
 SATISFIED = 4  # a rating of 4 or 5 out of 5
 
 

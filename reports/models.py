@@ -10,7 +10,8 @@
   and campaign: messages in and out, new conversations, resolutions.
 - `ReportDay`: per tenant, local day, dimension (everybody, agent, team, channel, label,
   campaign) and key: every counter and the durations' histograms — what the figures and
-  breakdowns read.
+  breakdowns read; and per local week ("w.<dimension>", keyed by the Monday) the sum of its
+  days, so a period reads whole weeks and only the days around them.
 - `ReportSweep`: how far the incremental job has read (one row).
 
 Definitions: docs/reports.md.
@@ -120,13 +121,16 @@ class ReportTotal(TenantOwnedModel):
 class ReportDay(TenantOwnedModel):
     """Per tenant, local day (the tenant's timezone), dimension and key: every figure of the
     reports for that day, pre-aggregated — counters, and the durations as fixed log-scale
-    histograms (`reports.histogram`) from which a period's percentiles are computed. A 30-day
-    report reads 30 rows for everybody (dimension "all") or one agent, and 30 per key for a
-    breakdown, whatever the number of conversations. Kept by the same delta as ReportBucket."""
+    histograms (`reports.histogram`, only the non-empty bins) from which a period's percentiles
+    are computed; week rows ("w.<dimension>") sum their days. A 30-day report reads 6 to 12
+    rows (whole weeks, the days around them) for everybody or one agent, and 6 to 12 per key
+    for a breakdown, whatever the number of conversations. Kept by the same delta as
+    ReportBucket."""
 
     day = models.DateField()
     # all, agent, team, channel, label, campaign; and "a.team" … "a.campaign": the same per
-    # agent too (key "<agent id>|<key>"), for an agent's own breakdowns.
+    # agent too (key "<agent id>|<key>"), for an agent's own breakdowns; "w.<any of those>":
+    # the local week starting on `day` (a Monday), the sum of its 7 day rows.
     dimension = models.CharField(max_length=12)
     key = models.CharField(max_length=240, blank=True)  # the id as text, or the campaign
     messages_in = models.IntegerField(default=0)

@@ -6,6 +6,8 @@ distribution. Definitions: docs/reports.md."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import (
@@ -16,7 +18,7 @@ from django.db.models.functions import (
     TruncHour,
 )
 
-from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS
+from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS, WEEK_PREFIX, week_start
 from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
 from .histogram import bin_low, histogram_percentile
 from .models import ReportBucket, ReportDay, ReportTotal
@@ -51,10 +53,20 @@ def _counter_sums():
 
 
 def _days(tenant, period: Period, dimension: str, key: str | None = None):
-    """The period's ReportDay rows of one dimension (of one key): at most one per day and key."""
-    query = ReportDay.objects.for_tenant(tenant).filter(
-        dimension=dimension, day__gte=period.start, day__lte=period.end
-    )
+    """The period's ReportDay rows of one dimension (of one key): a week row (Monday to
+    Sunday, dimension "w.<dimension>") for each whole local week in the period, a day row for
+    each day around them — a 30-day period reads 6 to 12 rows per key, not 30."""
+    first_monday = week_start(period.start + timedelta(days=6))  # the start, or the next Monday
+    last_sunday = week_start(period.end + timedelta(days=1)) - timedelta(days=1)
+    if first_monday < last_sunday:
+        rows = (
+            Q(dimension=dimension, day__gte=period.start, day__lt=first_monday)
+            | Q(dimension=WEEK_PREFIX + dimension, day__gte=first_monday, day__lt=last_sunday)
+            | Q(dimension=dimension, day__gt=last_sunday, day__lte=period.end)
+        )
+    else:
+        rows = Q(dimension=dimension, day__gte=period.start, day__lte=period.end)
+    query = ReportDay.objects.for_tenant(tenant).filter(rows)
     return query if key is None else query.filter(key=key)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,11 +22,13 @@ from inbox.models import Conversation
 from .facts import (
     DAY_COUNTERS,
     HISTOGRAMS,
+    WEEK_PREFIX,
     Schedule,
     contributions,
     conversation_facts,
     counter_key,
     day_shares,
+    week_start,
 )
 from .histogram import histogram_pairs
 from .models import (
@@ -142,9 +144,13 @@ def _days_add(deltas: dict[tuple, list]) -> None:
             cursor.execute(_DAYS_ADD, columns)
 
 
-def _day_key(tenant_id: int, key: str) -> tuple:
+def _day_share_add(deltas: dict[tuple, list], tenant_id: int, key: str, share, sign: int):
+    """A conversation's share of a day goes to the day's row and to its local week's row
+    (keyed by the Monday, dimension "w.<dimension>"): a week row is the sum of its days."""
     day, dimension, value = key.split("|", 2)
-    return (tenant_id, day, dimension, value)
+    _share_add(deltas[(tenant_id, day, dimension, value)], share, sign)
+    week = week_start(date.fromisoformat(day)).isoformat()
+    _share_add(deltas[(tenant_id, week, WEEK_PREFIX + dimension, value)], share, sign)
 
 
 def _new_delta() -> list:
@@ -218,7 +224,7 @@ def _refresh(conversation_ids: Iterable[int], pending: _Pending) -> int:
                 for i, value in enumerate(values):
                     deltas[full][i] -= value
             for key, share in previous.day_shares.items():
-                _share_add(day_deltas[_day_key(previous.tenant_id, key)], share, -1)
+                _day_share_add(day_deltas, previous.tenant_id, key, share, -1)
         if pk not in infos:
             continue  # deleted: its fact row went with it; only its counters are taken back
         tenant_id, info = infos[pk]
@@ -232,7 +238,7 @@ def _refresh(conversation_ids: Iterable[int], pending: _Pending) -> int:
                 deltas[full][i] += value
         days = day_shares(info, facts, ratings.get(pk, []), schedules[tenant_id].zone)
         for key, day_share in days.items():
-            _share_add(day_deltas[_day_key(tenant_id, key)], day_share, 1)
+            _day_share_add(day_deltas, tenant_id, key, day_share, 1)
         fresh.append(
             ReportConversation(
                 conversation_id=pk,

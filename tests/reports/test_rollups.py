@@ -4,7 +4,8 @@ reopened conversations, bot-only ones, notes, reassignment and labels changing a
 refresh, a daylight-saving change and midnight in the tenant's timezone. Times are constructed
 (never today's date)."""
 
-from datetime import UTC, datetime, time, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +15,9 @@ from hypothesis import strategies as st
 from inbox.automation.models import BusinessHours
 from inbox.models import Conversation, CsatSurvey, Message, Team
 from reports.direct import direct_figures
+from reports.facts import DAY_COUNTERS, HISTOGRAMS, WEEK_PREFIX, week_start
 from reports.figures import Scope
-from reports.histogram import figures_differences, within_bound
+from reports.histogram import figures_differences, histogram_add, histogram_pairs, within_bound
 from reports.models import (
     ReportBucket,
     ReportConversation,
@@ -115,11 +117,42 @@ def _periods(tenant):
     periods = [Period("custom", d, d, PRAGUE) for d in days]
     periods.append(Period("custom", days[0], days[-1], PRAGUE))
     periods.append(period_parse(tenant, {"period": "7d"}, now=START + timedelta(days=4)))
+    # Periods with whole local weeks (Monday–Sunday) read the week rows: Mon 19 Oct – Sun
+    # 1 Nov (two weeks, the second with the end of summer time), Thu 22 Oct – Mon 2 Nov (days,
+    # a week, a day).
+    periods.append(Period("custom", date(2026, 10, 19), date(2026, 11, 1), PRAGUE))
+    periods.append(Period("custom", date(2026, 10, 22), date(2026, 11, 2), PRAGUE))
     return periods
+
+
+def _weeks_are_the_sums_of_their_days(tenant):
+    """Every week row holds exactly what its 7 day rows hold (counters and histograms)."""
+    sums: dict[tuple, list] = defaultdict(
+        lambda: [0] * len(DAY_COUNTERS) + [{} for _ in HISTOGRAMS]
+    )
+    weeks: dict[tuple, list] = {}
+    for row in ReportDay.objects.for_tenant(tenant):
+        values = [getattr(row, c) for c in DAY_COUNTERS]
+        hists = [histogram_add({}, getattr(row, h)) for h in HISTOGRAMS]
+        if row.dimension.startswith(WEEK_PREFIX):
+            weeks[(row.day, row.dimension, row.key)] = values + hists
+            continue
+        total = sums[(week_start(row.day), WEEK_PREFIX + row.dimension, row.key)]
+        for i, value in enumerate(values):
+            total[i] += value
+        for i, hist in enumerate(hists):
+            histogram_add(total[len(DAY_COUNTERS) + i], histogram_pairs(hist))
+
+    def non_empty(rows):
+        return {k: v for k, v in rows.items() if any(v)}
+
+    assert non_empty(weeks) == non_empty(sums)
+    assert weeks  # the histories always have a week with something
 
 
 def _check_agree(world):
     tenant = world["tenant"]
+    _weeks_are_the_sums_of_their_days(tenant)
     scopes = [Scope(), Scope(business_hours=True)] + [Scope(agent_id=a.pk) for a in world["agents"]]
     for period in _periods(tenant):
         for scope in scopes:

@@ -2,7 +2,12 @@
 one flat array `{bin, count, bin, count, …}` sorted by bin — what a report reads no longer
 grows with the length of the longest duration of the day (reports/histogram.py). The rows
 are converted in place (no rebuild needed); the upsert adds two sparse arrays with
-`reports_hist_add`."""
+`reports_hist_add`.
+
+Week rows: for every local week (Monday to Sunday, `day` = the Monday) and key, a row of
+dimension "w.<dimension>" holding the sum of its 7 day rows, filled here from the day rows
+(`reports_hist_sum` adds their histograms); the refresh keeps both from then on. A 30-day
+report reads 6 to 12 rows per key instead of 30."""
 
 from django.db import migrations
 
@@ -12,6 +17,12 @@ HISTOGRAMS = (
     "resolution_hist",
     "resolution_business_hist",
 )
+
+COUNTERS = (
+    "messages_in", "messages_out", "conversations_new", "conversations_open", "resolutions",
+    "first_responses", "replies", "bot_handled", "csat_responses", "csat_score",
+    "csat_satisfied",
+)  # fmt: skip
 
 HIST_ADD = """
 CREATE OR REPLACE FUNCTION reports_hist_add(a integer[], b integer[])
@@ -49,6 +60,25 @@ FORWARD = "UPDATE reports_reportday SET " + ", ".join(TO_PAIRS.format(h=h) for h
 BACKWARD = "UPDATE reports_reportday SET " + ", ".join(TO_DENSE.format(h=h) for h in HISTOGRAMS)  # noqa: S608
 
 
+HIST_SUM = """
+CREATE AGGREGATE reports_hist_sum(integer[]) (
+    SFUNC = reports_hist_add, STYPE = integer[], INITCOND = '{}'
+);
+"""
+
+WEEKS = f"""
+INSERT INTO reports_reportday (tenant_id, day, dimension, key, {", ".join(COUNTERS + HISTOGRAMS)})
+SELECT tenant_id, date_trunc('week', day)::date, 'w.' || dimension, key,
+    {", ".join(f"sum({c})::integer" for c in COUNTERS)},
+    {", ".join(f"reports_hist_sum({h})" for h in HISTOGRAMS)}
+FROM reports_reportday
+WHERE left(dimension, 2) <> 'w.'
+GROUP BY tenant_id, date_trunc('week', day)::date, 'w.' || dimension, key
+"""  # noqa: S608 — constants
+
+NO_WEEKS = "DELETE FROM reports_reportday WHERE left(dimension, 2) = 'w.'"
+
+
 class Migration(migrations.Migration):
     dependencies = [("reports", "0003_days")]
 
@@ -57,4 +87,6 @@ class Migration(migrations.Migration):
             HIST_ADD, "DROP FUNCTION IF EXISTS reports_hist_add(integer[], integer[])"
         ),
         migrations.RunSQL(FORWARD, BACKWARD),
+        migrations.RunSQL(HIST_SUM, "DROP AGGREGATE IF EXISTS reports_hist_sum(integer[])"),
+        migrations.RunSQL(WEEKS, NO_WEEKS),
     ]
