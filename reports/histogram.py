@@ -67,25 +67,35 @@ def bin_low(index: int) -> float:
 
 def histogram_percentile(counts: Mapping[int, int], fraction: float) -> float | None:
     """`percentile_cont(fraction)` of the values a histogram {bin: count} counts."""
-    total = sum(n for n in counts.values() if n > 0)
-    if not total:
-        return None
-    position = fraction * (total - 1)
-    low_rank = int(position)
-    high_rank = min(low_rank + 1, total - 1)
-    low_value = high_value = None
-    seen = 0
-    for index in sorted(counts):
-        n = counts[index]
-        if n <= 0:
+    return histogram_percentiles(counts, (fraction,))[0]
+
+
+def histogram_percentiles(
+    counts: Mapping[int, int], fractions: Iterable[float]
+) -> list[float | None]:
+    """Several percentiles of one histogram, its bins sorted once (at most BINS of them)."""
+    items = sorted((index, n) for index, n in counts.items() if n > 0)
+    total = sum(n for _index, n in items)
+    results: list[float | None] = []
+    for fraction in fractions:
+        if not total:
+            results.append(None)
             continue
-        if low_value is None and low_rank < seen + n:
-            low_value = bin_value(index)
-        if high_rank < seen + n:
-            high_value = bin_value(index)
-            break
-        seen += n
-    return low_value + (high_value - low_value) * (position - low_rank)
+        position = fraction * (total - 1)
+        low_rank = int(position)
+        high_rank = min(low_rank + 1, total - 1)
+        low_value = high_value = 0.0
+        found_low = False
+        seen = 0
+        for index, n in items:
+            if not found_low and low_rank < seen + n:
+                low_value, found_low = bin_value(index), True
+            if high_rank < seen + n:
+                high_value = bin_value(index)
+                break
+            seen += n
+        results.append(low_value + (high_value - low_value) * (position - low_rank))
+    return results
 
 
 def histogram_pairs(counts: Mapping[int, int]) -> list[int]:
@@ -97,10 +107,10 @@ def histogram_pairs(counts: Mapping[int, int]) -> list[int]:
 
 def histogram_add(into: dict[int, int], pairs: Iterable[int] | None) -> dict[int, int]:
     """Add a stored (sparse, flat pairs) histogram to a {bin: count} one."""
-    values = list(pairs or ())
-    for index, n in zip(values[::2], values[1::2], strict=True):
-        if n:
-            into[index] = into.get(index, 0) + n
+    pairs = iter(pairs or ())
+    get = into.get
+    for index, n in zip(pairs, pairs, strict=False):  # (bin, count), (bin, count), …
+        into[index] = get(index, 0) + n
     return into
 
 

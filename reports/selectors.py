@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import (
     Coalesce,
@@ -20,7 +19,7 @@ from django.db.models.functions import (
 
 from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS, WEEK_PREFIX, week_start
 from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
-from .histogram import bin_low, histogram_percentile
+from .histogram import bin_low, histogram_add, histogram_percentiles
 from .models import ReportBucket, ReportDay, ReportTotal
 from .periods import Period
 
@@ -70,49 +69,45 @@ def _days(tenant, period: Period, dimension: str, key: str | None = None):
     return query if key is None else query.filter(key=key)
 
 
-_DAY_SUMS = {name: Coalesce(Sum(name), 0) for name in DAY_COUNTERS}
-
-
-def _histograms(days, scope: Scope) -> dict[str, tuple[dict[int, int], dict[int, int]]]:
-    """{key: (first-response histogram, resolution histogram)} merged over the days, summed
-    by the database (only the bins with something come back)."""
+def _merged(days, scope: Scope) -> dict[str, tuple[dict, tuple[dict[int, int], dict[int, int]]]]:
+    """{key: (counter sums, (first-response histogram, resolution histogram))} over the
+    rows: one query, summed here. The rows are few (whole weeks and the days around them)
+    and their histograms sparse ({bin, count, …}: only the bins with something), so what
+    comes back does not grow with the durations' spread; summing in SQL would subscript
+    the (compressed) arrays element by element."""
     response, resolution = (
         ("first_response_business_hist", "resolution_business_hist")
         if scope.business_hours
         else ("first_response_hist", "resolution_hist")
     )
-    picked, params = days.values("key", response, resolution).query.sql_with_params()
-    # Each histogram is sparse, {bin, count, bin, count, …} (reports.histogram): only the
-    # bins with something are read, however long the durations.
-    sql = f"""
-        WITH picked (key, response, resolution) AS ({picked})
-        SELECT picked.key, w.which, w.h[2 * i - 1], sum(w.h[2 * i])
-        FROM picked
-        CROSS JOIN LATERAL (VALUES (0, picked.response), (1, picked.resolution)) AS w(which, h)
-        CROSS JOIN LATERAL generate_series(1, cardinality(w.h) / 2) AS i
-        GROUP BY 1, 2, 3
-    """  # noqa: S608 — `picked` is the ORM's SQL, the values are parameters
-    merged: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for key, which, index, n in cursor.fetchall():
-            merged.setdefault(key, ({}, {}))[which][index] = int(n)
+    merged: dict[str, tuple[dict, tuple[dict[int, int], dict[int, int]]]] = {}
+    n = len(DAY_COUNTERS)
+    for key, *values in days.values_list("key", *DAY_COUNTERS, response, resolution):
+        if key not in merged:
+            merged[key] = (dict.fromkeys(DAY_COUNTERS, 0), ({}, {}))
+        sums, histograms = merged[key]
+        for name, value in zip(DAY_COUNTERS, values[:n], strict=True):
+            sums[name] += value
+        for histogram, pairs in zip(histograms, values[n:], strict=True):
+            histogram_add(histogram, pairs)
     return merged
 
 
 def _figures(sums: dict, histograms: tuple[dict[int, int], dict[int, int]]) -> Figures:
     responses, resolutions = histograms
+    response_median, response_p90 = histogram_percentiles(responses, (0.5, 0.9))
+    resolution_median, resolution_p90 = histogram_percentiles(resolutions, (0.5, 0.9))
     return Figures(
         new=sums.get("conversations_new", 0),
         resolved=sums.get("resolutions", 0),
         open=sums.get("conversations_open", 0),
         messages_in=sums.get("messages_in", 0),
         messages_out=sums.get("messages_out", 0),
-        first_response_median=histogram_percentile(responses, 0.5),
-        first_response_p90=histogram_percentile(responses, 0.9),
+        first_response_median=response_median,
+        first_response_p90=response_p90,
         first_responses=sums.get("first_responses", 0),
-        resolution_median=histogram_percentile(resolutions, 0.5),
-        resolution_p90=histogram_percentile(resolutions, 0.9),
+        resolution_median=resolution_median,
+        resolution_p90=resolution_p90,
         replies_per_resolution=ratio(sums.get("replies", 0), sums.get("resolutions", 0)),
         bot_handled_share=ratio(sums.get("bot_handled", 0), sums.get("resolutions", 0)),
         csat_responses=sums.get("csat_responses", 0),
@@ -129,9 +124,9 @@ def _scoped(tenant, period: Period, scope: Scope):
 
 def report_overview(tenant, period: Period, scope: Scope) -> tuple[Figures, list[int]]:
     """The period's figures and its response-time distribution, from the same rows."""
-    days = _scoped(tenant, period, scope)
-    sums = days.aggregate(**_DAY_SUMS)
-    histograms = next(iter(_histograms(days, scope).values()), ({}, {}))
+    sums, histograms = next(
+        iter(_merged(_scoped(tenant, period, scope), scope).values()), ({}, ({}, {}))
+    )
     return _figures(sums, histograms), _distribution(histograms[0])
 
 
@@ -158,14 +153,10 @@ def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> di
     else:
         prefix = f"{scope.agent_id}|"
         days = _days(tenant, period, AGENT_PREFIX + dimension).filter(key__startswith=prefix)
-    sums = {row.pop("key"): row for row in days.values("key").annotate(**_DAY_SUMS).order_by()}
-    histograms = _histograms(days, scope)
     return {
-        _typed(dimension, key[len(prefix) :]): _figures(
-            sums.get(key, {}), histograms.get(key, ({}, {}))
-        )
-        for key in set(sums) | set(histograms)
-        if key in histograms or any(sums[key].values())
+        _typed(dimension, key[len(prefix) :]): _figures(sums, histograms)
+        for key, (sums, histograms) in _merged(days, scope).items()
+        if any(histograms) or any(sums.values())
     }
 
 

@@ -24,6 +24,8 @@ COUNTERS = (
     "csat_satisfied",
 )  # fmt: skip
 
+# Linear in the arrays' lengths: each is read once by unnest (subscripting a compressed
+# array element by element would decompress it again for each element).
 HIST_ADD = """
 CREATE OR REPLACE FUNCTION reports_hist_add(a integer[], b integer[])
 RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -31,11 +33,14 @@ RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM (
         SELECT pairs.bin, sum(pairs.n)::integer AS n
         FROM (
-            SELECT a[2 * i - 1] AS bin, a[2 * i] AS n
-            FROM generate_series(1, coalesce(cardinality(a), 0) / 2) AS i
-            UNION ALL
-            SELECT b[2 * i - 1], b[2 * i]
-            FROM generate_series(1, coalesce(cardinality(b), 0) / 2) AS i
+            SELECT max(e.v) FILTER (WHERE e.i % 2 = 1) AS bin,
+                   max(e.v) FILTER (WHERE e.i % 2 = 0) AS n
+            FROM (
+                SELECT u.v, u.i, 0 AS side FROM unnest(a) WITH ORDINALITY AS u(v, i)
+                UNION ALL
+                SELECT u.v, u.i, 1 FROM unnest(b) WITH ORDINALITY AS u(v, i)
+            ) AS e
+            GROUP BY e.side, (e.i + 1) / 2
         ) AS pairs
         GROUP BY pairs.bin
         HAVING sum(pairs.n) <> 0
