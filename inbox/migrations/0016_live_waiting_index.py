@@ -5,16 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0015_post_thumbnail'),
-        ('tenants', '0005_agents_see_team'),
+        ("inbox", "0015_post_thumbnail"),
+        ("tenants", "0005_agents_see_team"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(condition=models.Q(('assignee__isnull', True), ('last_customer_message_at__isnull', False), ('status', 'open')), fields=['tenant', 'last_customer_message_at', 'id'], name='conv_tenant_waiting'),
+            model_name="conversation",
+            index=models.Index(
+                condition=models.Q(
+                    ("assignee__isnull", True),
+                    ("last_customer_message_at__isnull", False),
+                    ("status", "open"),
+                ),
+                fields=["tenant", "last_customer_message_at", "id"],
+                name="conv_tenant_waiting",
+            ),
         ),
     ]
