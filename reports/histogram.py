@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from itertools import accumulate
 
 from .figures import RESPONSE_BINS
 
@@ -94,6 +95,34 @@ def histogram_percentiles(
                 high_value = bin_value(index)
                 break
             seen += n
+        results.append(low_value + (high_value - low_value) * (position - low_rank))
+    return results
+
+
+def dense_add(dense: list[int], pairs: Iterable[int] | None) -> list[int]:
+    """Add a stored (sparse, flat pairs) histogram to a dense one (a list of BINS counts):
+    one list update per stored pair, whatever the counts."""
+    pairs = iter(pairs or ())
+    for index, n in zip(pairs, pairs, strict=False):  # (bin, count), (bin, count), …
+        dense[index] += n
+    return dense
+
+
+def dense_percentiles(dense: list[int], fractions: Iterable[float]) -> list[float | None]:
+    """`histogram_percentiles` of a dense histogram of non-negative counts: the bin holding
+    a rank found by bisecting the cumulative counts (a fixed cost: BINS additions in C)."""
+    cumulative = list(accumulate(dense))
+    total = cumulative[-1] if cumulative else 0
+    results: list[float | None] = []
+    for fraction in fractions:
+        if total <= 0:
+            results.append(None)
+            continue
+        position = fraction * (total - 1)
+        low_rank = int(position)
+        high_rank = min(low_rank + 1, total - 1)
+        low_value = bin_value(bisect_right(cumulative, low_rank))
+        high_value = bin_value(bisect_right(cumulative, high_rank))
         results.append(low_value + (high_value - low_value) * (position - low_rank))
     return results
 

@@ -19,7 +19,7 @@ from django.db.models.functions import (
 
 from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS, WEEK_PREFIX, week_start
 from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
-from .histogram import bin_low, histogram_add, histogram_percentiles
+from .histogram import BINS, bin_low, dense_add, dense_percentiles
 from .models import ReportBucket, ReportDay, ReportTotal
 from .periods import Period
 
@@ -69,34 +69,34 @@ def _days(tenant, period: Period, dimension: str, key: str | None = None):
     return query if key is None else query.filter(key=key)
 
 
-def _merged(days, scope: Scope) -> dict[str, tuple[dict, tuple[dict[int, int], dict[int, int]]]]:
+def _merged(days, scope: Scope) -> dict[str, tuple[dict, tuple[list[int], list[int]]]]:
     """{key: (counter sums, (first-response histogram, resolution histogram))} over the
-    rows: one query, summed here. The rows are few (whole weeks and the days around them)
-    and their histograms sparse ({bin, count, …}: only the bins with something), so what
-    comes back does not grow with the durations' spread; summing in SQL would subscript
-    the (compressed) arrays element by element."""
+    rows, the histograms dense (BINS counts): one query, summed here. The rows are few
+    (whole weeks and the days around them) and their histograms sparse ({bin, count, …}:
+    only the bins with something); summing in SQL would subscript the (compressed) arrays
+    element by element."""
     response, resolution = (
         ("first_response_business_hist", "resolution_business_hist")
         if scope.business_hours
         else ("first_response_hist", "resolution_hist")
     )
-    merged: dict[str, tuple[dict, tuple[dict[int, int], dict[int, int]]]] = {}
+    merged: dict[str, tuple[dict, tuple[list[int], list[int]]]] = {}
     n = len(DAY_COUNTERS)
     for key, *values in days.values_list("key", *DAY_COUNTERS, response, resolution):
         if key not in merged:
-            merged[key] = (dict.fromkeys(DAY_COUNTERS, 0), ({}, {}))
-        sums, histograms = merged[key]
+            merged[key] = (dict.fromkeys(DAY_COUNTERS, 0), ([0] * BINS, [0] * BINS))
+        sums, (responses, resolutions) = merged[key]
         for name, value in zip(DAY_COUNTERS, values[:n], strict=True):
             sums[name] += value
-        for histogram, pairs in zip(histograms, values[n:], strict=True):
-            histogram_add(histogram, pairs)
+        dense_add(responses, values[n])
+        dense_add(resolutions, values[n + 1])
     return merged
 
 
-def _figures(sums: dict, histograms: tuple[dict[int, int], dict[int, int]]) -> Figures:
+def _figures(sums: dict, histograms: tuple[list[int], list[int]]) -> Figures:
     responses, resolutions = histograms
-    response_median, response_p90 = histogram_percentiles(responses, (0.5, 0.9))
-    resolution_median, resolution_p90 = histogram_percentiles(resolutions, (0.5, 0.9))
+    response_median, response_p90 = dense_percentiles(responses, (0.5, 0.9))
+    resolution_median, resolution_p90 = dense_percentiles(resolutions, (0.5, 0.9))
     return Figures(
         new=sums.get("conversations_new", 0),
         resolved=sums.get("resolutions", 0),
@@ -124,9 +124,8 @@ def _scoped(tenant, period: Period, scope: Scope):
 
 def report_overview(tenant, period: Period, scope: Scope) -> tuple[Figures, list[int]]:
     """The period's figures and its response-time distribution, from the same rows."""
-    sums, histograms = next(
-        iter(_merged(_scoped(tenant, period, scope), scope).values()), ({}, ({}, {}))
-    )
+    empty = ({}, ([0] * BINS, [0] * BINS))
+    sums, histograms = next(iter(_merged(_scoped(tenant, period, scope), scope).values()), empty)
     return _figures(sums, histograms), _distribution(histograms[0])
 
 
@@ -156,7 +155,7 @@ def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> di
     return {
         _typed(dimension, key[len(prefix) :]): _figures(sums, histograms)
         for key, (sums, histograms) in _merged(days, scope).items()
-        if any(histograms) or any(sums.values())
+        if any(sums.values()) or any(histograms[0]) or any(histograms[1])
     }
 
 
@@ -191,10 +190,11 @@ def heatmap(tenant, period: Period, scope: Scope) -> dict[tuple[int, int], int]:
     return {(row["weekday"], row["hour"]): row["n"] for row in query}
 
 
-def _distribution(responses: dict[int, int]) -> list[int]:
+def _distribution(responses: list[int]) -> list[int]:
     counts = [0] * len(RESPONSE_BINS)
-    for index, n in responses.items():
-        counts[response_bin(bin_low(index))] += n
+    for index, n in enumerate(responses):
+        if n:
+            counts[response_bin(bin_low(index))] += n
     return counts
 
 
