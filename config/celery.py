@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     "crm-webhook-deliveries-sweep": {"task": "crm.deliveries_sweep", "schedule": 60.0},
     # Channels: re-enqueue webhook events and sends left pending (e.g. while Redis was down).
     "inbox-sweep-pending": {"task": "inbox.sweep_pending", "schedule": 30.0},
+    # Inbox: fold the sidebar tally's change rows into one row per group (exact either way).
+    "inbox-tally-fold": {"task": "inbox.tally_fold", "schedule": 60.0},
     # Channels: refresh TikTok tokens before they expire (the refresh token rotates).
     "inbox-refresh-channel-tokens": {"task": "inbox.channels_refresh_tokens", "schedule": 900.0},
     # Automation: run rules for inbound messages automation never saw (e.g. Redis was down).

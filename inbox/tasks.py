@@ -17,6 +17,7 @@ from inbox.services.conversations import conversations_wake_snoozed
 from inbox.services.csat import csat_ask
 from inbox.services.media import attachments_prefetch, post_thumbnail_fetch
 from inbox.services.sending import SEND_TASK_TIME_LIMIT, message_deliver
+from inbox.services.tallies import tally_fold
 from inbox.services.templates import TemplateError, templates_sync, templates_sync_all
 from inbox.simulator.payloads import simulate_statuses
 from tenants.models import AuditLog
@@ -88,6 +89,11 @@ def sweep_pending_task() -> dict:
 def wake_snoozed_conversations() -> int:
     """Reopen snoozed conversations whose time has come."""
     return conversations_wake_snoozed()
+
+
+@shared_task(name="inbox.tally_fold")
+def tally_fold_task() -> int:
+    return tally_fold()
 
 
 @shared_task(name="inbox.channels_refresh_tokens")

@@ -1,0 +1,52 @@
+"""How many conversations each sidebar group holds, kept by PostgreSQL triggers.
+
+One row per change (`folded=False`, n = +1 / -1) written by the triggers of migration 0016 on
+`inbox_conversation` and `inbox_conversation_labels`, folded every minute into one row per
+group (`folded=True`) by `inbox.services.tallies.tally_fold`. A group is (tenant, label,
+status, assignee, team, kind, channel); label 0 counts every conversation, label L those with
+label L; assignee 0 / team 0 mean none. The sum of `n` over a group is exact at every moment
+(the triggers run in the writing transaction), so the sidebar counts read a few hundred rows
+instead of scanning the label's conversations (docs/inbox.md, "Sidebar counts").
+
+Plain integer columns, no foreign keys: rows are written by the database itself, and a
+deleted tenant, label or channel only leaves groups that sum to zero (dropped by the fold).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ConversationTally(models.Model):
+    tenant_id = models.BigIntegerField()
+    label_id = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16)
+    assignee_id = models.BigIntegerField(default=0)
+    team_id = models.BigIntegerField(default=0)
+    kind = models.CharField(max_length=8)
+    channel_id = models.BigIntegerField()
+    n = models.IntegerField()
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant_id", "label_id"], name="tally_tenant_label"),
+            models.Index(fields=["id"], condition=Q(folded=False), name="tally_unfolded"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "tenant_id",
+                    "label_id",
+                    "status",
+                    "assignee_id",
+                    "team_id",
+                    "kind",
+                    "channel_id",
+                ],
+                condition=Q(folded=True),
+                name="tally_one_folded_row_per_group",
+            )
+        ]
+
+    def __str__(self):
+        return f"tally {self.tenant_id}/{self.label_id}/{self.status}: {self.n}"
