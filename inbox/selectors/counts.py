@@ -15,9 +15,10 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.formats import number_format
 
+from inbox.models import Conversation
 from inbox.selectors.conversations import (
     ConversationFilters,
     agent_restricted,
@@ -47,12 +48,15 @@ class CappedCount:
         return number_format(self.value, force_grouping=True)
 
 
-def _capped_parts(querysets: dict, cap: int, ordered: bool) -> tuple[list[str], list]:
+def _capped_parts(querysets: dict, cap: int, ordered: bool | None) -> tuple[list[str], list]:
+    """`ordered`: True = newest first like the list, False = no order, None = the
+    queryset's own."""
     parts, params = [], []
     for qs in querysets.values():
         # Ordered like the list, so the planner walks the same tenant-first indexes and
         # stops after cap + 1 rows instead of scanning a global index.
-        qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
+        if ordered is not None:
+            qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
         limited = qs.values("pk")[: cap + 1]
         sql, qparams = limited.query.sql_with_params()
         # `sql` is Django-compiled with placeholders; values travel in params.
@@ -186,17 +190,24 @@ def _tally_counts(count_for, *, tenant, user, membership, filters, team_ids) -> 
         summed[f"team:{team_id}"] = filters.replace(team=str(team_id))
     summed["kind:comments"] = filters.replace(kind="comments")
     summed["kind:messages"] = filters.replace(kind="messages")
-    capped = {
-        "unread": count_for(unread_only=True),
-        "unanswered:1": count_for(unanswered=True),
-        "hidden:1": count_for(hidden=True),
-    }
+    unread = {"unread": count_for(unread_only=True)}
+    # With a label, from the label's links — unless only comments are wanted: the small
+    # partial index of comment conversations is then the shorter walk.
+    by_links = bool(filters.label_ids) and filters.kind != "comments"
+    if by_links:
+        unread = {"unread": _through_label_links(unread["unread"], filters.label_ids[0])}
+    capped = {"unanswered:1": count_for(unanswered=True), "hidden:1": count_for(hidden=True)}
     tally_sql, params = _tally_part(
         tenant=tenant, user=user, membership=membership, filters=filters
     )
+    unread_parts, unread_params = _capped_parts(unread, COUNT_CAP, None if by_links else True)
     parts, capped_params = _capped_parts(capped, COUNT_CAP, True)
+    capped = {**unread, **capped}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([tally_sql, *parts]), params + capped_params)
+        cursor.execute(
+            "SELECT " + ", ".join([tally_sql, *unread_parts, *parts]),
+            params + unread_params + capped_params,
+        )
         groups, *values = cursor.fetchone()
     if isinstance(groups, str):
         groups = json.loads(groups)
@@ -207,6 +218,25 @@ def _tally_counts(count_for, *, tenant, user, membership, filters, team_ids) -> 
     counts.update({name: CappedCount(value) for name, value in zip(capped, values, strict=True)})
     order = [*summed][:6] + ["unread"] + [*summed][6:] + ["unanswered:1", "hidden:1"]
     return {key: counts[key] for key in order}
+
+
+def _through_label_links(qs, label_id: int):
+    """`qs` walked from the label's links, highest conversation id first (the order of the
+    `(label_id, conversation_id)` index, so the capped count reads the label's links one by
+    one, checks each conversation by its primary key and stops after cap + 1). Measured at
+    500,000 conversations for the unread count of a 73,000-conversation label: ~1,700 links
+    read, 10–13 ms, against 120 ms walking the tenant's open conversations newest first and
+    probing the label for each."""
+    through = Conversation.labels.through
+    # A scalar subquery, not EXISTS: the planner never turns it into a join, so it cannot
+    # choose to hash the tenant's conversations instead (an EXISTS became a parallel hash
+    # join of all open unassigned conversations, 300 ms).
+    same = qs.order_by().filter(pk=OuterRef("conversation_id")).values("pk")[:1]
+    return (
+        through.objects.filter(label_id=label_id)
+        .filter(conversation_id=Subquery(same))
+        .order_by("-conversation_id")
+    )
 
 
 # --- with a label, when the tally cannot answer --------------------------------------------

@@ -112,8 +112,9 @@ def _change(w, what, which, value):
     if what == "fold":
         tally_fold()
         return
-    if what == "delete label":
+    if what == "delete label":  # its links go with it; a new label takes its place
         w["labels"][which % 3].delete()
+        w["labels"][which % 3] = LabelFactory(tenant=w["tenant"])
         return
     if not alive:
         return
