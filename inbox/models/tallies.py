@@ -1,6 +1,6 @@
 """How many conversations each sidebar group holds, kept by PostgreSQL triggers.
 
-One row per change (`folded=False`, n = +1 / -1) written by the triggers of migration 0016 on
+One row per change (`folded=False`, n = +1 / -1) written by the triggers of migration 0017 on
 `inbox_conversation` and `inbox_conversation_labels`, folded every minute into one row per
 group (`folded=True`) by `inbox.services.tallies.tally_fold`. A group is (tenant, label,
 status, assignee, team, kind, channel); label 0 counts every conversation, label L those with

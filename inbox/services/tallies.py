@@ -1,6 +1,6 @@
 """Folding the sidebar tally (inbox/models/tallies.py).
 
-The triggers of migration 0016 add one row per change (+1 / -1); `tally_fold` sums them into
+The triggers of migration 0017 add one row per change (+1 / -1); `tally_fold` sums them into
 the one folded row of each group, so the sidebar reads a few rows per group. Readers see the
 same sums before and after a fold (one statement, one commit); the triggers only INSERT, so
 writers never wait for the fold nor for each other on a counter row.

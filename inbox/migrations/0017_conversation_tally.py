@@ -103,7 +103,7 @@ DROP FUNCTION IF EXISTS inbox_tally_conversation();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0015_post_thumbnail"),
+        ("inbox", "0016_live_waiting_index"),
     ]
 
     operations = [
