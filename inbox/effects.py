@@ -205,8 +205,10 @@ def automation_run(message) -> None:
 def _pass_send(tasks: list[tuple], hints: list[tuple[int, str, dict]]) -> None:
     for name, args, countdown in tasks:
         task_send(name, *args, countdown=countdown)
-    for tenant_id, event, data in hints:
-        _broadcast(tenant_id, event, data)
+    try:
+        realtime.broadcast_many(hints)
+    except Exception:  # live updates are hints; the pages catch up from the database
+        log.warning("live updates of a pass failed", exc_info=True)
 
 
 def _current_pass() -> ProcessingPass | None:

@@ -179,7 +179,7 @@ def _insert_message(
     return message
 
 
-def _preview(message: Message) -> str:
+def message_preview(message: Message) -> str:
     if message.text:
         return message.text[:200]
     if message.metadata.get("content_stripped"):
@@ -195,7 +195,7 @@ def conversation_touch_inbound(conversation: Conversation, message: Message, reo
         conversation.business_messages_since_customer = 0
     if at >= conversation.last_message_at:
         conversation.last_message_at = at
-        conversation.last_message_preview = _preview(message)
+        conversation.last_message_preview = message_preview(message)
         fields += ["last_message_at", "last_message_preview"]
     if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED):
         conversation.status = Conversation.Status.OPEN
@@ -245,7 +245,7 @@ def _business_message_receive(*, channel, inbound: InboundMessage):
     conversation.business_messages_since_customer = F("business_messages_since_customer") + 1
     if message.created_at >= conversation.last_message_at:
         conversation.last_message_at = message.created_at
-        conversation.last_message_preview = _preview(message)
+        conversation.last_message_preview = message_preview(message)
         fields += ["last_message_at", "last_message_preview"]
     conversation.save(update_fields=fields)
     conversation.refresh_from_db(fields=["business_messages_since_customer"])

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import time
 
@@ -53,13 +52,14 @@ from inbox.automation.services import (
 )
 from inbox.models import WebhookEvent
 from inbox.pass_memo import memo_scope
-from inbox.providers import registry
-from inbox.providers.base import clean_strings
+from inbox.providers.base import ParsedBatch
 
+from .batch_receive import events_receive, fast_eligible
 from .processing import (
-    FINISH_FIELDS,
     MAX_PROCESSING_ATTEMPTS,
+    parse_event,
     process_claimed,
+    route,
     webhook_event_process,
 )
 from .profiles import profile_lookup_needed
@@ -134,9 +134,10 @@ def webhook_events_process_batch(
     with transaction.atomic(), memo_scope(), effects.processing_pass() as current:
         events = _claim(event_ids, limit)
         result.claimed = len(events)
-        keys = {event.pk: _customer_keys(event) for event in events}
+        parsed = {event.pk: _parse(event) for event in events}  # once per event
+        keys = {event.pk: _customer_keys(event, parsed[event.pk]) for event in events}
         ours = _try_lock(set().union(*keys.values()))
-        finished, quiet = [], []
+        finished, quiet, ready = [], [], []
         for event in sorted(events, key=lambda e: e.pk):
             if not keys[event.pk] <= ours:
                 result.skipped += 1
@@ -144,7 +145,14 @@ def webhook_events_process_batch(
             if profile_lookup_needed(event.provider, event.body):
                 deferred.append(event.pk)
                 continue
-            outcome = _process_one(event, current, quiet)
+            ready.append(event)
+        fast, slow = _split(ready, parsed, keys)
+        if fast and _process_fast(fast, parsed, current, quiet):
+            finished += fast
+        else:
+            slow = sorted(fast + slow, key=lambda e: e.pk)
+        for event in slow:
+            outcome = _process_one(event, current, quiet, parsed[event.pk])
             if outcome is True:
                 finished.append(event)
             elif outcome is None:
@@ -152,7 +160,7 @@ def webhook_events_process_batch(
             else:
                 result.failed += 1
         if finished:
-            WebhookEvent.objects.bulk_update(finished, FINISH_FIELDS)
+            _outcomes_write(finished)
         if quiet:
             automation_claims_record(quiet)
         result.processed = len(finished)
@@ -166,11 +174,42 @@ def webhook_events_process_batch(
     return result
 
 
-def _customer_keys(event: WebhookEvent) -> set[int]:
-    """The event's customers (provider, account, customer id) as advisory-lock keys."""
+def _outcomes_write(events: list[WebhookEvent]) -> None:
+    """The batch's finished events (``FINISH_FIELDS``) in one ``UPDATE … FROM unnest``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE inbox_webhookevent e SET status = v.status, error = v.error,
+                processed_at = v.processed_at, attempts = v.attempts,
+                tenant_id = v.tenant_id, channel_id = v.channel_id
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::int[],
+                        %s::bigint[], %s::bigint[])
+                AS v(id, status, error, processed_at, attempts, tenant_id, channel_id)
+            WHERE e.id = v.id
+            """,
+            [
+                [e.pk for e in events],
+                [e.status for e in events],
+                [e.error for e in events],
+                [e.processed_at for e in events],
+                [e.attempts for e in events],
+                [e.tenant_id for e in events],
+                [e.channel_id for e in events],
+            ],
+        )
+
+
+def _parse(event: WebhookEvent) -> ParsedBatch | None:
     try:
-        parsed = registry.get(event.provider).parse(clean_strings(json.loads(bytes(event.body))))
-    except Exception:  # processing records the failure
+        return parse_event(event)
+    except Exception:  # processing parses again and records the failure
+        return None
+
+
+def _customer_keys(event: WebhookEvent, parsed: ParsedBatch | None = None) -> set[int]:
+    """The event's customers (provider, account, customer id) as advisory-lock keys."""
+    parsed = parsed or _parse(event)
+    if parsed is None:
         return set()
     keys = set()
     for item in parsed.items():
@@ -207,7 +246,52 @@ def _claim(event_ids: list[int] | None, limit: int) -> list[WebhookEvent]:
     return list(WebhookEvent.objects.raw(_CLAIM_SQL, [CLAIM_WINDOW, limit]))
 
 
-def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: list) -> bool | None:
+def _split(events: list, parsed: dict, keys: dict) -> tuple[list, list]:
+    """The events stored set-based (``batch_receive``) and those processed one by one: an
+    event goes one by one when it is not plain customer messages of routed channels, and so
+    do all the events of its customers (so one conversation's messages keep their order)."""
+    fast = {e.pk for e in events if fast_eligible(parsed[e.pk]) and _routed(e, parsed[e.pk])}
+    slow_keys: set[int] = set()
+    for event in events:
+        if event.pk not in fast:
+            slow_keys |= keys[event.pk]
+    changed = True
+    while changed:  # an event sharing a customer with a slow one is slow, and so on
+        changed = False
+        for event in events:
+            if event.pk in fast and keys[event.pk] & slow_keys:
+                fast.discard(event.pk)
+                slow_keys |= keys[event.pk]
+                changed = True
+    return [e for e in events if e.pk in fast], [e for e in events if e.pk not in fast]
+
+
+def _routed(event: WebhookEvent, parsed: ParsedBatch) -> bool:
+    channels = route(event.provider, parsed.account_ids)
+    return all(account in channels for account in parsed.account_ids)
+
+
+def _process_fast(fast: list, parsed: dict, current: effects.ProcessingPass, quiet: list) -> bool:
+    """The plain customer messages of these events stored together, in one savepoint. False
+    (nothing kept) when it failed: the caller then processes them one by one, so a poisoned
+    event fails alone."""
+    routed = [(e, parsed[e.pk], route(e.provider, parsed[e.pk].account_ids)) for e in fast]
+    current.stage()
+    try:
+        with transaction.atomic():
+            events_receive(routed)
+    except Exception:
+        current.drop()
+        log.warning("set-based store of %s events failed; one by one", len(fast), exc_info=True)
+        return False
+    current.keep()
+    _automate(current, quiet)
+    return True
+
+
+def _process_one(
+    event: WebhookEvent, current: effects.ProcessingPass, quiet: list, parsed=None
+) -> bool | None:
     """One event in its savepoint, then the automation of its new messages (``quiet``
     collects those no rule can act on: only their claims are written, with the batch's).
     True: done; False: failed (an attempt counted); None: it met another worker's batch in a
@@ -216,7 +300,7 @@ def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: li
     current.stage()
     try:
         with transaction.atomic():
-            process_claimed(event)
+            process_claimed(event, parsed)
     except DatabaseError as exc:
         current.drop()
         if isinstance(exc.__cause__, TRANSIENT):
@@ -231,6 +315,12 @@ def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: li
         _record_failure(event.pk, attempts_before, exc)
         return False
     current.keep()
+    _automate(current, quiet)
+    return True
+
+
+def _automate(current: effects.ProcessingPass, quiet: list) -> None:
+    """The automation of the messages just stored, each in its savepoint."""
     for message in current.take_automation():
         try:
             if not automation_may_act(message):
@@ -250,7 +340,6 @@ def _process_one(event: WebhookEvent, current: effects.ProcessingPass, quiet: li
             current.keep()
         else:
             current.keep()
-    return True
 
 
 def _record_failure(event_id: int, attempts_before: int, exc: Exception) -> None:

@@ -52,12 +52,31 @@ def webhook_event_process(*, event_id: int) -> str | None:
         raise
 
 
-def process_claimed(event: WebhookEvent) -> None:
+def process_claimed(event: WebhookEvent, parsed: ParsedBatch | None = None) -> None:
     """Process an event the caller has locked (the batch pipeline); its profile names, if its
     provider needs them, were looked up before (or are not needed). The event's own row is
     not saved here: the caller writes the batch's outcomes in one statement
-    (``FINISH_FIELDS``)."""
-    _process(event, {}, save=False)
+    (``FINISH_FIELDS``). ``parsed``: the body as the caller already parsed it."""
+    _process(event, {}, save=False, parsed=parsed)
+
+
+def parse_event(event: WebhookEvent) -> ParsedBatch:
+    """The event's body parsed by its provider's module (raises on a bad payload)."""
+    return registry.get(event.provider).parse(clean_strings(json.loads(bytes(event.body))))
+
+
+def route(provider: str, account_ids) -> dict[str, Channel]:
+    """The channels the account ids name (once per processing pass). Routing is the one
+    place that looks across tenants: the account id names the channel."""
+    return memo(
+        ("route", provider, tuple(sorted(account_ids))),
+        lambda: {
+            c.account_id: c
+            for c in Channel.objects.select_related("tenant").filter(
+                provider=provider, account_id__in=account_ids
+            )
+        },
+    )
 
 
 def _record_error(event_id: int, exc: Exception) -> None:
@@ -87,12 +106,16 @@ def _finish(event: WebhookEvent, status: str, error: str = "") -> None:
         event.save(update_fields=FINISH_FIELDS)
 
 
-def _process(event: WebhookEvent, profile_names: ProfileNames, *, save: bool = True) -> None:
+def _process(
+    event: WebhookEvent,
+    profile_names: ProfileNames,
+    *,
+    save: bool = True,
+    parsed: ParsedBatch | None = None,
+) -> None:
     event._save_on_finish = save
-    module = registry.get(event.provider)
     try:
-        payload = clean_strings(json.loads(bytes(event.body)))
-        batch: ParsedBatch = module.parse(payload)
+        batch: ParsedBatch = parsed if parsed is not None else parse_event(event)
     except (ValueError, PayloadError, RecursionError) as exc:
         _finish(event, WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
         return
@@ -104,16 +127,7 @@ def _process(event: WebhookEvent, profile_names: ProfileNames, *, save: bool = T
         _templates_process(event, batch)
         if not batch.items():
             return
-    # Routing is the one place that looks across tenants: the account id names the channel.
-    channels = memo(
-        ("route", event.provider, tuple(sorted(batch.account_ids))),
-        lambda: {
-            c.account_id: c
-            for c in Channel.objects.select_related("tenant").filter(
-                provider=event.provider, account_id__in=batch.account_ids
-            )
-        },
-    )
+    channels = route(event.provider, batch.account_ids)
     if not channels:
         _finish(
             event,
