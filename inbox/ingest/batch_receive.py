@@ -182,28 +182,20 @@ def _people(items: list[_Item]) -> dict[tuple[int, str], _Person]:
 
 
 def _identities_insert(new: list[_Person]) -> None:
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO inbox_contactidentity
-                (tenant_id, contact_id, channel_id, external_id, username, created_at)
-            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[],
-                                 %s::text[], %s::timestamptz[])
-            ON CONFLICT DO NOTHING
-            RETURNING channel_id, external_id
-            """,
-            [
-                [p.channel.tenant_id for p in new],
-                [p.contact.pk for p in new],
-                [p.channel.pk for p in new],
-                [p.external_id for p in new],
-                [p.username for p in new],
-                [now] * len(new),
-            ],
+    identities = [
+        ContactIdentity(
+            tenant_id=p.channel.tenant_id,
+            contact=p.contact,
+            channel=p.channel,
+            external_id=p.external_id,
+            username=p.username,
         )
-        if len(cursor.fetchall()) != len(new):
-            raise Contended("a customer of the batch was created meanwhile")
+        for p in new
+    ]
+    if insert_many_ignore_conflict(identities) != len(new):
+        raise Contended("a customer of the batch was created meanwhile")
+    for person, identity in zip(new, identities, strict=True):
+        person.identity_id = identity.pk
 
 
 def _names_update(known: list[_Person]) -> None:

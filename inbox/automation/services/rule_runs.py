@@ -88,6 +88,12 @@ def _is_first_message(message: Message) -> bool:
     return not earlier.exists()
 
 
+def _uses_labels(data: RuleData) -> bool:
+    return bool(
+        data.labels_required or data.labels_excluded or data.add_label_ids or data.remove_label_ids
+    )
+
+
 def _from_ad(conversation: Conversation) -> bool:
     return conversation.source in AD_SOURCES or bool(conversation.ad_id)
 
@@ -438,7 +444,10 @@ def automation_run_for_message(
         situation = Situation(
             channel_id=conversation.channel_id,
             status=conversation.status,
-            label_ids=set(conversation.labels.values_list("id", flat=True)),
+            # Read only when a rule looks at or changes labels (else nothing consults them).
+            label_ids=set(conversation.labels.values_list("id", flat=True))
+            if any(_uses_labels(data) for data in rules)
+            else set(),
             from_ad=_from_ad(conversation),
             is_first_message=(
                 any(d.rule.trigger == AutoReplyRule.Trigger.WELCOME for d in rules)
