@@ -43,6 +43,12 @@ class RuleData:
     remove_label_ids: list[int]
     agent_ids: list[int]
 
+    @property
+    def uses_labels(self) -> bool:
+        """Whether the rule looks at or changes the conversation's labels."""
+        labels = (self.labels_required, self.labels_excluded)
+        return any(labels) or bool(self.add_label_ids or self.remove_label_ids)
+
     @classmethod
     def from_rule(cls, rule: AutoReplyRule) -> RuleData:
         return cls(

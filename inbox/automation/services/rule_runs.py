@@ -88,12 +88,6 @@ def _is_first_message(message: Message) -> bool:
     return not earlier.exists()
 
 
-def _uses_labels(data: RuleData) -> bool:
-    return bool(
-        data.labels_required or data.labels_excluded or data.add_label_ids or data.remove_label_ids
-    )
-
-
 def _from_ad(conversation: Conversation) -> bool:
     return conversation.source in AD_SOURCES or bool(conversation.ad_id)
 
@@ -446,7 +440,7 @@ def automation_run_for_message(
             status=conversation.status,
             # Read only when a rule looks at or changes labels (else nothing consults them).
             label_ids=set(conversation.labels.values_list("id", flat=True))
-            if any(_uses_labels(data) for data in rules)
+            if any(data.uses_labels for data in rules)
             else set(),
             from_ad=_from_ad(conversation),
             is_first_message=(
