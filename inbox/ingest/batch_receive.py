@@ -147,12 +147,16 @@ def _people(items: list[_Item]) -> dict[tuple[int, str], _Person]:
             """
             SELECT i.channel_id, i.external_id, i.id, i.username, i.contact_id, c.name
             FROM inbox_contactidentity i JOIN inbox_contact c ON c.id = i.contact_id
-            WHERE (i.channel_id, i.external_id) IN (
+            WHERE i.tenant_id = ANY(%s) AND (i.channel_id, i.external_id) IN (
                 SELECT * FROM unnest(%s::bigint[], %s::text[]))
             ORDER BY i.id
             FOR UPDATE OF i
             """,
-            [[k[0] for k in people], [k[1] for k in people]],
+            [
+                sorted({item.channel.tenant_id for item in items}),
+                [k[0] for k in people],
+                [k[1] for k in people],
+            ],
         )
         for channel_id, external_id, identity_id, username, contact_id, name in cursor:
             person = people[(channel_id, external_id)]
@@ -217,9 +221,13 @@ def _duplicates(items: list[_Item]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT channel_id, provider_message_id FROM inbox_message"
-            " WHERE (channel_id, provider_message_id) IN ("
+            " WHERE tenant_id = ANY(%s) AND (channel_id, provider_message_id) IN ("
             " SELECT * FROM unnest(%s::bigint[], %s::text[]))",
-            [[k[0] for k in keys], [k[1] for k in keys]],
+            [
+                sorted({item.channel.tenant_id for item in items}),
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+            ],
         )
         seen = set(cursor.fetchall())
     for item, key in zip(items, keys, strict=True):
