@@ -7,7 +7,7 @@ import secrets
 import time
 
 from inbox.ingest.intake import route_account
-from inbox.models import WebhookEvent
+from inbox.models import Channel, WebhookEvent
 from inbox.providers import registry
 
 
@@ -52,3 +52,15 @@ def store(bodies: list[bytes]) -> list[int]:
         for body in bodies
     ]
     return [e.pk for e in WebhookEvent.objects.bulk_create(rows)]
+
+
+def tiktok_channel(tenant, account: str) -> Channel:
+    """A TikTok channel of the tenant on the simulator, receiving for business ``account``."""
+    return Channel.objects.create(
+        tenant=tenant,
+        provider="tiktok",
+        name=account,
+        account_id=account,
+        credentials={"access_token": f"act.{account}"},
+        settings={"simulator": True},
+    )

@@ -13,25 +13,14 @@ from django.utils import timezone
 from inbox.automation.models import RuleRun
 from inbox.ingest.pipeline import webhook_events_drain, webhook_events_process_batch
 from inbox.ingest.sweep import sweep_pending
-from inbox.models import Channel, Conversation, Message, WebhookEvent
+from inbox.models import Conversation, Message, WebhookEvent
 
-from .events import now_ms, store, tiktok_body
+from .events import now_ms, store, tiktok_body, tiktok_channel
 
 SHOP_A = "-000pipelineShopA0001"
 SHOP_B = "-000pipelineShopB0001"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _channel(tenant, account: str) -> Channel:
-    return Channel.objects.create(
-        tenant=tenant,
-        provider="tiktok",
-        name=account,
-        account_id=account,
-        credentials={"access_token": f"act.{account}"},
-        settings={"simulator": True},
-    )
 
 
 def _messages(channel) -> list[str]:
@@ -43,7 +32,7 @@ def _messages(channel) -> list[str]:
 
 
 def test_messages_of_one_conversation_are_stored_in_arrival_order(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     bodies = []
     for i in range(30):
@@ -96,7 +85,7 @@ def poison_trigger():
 
 
 def test_a_poisoned_event_fails_alone_and_is_retried_on_its_own(tenant_a, poison_trigger):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     texts = ["before", "poison pill", "after"]
     ids = store(
@@ -128,7 +117,7 @@ def test_a_poisoned_event_fails_alone_and_is_retried_on_its_own(tenant_a, poison
 
 
 def test_one_account_burst_takes_only_its_share_of_a_batch(tenant_a, tenant_b):
-    busy, quiet = _channel(tenant_a, SHOP_A), _channel(tenant_b, SHOP_B)
+    busy, quiet = tiktok_channel(tenant_a, SHOP_A), tiktok_channel(tenant_b, SHOP_B)
     start = now_ms()
     burst = store(
         [
@@ -165,7 +154,7 @@ def test_one_account_burst_takes_only_its_share_of_a_batch(tenant_a, tenant_b):
 def test_automation_runs_in_the_pass_once_per_message_and_redeliveries_change_nothing(tenant_a):
     from inbox.automation import services
 
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     services.rule_save(
         tenant=tenant_a,
         actor=None,
@@ -212,7 +201,7 @@ def test_a_customer_another_batch_holds_is_left_for_the_next_claim(tenant_a):
 
     from inbox.ingest.pipeline import _customer_keys
 
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     busy, free = store(
         [

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from inbox.automation.models import MessageAutomation
 from inbox.ingest.pipeline import webhook_events_process_batch
-from inbox.models import Channel, Contact, ContactIdentity, Conversation, Message, WebhookEvent
+from inbox.models import Contact, ContactIdentity, Conversation, Message, WebhookEvent
 
-from .events import now_ms, store, tiktok_body
+from .events import now_ms, store, tiktok_body, tiktok_channel
 
 SHOP_A = "-000setBasedShopA0001"
 SHOP_B = "-000setBasedShopB0001"
@@ -33,17 +33,6 @@ def set_based_store_used(request, caplog):
     if "poison_trigger" not in request.fixturenames:
         fallbacks = [r for r in caplog.records if "set-based store" in r.getMessage()]
         assert fallbacks == []
-
-
-def _channel(tenant, account: str) -> Channel:
-    return Channel.objects.create(
-        tenant=tenant,
-        provider="tiktok",
-        name=account,
-        account_id=account,
-        credentials={"access_token": f"act.{account}"},
-        settings={"simulator": True},
-    )
 
 
 def _texts(conversation) -> list[str]:
@@ -62,7 +51,7 @@ def _body(customer: str, text: str, at_ms: int, *, shop=SHOP_A, pcid: str | None
 def test_many_events_of_one_new_customer_make_one_contact_and_conversation_in_order(
     tenant_a, webhook_events
 ):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     store([_body("-000custMany", f"m{i}", start + i) for i in range(12)])
 
@@ -85,7 +74,7 @@ def test_many_events_of_one_new_customer_make_one_contact_and_conversation_in_or
 
 
 def test_a_customer_with_two_conversations_gets_each_message_in_its_own(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     store([_body("-000custTwo", "first x", start, pcid="conv-x")])
     webhook_events_process_batch(limit=100)
@@ -118,7 +107,7 @@ def test_a_customer_with_two_conversations_gets_each_message_in_its_own(tenant_a
 
 
 def test_a_batch_mixing_tenants_keeps_each_tenants_rows_apart(tenant_a, tenant_b):
-    shop_a, shop_b = _channel(tenant_a, SHOP_A), _channel(tenant_b, SHOP_B)
+    shop_a, shop_b = tiktok_channel(tenant_a, SHOP_A), tiktok_channel(tenant_b, SHOP_B)
     start = now_ms()
     bodies = []
     for i in range(20):
@@ -179,7 +168,7 @@ def test_a_poisoned_event_amid_the_set_based_writes_fails_alone(tenant_a, poison
         data={"name": "Price", "trigger": "keywords", "reply_text": "Prices!"},
         keywords=["price"],
     )
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     texts = [f"price {i}" if i % 4 == 0 else f"hello {i}" for i in range(16)]
     texts[7] = "poison pill"
@@ -206,7 +195,7 @@ def test_a_poisoned_event_amid_the_set_based_writes_fails_alone(tenant_a, poison
 def test_a_customers_other_events_keep_their_place_in_the_order(tenant_a):
     """A reply that could be a satisfaction rating goes one event at a time; the same
     customer's plain messages of the batch go with it, in arrival order."""
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     store(
         [
@@ -232,7 +221,7 @@ def test_a_customers_other_events_keep_their_place_in_the_order(tenant_a):
 
 
 def test_redelivered_and_doubled_messages_in_one_batch_are_stored_once(tenant_a, webhook_events):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     start = now_ms()
     first = _body("-000custTwice", "once", start)
     store([first, _body("-000custTwice", "other", start + 1), first])  # the same message twice
@@ -248,7 +237,7 @@ def test_redelivered_and_doubled_messages_in_one_batch_are_stored_once(tenant_a,
 
 
 def test_a_known_customer_is_reopened_named_and_given_the_providers_conversation_id(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     contact = Contact.objects.create(tenant=tenant_a, name="")
     ContactIdentity.objects.create(
         tenant=tenant_a, contact=contact, channel=channel, external_id="-000custKnown"
