@@ -75,6 +75,9 @@ OPTIONAL: dict[str, Any] = {
     # what the composer says about sending now, besides the window (LINE: reply token or push):
     # ``reply_note(*, last_customer_message_at, now) -> str``
     "reply_note": base.no_reply_note,
+    # a send may spend the reply token the customer's last message brought (LINE): the
+    # delivery then looks for an unused one
+    "REPLY_TOKENS": False,
 }
 
 BUILT_IN = (tiktok, whatsapp, messenger, instagram, line, zalo)

@@ -55,19 +55,23 @@ def message_send(
     rule_name: str = "",
     reply_to: Message | None = None,
     now: datetime | None = None,
+    locked: bool = False,
 ) -> Message:
     """Queue a reply. Raises ``ReplyWindowClosed`` / ``MessageRejected`` with the reason
-    before anything is stored when the provider would refuse it."""
+    before anything is stored when the provider would refuse it. ``locked``: the caller
+    already holds the conversation's row lock and read the row (with its channel) under it
+    (an automation run), so it is not read again."""
     now = now or timezone.now()
     text = (text or "").strip()
     if not text:
         raise MessageRejected(_("The message is empty."))
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("channel")
-            .get(pk=conversation.pk, tenant=conversation.tenant_id)
-        )
+        if not locked:
+            conversation = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("channel")
+                .get(pk=conversation.pk, tenant=conversation.tenant_id)
+            )
         channel = conversation.channel
         module = registry.get(channel.provider)
         if conversation.kind == Conversation.Kind.COMMENTS:
@@ -229,7 +233,7 @@ def _unused_reply_token(message: Message) -> tuple[str, datetime | None]:
     """The newest reply token the customer's last message (or follow) brought, unless one of
     our sends already used it (LINE: a token answers once). Only the first attempt uses it: a
     retry after a lost answer must not risk a second copy."""
-    if message.attempts != 1:
+    if message.attempts != 1 or not registry.get(message.channel.provider).REPLY_TOKENS:
         return "", None
     latest = (
         Message.objects.for_tenant(message.tenant_id)
@@ -350,7 +354,7 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now, *, repl
     try:
         with transaction.atomic():
             mine.update(**values)
-            _delivery_announce(message)
+            _delivery_announce(message, values)
     except IntegrityError:
         # The webhook echo of this very send arrived first and was stored on its own: drop
         # that copy, keep ours (the one the agent sees, with its author).
@@ -359,7 +363,7 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now, *, repl
                 channel=message.channel_id, provider_message_id=provider_message_id
             ).exclude(pk=message.pk).delete()
             mine.update(**values)
-            _delivery_announce(message)
+            _delivery_announce(message, values)
     if message.kind != Message.Kind.MESSAGE:
         return message.status
     if http.is_simulated(message.channel) and message.channel.settings.get("simulate_statuses"):
@@ -367,11 +371,17 @@ def _delivery_succeeded(message: Message, provider_message_id: str, now, *, repl
     return message.status
 
 
-def _delivery_announce(message: Message) -> None:
-    """The new status, to CRMs (in this transaction) and to the agents' pages."""
-    message.refresh_from_db()
+def _delivery_announce(message: Message, values: dict | None = None) -> None:
+    """The new status, to CRMs (in this transaction) and to the agents' pages. ``values``:
+    what was just written to the row, set on the instance (else it is read again)."""
+    if values is None:
+        message.refresh_from_db()
+    for name, value in (values or {}).items():
+        setattr(message, name, value)
     effects.webhook_event(
-        tenant=message.tenant, event_type="message.updated", data=partial(message_payload, message)
+        tenant=message.channel.tenant,
+        event_type="message.updated",
+        data=partial(message_payload, message),
     )
     _live_hint(message, "message.updated")
 

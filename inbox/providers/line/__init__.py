@@ -83,6 +83,7 @@ TOKEN_ERROR_CODES = {"401"}  # the channel access token is invalid: reconnect
 SIGNED_PER_CHANNEL = True
 FAKE_API_PATH = "line"
 HAS_PROFILE_API = True  # webhooks carry no name: GET /v2/bot/profile/{userId}
+REPLY_TOKENS = True  # a send may use the reply token of the customer's last message
 CONNECT = "form"
 CONNECT_LABEL = gettext_lazy("Connect a LINE Official Account")
 CONNECT_HELP = gettext_lazy(
