@@ -49,6 +49,7 @@ from inbox.automation.services import (
     automation_claims_record,
     automation_may_act,
     automation_run_for_message,
+    automation_run_for_messages,
 )
 from inbox.models import WebhookEvent
 from inbox.pass_memo import memo_scope
@@ -320,7 +321,10 @@ def _process_one(
 
 
 def _automate(current: effects.ProcessingPass, quiet: list) -> None:
-    """The automation of the messages just stored, each in its savepoint."""
+    """The automation of the messages just stored: set-based for the tenants whose rules only
+    reply (``automation_run_for_messages``, one savepoint), the rest — and all of them when
+    that failed — each in its savepoint."""
+    acting = []
     for message in current.take_automation():
         try:
             if not automation_may_act(message):
@@ -328,6 +332,20 @@ def _automate(current: effects.ProcessingPass, quiet: list) -> None:
                 continue
         except Exception:  # e.g. the keyword cache unreadable: the full run decides
             log.warning("automation pre-check of message %s failed", message.pk, exc_info=True)
+        acting.append(message)
+    if not acting:
+        return
+    current.stage()
+    try:
+        with transaction.atomic():
+            rest = automation_run_for_messages(acting)
+    except Exception:  # one by one below: a poisoned message fails alone
+        current.drop()
+        log.warning("set-based automation of %s messages failed", len(acting), exc_info=True)
+        rest = acting
+    else:
+        current.keep()
+    for message in rest:
         current.stage()
         try:
             with transaction.atomic():

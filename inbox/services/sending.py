@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
@@ -59,38 +59,24 @@ def message_send(
 ) -> Message:
     """Queue a reply. Raises ``ReplyWindowClosed`` / ``MessageRejected`` with the reason
     before anything is stored when the provider would refuse it. ``locked``: the caller
-    already holds the conversation's row lock and read the row (with its channel) under it
-    (an automation run), so it is not read again."""
+    already holds the conversation's row lock and read the row (with its channel) under it,
+    in a savepoint of its own (an automation run), so the row is not read again."""
     now = now or timezone.now()
     text = (text or "").strip()
     if not text:
         raise MessageRejected(_("The message is empty."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not locked):  # a locking caller has its own savepoint
         if not locked:
             conversation = (
                 Conversation.objects.select_for_update(of=("self",))
                 .select_related("channel")
                 .get(pk=conversation.pk, tenant=conversation.tenant_id)
             )
-        channel = conversation.channel
-        module = registry.get(channel.provider)
-        if conversation.kind == Conversation.Kind.COMMENTS:
-            raise MessageRejected(
-                _(
-                    "These are public comments: answer a comment with its own buttons, "
-                    "publicly or privately."
-                )
-            )
-        if len(text) > module.MAX_TEXT_LENGTH:
-            raise MessageRejected(
-                _("The message is too long for %(provider)s (%(n)d characters; at most %(max)d).")
-                % {"provider": module.LABEL, "n": len(text), "max": module.MAX_TEXT_LENGTH}
-            )
-        if channel.status == Channel.Status.DISCONNECTED:
-            raise MessageRejected(_("This channel is disconnected; reconnect it to reply."))
-        problem = reply_window_problem(conversation=conversation, author_kind=author_kind, now=now)
-        if problem:
-            raise ReplyWindowClosed(problem)
+        refusal = send_refusal(
+            conversation=conversation, text=text, author_kind=author_kind, now=now
+        )
+        if refusal is not None:
+            raise refusal
         tag = reply_tag(conversation, author_kind, now)
         return message_queue(
             conversation=conversation,
@@ -102,6 +88,80 @@ def message_send(
             metadata={"tag": tag} if tag else {},
             now=now,
         )
+
+
+def send_refusal(
+    *, conversation: Conversation, text: str, author_kind: str, now: datetime
+) -> MessageRejected | None:
+    """Why the provider would refuse this text now (``ReplyWindowClosed`` for its window), or
+    None: the one definition of ``message_send``'s checks, also asked by automation's
+    set-based runs. ``conversation.channel`` is read."""
+    channel = conversation.channel
+    module = registry.get(channel.provider)
+    if conversation.kind == Conversation.Kind.COMMENTS:
+        return MessageRejected(
+            _(
+                "These are public comments: answer a comment with its own buttons, "
+                "publicly or privately."
+            )
+        )
+    if len(text) > module.MAX_TEXT_LENGTH:
+        return MessageRejected(
+            _("The message is too long for %(provider)s (%(n)d characters; at most %(max)d).")
+            % {"provider": module.LABEL, "n": len(text), "max": module.MAX_TEXT_LENGTH}
+        )
+    if channel.status == Channel.Status.DISCONNECTED:
+        return MessageRejected(_("This channel is disconnected; reconnect it to reply."))
+    problem = reply_window_problem(conversation=conversation, author_kind=author_kind, now=now)
+    if problem:
+        return ReplyWindowClosed(problem)
+    return None
+
+
+def messages_queue_many(rows: list[tuple[Conversation, Message]], *, now: datetime) -> None:
+    """``message_queue`` for many replies at once (automation's set-based runs): the rows in
+    one INSERT (in the given order), the replies' conversations in one UPDATE, their CRM
+    events in one INSERT per tenant, and per row its live hint — per reply its delivery task
+    on commit: the same door as one by one. Each pair: the conversation (locked by the
+    caller; a reply's counters already moved in memory) and the unsaved message — a queued
+    reply, or an activity line that is only stored and announced."""
+    if not rows:
+        return
+    messages = Message.objects.bulk_create([message for _conversation, message in rows])
+    replies = [m for m in messages if m.status == Message.Status.QUEUED]
+    conversations = list({c.pk: c for c, m in rows if m.status == Message.Status.QUEUED}.values())
+    if conversations:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE inbox_conversation c SET
+                    business_messages_since_customer = v.since, last_message_at = v.last_at,
+                    last_message_preview = v.preview, updated_at = %s
+                FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::text[])
+                    AS v(id, since, last_at, preview)
+                WHERE c.id = v.id
+                """,
+                [
+                    timezone.now(),
+                    [c.pk for c in conversations],
+                    [c.business_messages_since_customer for c in conversations],
+                    [c.last_message_at for c in conversations],
+                    [c.last_message_preview for c in conversations],
+                ],
+            )
+    by_tenant: dict[int, list[Message]] = {}
+    for message in replies:
+        by_tenant.setdefault(message.tenant_id, []).append(message)
+    for tenant_replies in by_tenant.values():
+        effects.webhook_events(
+            tenant=tenant_replies[0].tenant,
+            event_type="message.created",
+            datas=[partial(message_payload, m) for m in tenant_replies],
+        )
+    for message in messages:
+        _live_hint(message, "message.created")
+    for message in replies:
+        effects.task_on_commit(effects.MESSAGE_DELIVER, message.pk)
 
 
 def message_queue(

@@ -1,7 +1,9 @@
 """Writes of the automation app, one module per topic: running the rules on a message
-(``rule_runs``), editing rules and their safety limits (``rules``), labels, business hours
-and holidays, canned responses. Every admin change is audited."""
+(``rule_runs``; a processing pass's messages set-based: ``batch_runs``), editing rules and
+their safety limits (``rules``), labels, business hours and holidays, canned responses. Every
+admin change is audited."""
 
+from inbox.automation.services.batch_runs import automation_run_for_messages
 from inbox.automation.services.business_hours import business_hours_set, holiday_add, holiday_delete
 from inbox.automation.services.canned_responses import (
     canned_response_create,
@@ -33,6 +35,7 @@ __all__ = [
     "automation_claims_record",
     "automation_may_act",
     "automation_run_for_message",
+    "automation_run_for_messages",
     "automation_settings_update",
     "automation_sweep",
     "business_hours_set",

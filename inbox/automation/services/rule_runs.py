@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -128,19 +128,30 @@ def _bot_replies_last_hour(conversation: Conversation, now: datetime, cap: int) 
     table's statistics were stale (10 ms instead of 0.06 ms)."""
     if cap <= 0:
         return 0
-    recent = (
-        Message.objects.filter(
-            conversation_id=conversation.pk, created_at__gte=now - timedelta(hours=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BOT_REPLIES_SQL,
+            [
+                conversation.pk,
+                now - timedelta(hours=1),
+                Message.Kind.MESSAGE,
+                Message.Direction.OUT,
+                Message.AuthorKind.BOT,
+                cap,
+            ],
         )
-        .filter(
-            kind=Message.Kind.MESSAGE,
-            direction=Message.Direction.OUT,
-            author_kind=Message.AuthorKind.BOT,
-        )
-        .order_by("-created_at", "-id")
-        .values_list("pk", flat=True)[:cap]
-    )
-    return len(recent)
+        return cursor.fetchone()[0]
+
+
+_BOT_REPLIES_SQL = """
+SELECT count(*) FROM (
+    SELECT 1 FROM inbox_message
+    WHERE conversation_id = %s AND created_at >= %s
+      AND kind = %s AND direction = %s AND author_kind = %s
+    ORDER BY created_at DESC, id DESC
+    LIMIT %s
+) AS recent
+"""
 
 
 def _bot_message(
@@ -409,6 +420,23 @@ def automation_claims_record(messages: list[Message]) -> None:
     )
 
 
+def _conversation_locked(message: Message) -> Conversation:
+    """The message's conversation under its row lock, with the contact (the reply's
+    variables). Its tenant and channel are the message's own instances when the caller has
+    them (the batch pipeline routed the channel this pass): one join instead of four; the
+    assignee is read only if a rule needs it."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=message.conversation_id)
+    )
+    conversation.tenant = message.tenant
+    channel_field = Message._meta.get_field("channel")
+    if channel_field.is_cached(message) and message.channel_id == conversation.channel_id:
+        conversation.channel = message.channel
+    return conversation
+
+
 def automation_run_for_message(
     *, message_id: int, now: datetime | None = None, message: Message | None = None
 ) -> list[RuleRun]:
@@ -435,18 +463,16 @@ def automation_run_for_message(
         return []
     settings = automation_settings_get(tenant=tenant)
     runs: list[RuleRun] = []
-    with translation.override(tenant.default_language or None), transaction.atomic():
+    # No savepoint of its own: its callers are a task (this is the transaction) and the
+    # pipeline (a savepoint per message already).
+    with translation.override(tenant.default_language or None), transaction.atomic(savepoint=False):
         if not _claimed(tenant, message):
             return []
         if now - message.created_at > STALE_AFTER:
             log.info("automation skipped a stale message %s", message.pk)
             return []
         # One automation run per conversation at a time: cooldowns and caps stay exact.
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("tenant", "channel", "contact", "assignee")
-            .get(pk=message.conversation_id)
-        )
+        conversation = _conversation_locked(message)
         situation = Situation(
             channel_id=conversation.channel_id,
             status=conversation.status,
