@@ -114,6 +114,62 @@ def signals_detect_for_message(*, message) -> None:
         log.exception("signal detection failed for message %s", message.pk)
 
 
+def signals_detect_for_messages(*, messages) -> None:
+    """``signals_detect_for_message`` for a processing pass's messages, set-based: the
+    reports of all of them read in one query and written in one INSERT (the unique constraint
+    still decides races), in one savepoint. A message bringing a tracking ID (its
+    conversation's first message decides) goes one by one, in order; should the set-based
+    write fail, each message is detected one by one, each in its savepoint."""
+    wanted: dict[int, tuple] = {}  # conversation id -> (connection, conversation, signals)
+    for message in messages:
+        if (
+            message.kind != Message.Kind.MESSAGE
+            or message.direction != Message.Direction.IN
+            or message.author_kind != Message.AuthorKind.CUSTOMER
+        ):
+            continue
+        try:
+            if not _may_signal(message):
+                continue
+            conversation = message.conversation
+            if not conversation.tracking_id and tracking_id_find(message.text):
+                signals_detect_for_message(message=message)
+                continue
+            connection = _connection(conversation.tenant)
+            if connection is None or connection.status == TikTokAdsConnection.Status.SETUP:
+                continue
+            signals = _signals(conversation, message.text)
+        except Exception:
+            log.exception("signal detection failed for message %s", message.pk)
+            continue
+        if signals:
+            entry = wanted.setdefault(conversation.pk, (connection, conversation, []))
+            entry[2].extend(signals)
+    if not wanted:
+        return
+    try:
+        with transaction.atomic():
+            signal_reports_create_many(list(wanted.values()))
+    except Exception:
+        log.exception("set-based signal detection of %s conversations failed", len(wanted))
+        for message in messages:
+            signals_detect_for_message(message=message)
+
+
+def _connection(tenant) -> TikTokAdsConnection | None:
+    return memo(
+        ("tiktok_ads_connection", tenant.pk),
+        lambda: TikTokAdsConnection.objects.for_tenant(tenant).first(),
+    )
+
+
+def _signals(conversation: Conversation, text: str) -> list[str]:
+    signals = []
+    if conversation.source in TIKTOK_SOURCES or conversation.tracking_id:
+        signals.append(Signal.CONVERSATION_STARTED.value)
+    return signals + signals_in_text(conversation.tenant, text)
+
+
 def _may_signal(message) -> bool:
     """Whether ``_detect`` could write anything, judged in the process: a tracking ID, a
     TikTok-attributed conversation or a signal keyword."""
@@ -143,16 +199,10 @@ def _detect(message) -> None:
         )
         if not earlier:
             conversation_tracking_record(conversation=conversation, tracking_id=tracking_id)
-    connection = memo(
-        ("tiktok_ads_connection", tenant.pk),
-        lambda: TikTokAdsConnection.objects.for_tenant(tenant).first(),
-    )
+    connection = _connection(tenant)
     if connection is None or connection.status == TikTokAdsConnection.Status.SETUP:
         return
-    signals = []
-    if conversation.source in TIKTOK_SOURCES or conversation.tracking_id:
-        signals.append(Signal.CONVERSATION_STARTED.value)
-    signals += signals_in_text(tenant, message.text)
+    signals = _signals(conversation, message.text)
     if signals:
         signal_reports_create(connection=connection, conversation=conversation, signals=signals)
 
@@ -198,16 +248,41 @@ def signal_reports_create(
 ) -> int:
     """Queue each signal at most once per conversation (the unique constraint decides races).
     Returns how many new reports are pending."""
+    return signal_reports_create_many([(connection, conversation, signals)])
+
+
+def signal_reports_create_many(wanted: list[tuple]) -> int:
+    """``signal_reports_create`` for many (connection, conversation, signals) at once: the
+    existing reports in one query, the new ones in one INSERT, a send task per tenant."""
     existing = set(
-        SignalReport.objects.for_tenant(conversation.tenant)
-        .filter(conversation_id=conversation.pk, signal__in=signals)
-        .values_list("signal", flat=True)
+        SignalReport.objects.filter(
+            tenant_id__in={conversation.tenant_id for _c, conversation, _s in wanted},
+            conversation_id__in=[conversation.pk for _c, conversation, _s in wanted],
+        ).values_list("conversation_id", "signal")
     )
+    rows = []
+    tenants = set()
+    for connection, conversation, signals in wanted:
+        new = _report_rows(connection, conversation, signals, existing)
+        rows += new
+        if new and connection.collects_reports:
+            tenants.add(conversation.tenant_id)
+    if not rows:
+        return 0
+    SignalReport.objects.bulk_create(rows, ignore_conflicts=True)
+    for tenant_id in sorted(tenants):
+        effects.task_on_commit(effects.SIGNALS_SEND, tenant_id)
+    return sum(1 for row in rows if row.status == SignalReport.Status.PENDING)
+
+
+def _report_rows(connection, conversation, signals, existing) -> list[SignalReport]:
     pending = connection.collects_reports
     now = timezone.now()
     ad = _ad_fields(conversation)
     rows = []
     for signal in dict.fromkeys(signals):
+        if (conversation.pk, signal) in existing:
+            continue
         if signal in existing:
             continue
         event_name = connection.event_name_for(signal)
@@ -228,10 +303,4 @@ def signal_reports_create(
                 **ad,
             )
         )
-    if not rows:
-        return 0
-    SignalReport.objects.bulk_create(rows, ignore_conflicts=True)
-    if pending:
-        effects.task_on_commit(effects.SIGNALS_SEND, conversation.tenant_id)
-        return len(rows)
-    return 0
+    return rows

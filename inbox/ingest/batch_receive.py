@@ -52,7 +52,7 @@ from inbox.outbound_webhooks.payloads import (
 from inbox.phone_numbers import whatsapp_phone
 from inbox.providers.base import InboundMessage, ParsedBatch
 from inbox.services._sql import insert_many_ignore_conflict
-from signals_app.services import signals_detect_for_message
+from signals_app.services import signals_detect_for_messages
 
 from .messages import ATTACHMENT_KINDS, message_preview
 
@@ -451,7 +451,6 @@ def _effects(items: list[_Item], people: dict) -> None:
         message = item.message
         if message is None:
             continue
-        signals_detect_for_message(message=message)
         webhooks[(tenant_id, "message.created")].append(partial(message_payload, message))
         if not item.created:
             webhooks[(tenant_id, "conversation.updated")].append(
@@ -468,5 +467,6 @@ def _effects(items: list[_Item], people: dict) -> None:
             effects.automation_run(message)
         if any(a.kind != "share_post" for a in item.inbound.attachments):
             effects.task_on_commit(effects.MEDIA_PREFETCH, message.pk)
+    signals_detect_for_messages(messages=[item.message for item in items if item.message])
     for (tenant_id, event_type), datas in webhooks.items():
         effects.webhook_events(tenant=tenants[tenant_id], event_type=event_type, datas=datas)
