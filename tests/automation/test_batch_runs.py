@@ -11,8 +11,8 @@ import pytest
 from inbox.automation import services
 from inbox.automation.models import MessageAutomation, RuleRun
 from inbox.ingest.pipeline import webhook_events_process_batch
-from inbox.models import Channel, Conversation, Label, Message
-from tests.pipeline.events import now_ms, store, tiktok_body
+from inbox.models import Conversation, Label, Message
+from tests.pipeline.events import now_ms, store, tiktok_body, tiktok_channel
 
 SHOP_A = "-000batchRunsShopA001"
 SHOP_B = "-000batchRunsShopB001"
@@ -25,17 +25,6 @@ def set_based_automation_did_not_fall_back(caplog):
     yield
     fallbacks = [r for r in caplog.records if "set-based automation" in r.getMessage()]
     assert fallbacks == []
-
-
-def _channel(tenant, account: str) -> Channel:
-    return Channel.objects.create(
-        tenant=tenant,
-        provider="tiktok",
-        name=account,
-        account_id=account,
-        credentials={"access_token": f"act.{account}"},
-        settings={"simulator": True},
-    )
 
 
 def _rule(tenant, *, cooldown: int = 0, **data):
@@ -71,7 +60,7 @@ def _bot_rows(conversation) -> list[tuple[str, str]]:
 
 
 def test_the_cap_counts_the_batchs_own_replies_and_notes_follow_in_order(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     rule = _rule(tenant_a)
     bodies = _store(SHOP_A, "-000custCap", [f"price {i}" for i in range(5)], now_ms())
 
@@ -100,7 +89,7 @@ def test_the_cap_counts_the_batchs_own_replies_and_notes_follow_in_order(tenant_
 
 
 def test_a_cooldown_started_in_the_batch_holds_for_its_later_messages(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     rule = _rule(tenant_a, cooldown=60)
     _store(SHOP_A, "-000custCool", ["price?", "hello", "price again", "price!"], now_ms())
 
@@ -120,7 +109,7 @@ def test_a_cooldown_started_in_the_batch_holds_for_its_later_messages(tenant_a):
 
 
 def test_the_cap_reads_the_replies_of_earlier_batches(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     _rule(tenant_a)
     start = now_ms()
     _store(SHOP_A, "-000custTwice", ["price 1", "price 2"], start)
@@ -134,8 +123,8 @@ def test_the_cap_reads_the_replies_of_earlier_batches(tenant_a):
 
 
 def test_tenants_whose_rules_do_more_than_reply_go_one_by_one_in_the_same_batch(tenant_a, tenant_b):
-    channel_a = _channel(tenant_a, SHOP_A)
-    channel_b = _channel(tenant_b, SHOP_B)
+    channel_a = tiktok_channel(tenant_a, SHOP_A)
+    channel_b = tiktok_channel(tenant_b, SHOP_B)
     _rule(tenant_a)
     vip = Label.objects.create(tenant=tenant_b, name="price asked")
     rule_b = _rule(tenant_b)
@@ -155,7 +144,7 @@ def test_tenants_whose_rules_do_more_than_reply_go_one_by_one_in_the_same_batch(
 
 
 def test_a_refused_reply_leaves_its_note_and_sends_nothing(tenant_a):
-    channel = _channel(tenant_a, SHOP_A)
+    channel = tiktok_channel(tenant_a, SHOP_A)
     rule = _rule(tenant_a, reply_text="x" * 7000)  # longer than TikTok takes
     _store(SHOP_A, "-000custLong", ["price?"], now_ms())
 
