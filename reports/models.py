@@ -121,11 +121,11 @@ class ReportTotal(TenantOwnedModel):
 class ReportDay(TenantOwnedModel):
     """Per tenant, local day (the tenant's timezone), dimension and key: every figure of the
     reports for that day, pre-aggregated — counters, and the durations as fixed log-scale
-    histograms (`reports.histogram`, only the non-empty bins) from which a period's percentiles
-    are computed; week rows ("w.<dimension>") sum their days. A 30-day report reads 6 to 12
-    rows (whole weeks, the days around them) for everybody or one agent, and 6 to 12 per key
-    for a breakdown, whatever the number of conversations. Kept by the same delta as
-    ReportBucket."""
+    histograms (`reports.histogram`, every bin: the same size for every row) from which a
+    period's percentiles are computed; week rows ("w.<dimension>") sum their days. A 30-day
+    report reads 6 to 12 rows (whole weeks, the days around them) for everybody or one agent,
+    and 6 to 12 per key for a breakdown, whatever the number of conversations. Kept by the
+    same delta as ReportBucket."""
 
     day = models.DateField()
     # all, agent, team, channel, label, campaign; and "a.team" … "a.campaign": the same per
@@ -144,12 +144,12 @@ class ReportDay(TenantOwnedModel):
     csat_responses = models.IntegerField(default=0)
     csat_score = models.IntegerField(default=0)  # the sum of the ratings
     csat_satisfied = models.IntegerField(default=0)  # ratings of 4 or 5
-    # Sparse counts per bin of reports.histogram: only the bins with a count, as flat
-    # (bin, count) pairs sorted by bin — {bin, count, bin, count, …} (reports.0004).
-    first_response_hist = ArrayField(models.IntegerField(), default=list, blank=True)
-    first_response_business_hist = ArrayField(models.IntegerField(), default=list, blank=True)
-    resolution_hist = ArrayField(models.IntegerField(), default=list, blank=True)
-    resolution_business_hist = ArrayField(models.IntegerField(), default=list, blank=True)
+    # The counts of every bin of reports.histogram, fixed-size: BINS big-endian 32-bit
+    # integers, b"" when empty (reports.0005; read by reports.histogram.stored_total).
+    first_response_hist = models.BinaryField(default=b"", blank=True)
+    first_response_business_hist = models.BinaryField(default=b"", blank=True)
+    resolution_hist = models.BinaryField(default=b"", blank=True)
+    resolution_business_hist = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [

@@ -6,8 +6,12 @@ distribution. Definitions: docs/reports.md."""
 
 from __future__ import annotations
 
+from array import array
 from datetime import timedelta
+from operator import add
 
+import psycopg
+from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import (
     Coalesce,
@@ -19,7 +23,7 @@ from django.db.models.functions import (
 
 from .facts import AGENT_PREFIX, ALL, DAY_COUNTERS, WEEK_PREFIX, week_start
 from .figures import RESPONSE_BINS, Figures, Scope, ratio, response_bin
-from .histogram import BINS, bin_low, dense_add, dense_percentiles
+from .histogram import bin_low, dense_percentiles, stored_dense, stored_total
 from .models import ReportBucket, ReportDay, ReportTotal
 from .periods import Period
 
@@ -69,50 +73,79 @@ def _days(tenant, period: Period, dimension: str, key: str | None = None):
     return query if key is None else query.filter(key=key)
 
 
-def _merged(days, scope: Scope) -> dict[str, tuple[dict, tuple[list[int], list[int]]]]:
-    """{key: (counter sums, (first-response histogram, resolution histogram))} over the
-    rows, the histograms dense (BINS counts): one query, summed here. The rows are few
-    (whole weeks and the days around them) and their histograms sparse ({bin, count, …}:
-    only the bins with something); summing in SQL would subscript the (compressed) arrays
-    element by element."""
+def _rows(query) -> list[tuple]:
+    """The rows of a queryset, fetched in PostgreSQL's binary format: a stored histogram
+    comes back as its bytes (the text format would spell each byte in hex, and decode it
+    again here). Django's cursors bind client-side, which has no binary results."""
+    sql, params = query.query.sql_with_params()
+    with (
+        connection.cursor() as wrapper,
+        connection.wrap_database_errors,
+        psycopg.Cursor(wrapper.cursor.connection) as cursor,
+    ):
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
+def _merged(days, scope: Scope) -> dict[str, tuple[list[int], int, int]]:
+    """{key: (counter sums in DAY_COUNTERS' order, first-response histogram, resolution
+    histogram)} over the rows, each histogram the sum of the rows' stored ones as one Python
+    integer (`reports.histogram.stored_total`): a fixed cost per row, whatever the row holds
+    — one query, summed here."""
     response, resolution = (
         ("first_response_business_hist", "resolution_business_hist")
         if scope.business_hours
         else ("first_response_hist", "resolution_hist")
     )
-    merged: dict[str, tuple[dict, tuple[list[int], list[int]]]] = {}
+    merged: dict[str, tuple[list[int], int, int]] = {}
     n = len(DAY_COUNTERS)
-    for key, *values in days.values_list("key", *DAY_COUNTERS, response, resolution):
-        if key not in merged:
-            merged[key] = (dict.fromkeys(DAY_COUNTERS, 0), ([0] * BINS, [0] * BINS))
-        sums, (responses, resolutions) = merged[key]
-        for name, value in zip(DAY_COUNTERS, values[:n], strict=True):
-            sums[name] += value
-        dense_add(responses, values[n])
-        dense_add(resolutions, values[n + 1])
+    for key, *values in _rows(days.values_list("key", *DAY_COUNTERS, response, resolution)):
+        entry = merged.get(key)
+        if entry is None:
+            merged[key] = (values[:n], stored_total(values[n]), stored_total(values[n + 1]))
+        else:
+            merged[key] = (
+                list(map(add, entry[0], values[:n])),
+                entry[1] + stored_total(values[n]),
+                entry[2] + stored_total(values[n + 1]),
+            )
     return merged
 
 
-def _figures(sums: dict, histograms: tuple[list[int], list[int]]) -> Figures:
-    responses, resolutions = histograms
+_RESPONSES = DAY_COUNTERS.index("first_responses")
+_RESOLUTIONS = DAY_COUNTERS.index("resolutions")
+
+
+def _dense(entry: tuple[list[int], int, int]) -> tuple[array, array]:
+    """The first-response and resolution histograms of a merged entry, BINS counts each."""
+    sums, responses, resolutions = entry
+    return (
+        stored_dense(responses, sums[_RESPONSES]),
+        stored_dense(resolutions, sums[_RESOLUTIONS]),
+    )
+
+
+def _figures(entry: tuple[list[int], int, int]) -> Figures:
+    sums = dict(zip(DAY_COUNTERS, entry[0], strict=True))
+    responses, resolutions = _dense(entry)
     response_median, response_p90 = dense_percentiles(responses, (0.5, 0.9))
     resolution_median, resolution_p90 = dense_percentiles(resolutions, (0.5, 0.9))
     return Figures(
-        new=sums.get("conversations_new", 0),
-        resolved=sums.get("resolutions", 0),
-        open=sums.get("conversations_open", 0),
-        messages_in=sums.get("messages_in", 0),
-        messages_out=sums.get("messages_out", 0),
+        new=sums["conversations_new"],
+        resolved=sums["resolutions"],
+        open=sums["conversations_open"],
+        messages_in=sums["messages_in"],
+        messages_out=sums["messages_out"],
         first_response_median=response_median,
         first_response_p90=response_p90,
-        first_responses=sums.get("first_responses", 0),
+        first_responses=sums["first_responses"],
         resolution_median=resolution_median,
         resolution_p90=resolution_p90,
-        replies_per_resolution=ratio(sums.get("replies", 0), sums.get("resolutions", 0)),
-        bot_handled_share=ratio(sums.get("bot_handled", 0), sums.get("resolutions", 0)),
-        csat_responses=sums.get("csat_responses", 0),
-        csat_average=ratio(sums.get("csat_score", 0), sums.get("csat_responses", 0)),
-        csat_satisfied_share=ratio(sums.get("csat_satisfied", 0), sums.get("csat_responses", 0)),
+        replies_per_resolution=ratio(sums["replies"], sums["resolutions"]),
+        bot_handled_share=ratio(sums["bot_handled"], sums["resolutions"]),
+        csat_responses=sums["csat_responses"],
+        csat_average=ratio(sums["csat_score"], sums["csat_responses"]),
+        csat_satisfied_share=ratio(sums["csat_satisfied"], sums["csat_responses"]),
     )
 
 
@@ -124,9 +157,9 @@ def _scoped(tenant, period: Period, scope: Scope):
 
 def report_overview(tenant, period: Period, scope: Scope) -> tuple[Figures, list[int]]:
     """The period's figures and its response-time distribution, from the same rows."""
-    empty = ({}, ([0] * BINS, [0] * BINS))
-    sums, histograms = next(iter(_merged(_scoped(tenant, period, scope), scope).values()), empty)
-    return _figures(sums, histograms), _distribution(histograms[0])
+    empty = ([0] * len(DAY_COUNTERS), 0, 0)
+    entry = next(iter(_merged(_scoped(tenant, period, scope), scope).values()), empty)
+    return _figures(entry), _distribution(_dense(entry)[0])
 
 
 def report_figures(tenant, period: Period, scope: Scope) -> Figures:
@@ -153,9 +186,9 @@ def report_breakdown(tenant, period: Period, scope: Scope, dimension: str) -> di
         prefix = f"{scope.agent_id}|"
         days = _days(tenant, period, AGENT_PREFIX + dimension).filter(key__startswith=prefix)
     return {
-        _typed(dimension, key[len(prefix) :]): _figures(sums, histograms)
-        for key, (sums, histograms) in _merged(days, scope).items()
-        if any(sums.values()) or any(histograms[0]) or any(histograms[1])
+        _typed(dimension, key[len(prefix) :]): _figures(entry)
+        for key, entry in _merged(days, scope).items()
+        if any(entry[0]) or entry[1] or entry[2]
     }
 
 
@@ -190,7 +223,7 @@ def heatmap(tenant, period: Period, scope: Scope) -> dict[tuple[int, int], int]:
     return {(row["weekday"], row["hour"]): row["n"] for row in query}
 
 
-def _distribution(responses: list[int]) -> list[int]:
+def _distribution(responses) -> list[int]:
     counts = [0] * len(RESPONSE_BINS)
     for index, n in enumerate(responses):
         if n:

@@ -103,16 +103,24 @@ def _counters_add(deltas: dict[tuple, list[int]]) -> None:
 
 
 _DAY_COLUMNS = ", ".join(DAY_COUNTERS + HISTOGRAMS)
+# The counters: added by the upsert (a new row starts with empty histograms).
 _DAYS_ADD = f"""
 INSERT INTO reports_reportday (tenant_id, day, dimension, key, {_DAY_COLUMNS})
-SELECT t, d, dim, k, {", ".join(DAY_COUNTERS)}, {", ".join(f"{h}::int[]" for h in HISTOGRAMS)}
+SELECT t, d, dim, k, {", ".join(DAY_COUNTERS)}, {", ".join("''::bytea" for _h in HISTOGRAMS)}
 FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[],
-    {", ".join(["%s::int[]"] * len(DAY_COUNTERS))}, {", ".join(["%s::text[]"] * len(HISTOGRAMS))})
-    AS u(t, d, dim, k, {_DAY_COLUMNS})
+    {", ".join(["%s::int[]"] * len(DAY_COUNTERS))}) AS u(t, d, dim, k, {", ".join(DAY_COUNTERS)})
 ON CONFLICT (tenant_id, dimension, day, key) DO UPDATE SET
-    {", ".join(f"{c} = reports_reportday.{c} + EXCLUDED.{c}" for c in DAY_COUNTERS)},
-    {", ".join(f"{h} = reports_hist_add(reports_reportday.{h}, EXCLUDED.{h})" for h in HISTOGRAMS)}
+    {", ".join(f"{c} = reports_reportday.{c} + EXCLUDED.{c}" for c in DAY_COUNTERS)}
 """  # noqa: S608 — the names are this module's constants
+# The histograms: their (bin, count) deltas added to the rows the upsert above has just
+# locked (each row once, so no second lock order to deadlock on).
+_HISTOGRAMS_ADD = f"""
+UPDATE reports_reportday AS r SET
+    {", ".join(f"{h} = reports_hist_apply(r.{h}, u.{h}::int[])" for h in HISTOGRAMS)}
+FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[],
+    {", ".join(["%s::text[]"] * len(HISTOGRAMS))}) AS u(t, d, dim, k, {", ".join(HISTOGRAMS)})
+WHERE r.tenant_id = u.t AND r.dimension = u.dim AND r.day = u.d AND r.key = u.k
+"""  # noqa: S608
 
 
 def _share_add(into: list, share: list, sign: int) -> None:
@@ -125,23 +133,29 @@ def _share_add(into: list, share: list, sign: int) -> None:
 
 
 def _days_add(deltas: dict[tuple, list]) -> None:
-    """Add deltas to ReportDay rows (created when missing), in key order."""
-    columns: list[list] = [[] for _ in range(4 + len(DAY_COUNTERS) + len(HISTOGRAMS))]
+    """Add deltas to ReportDay rows (created when missing), in key order: the counters by
+    an upsert, then the histograms' changed bins (`reports_hist_apply`)."""
+    columns: list[list] = [[] for _ in range(4 + len(DAY_COUNTERS))]
+    hist_columns: list[list] = [[] for _ in range(4 + len(HISTOGRAMS))]
     for (tenant_id, day, dimension, key), delta in sorted(deltas.items()):
         counters = delta[: len(DAY_COUNTERS)]
-        hists = []
-        for bins in delta[len(DAY_COUNTERS) :]:
-            # Sparse: the (bin, count) pairs with a count, flat, by bin (reports.histogram).
-            hists.append("{" + ",".join(map(str, histogram_pairs(bins))) + "}")
-        if not any(counters) and all(h == "{}" for h in hists):
+        # The changed bins as (bin, count) pairs, flat, by bin (reports.histogram).
+        hists = [histogram_pairs(bins) for bins in delta[len(DAY_COUNTERS) :]]
+        if not any(counters) and not any(hists):
             continue
-        for column, value in zip(
-            columns, (tenant_id, day, dimension, key, *counters, *hists), strict=True
-        ):
+        for column, value in zip(columns, (tenant_id, day, dimension, key, *counters), strict=True):
             column.append(value)
+        if any(hists):
+            texts = ["{" + ",".join(map(str, pairs)) + "}" for pairs in hists]
+            for column, value in zip(
+                hist_columns, (tenant_id, day, dimension, key, *texts), strict=True
+            ):
+                column.append(value)
     if columns[0]:
         with connection.cursor() as cursor:
             cursor.execute(_DAYS_ADD, columns)
+            if hist_columns[0]:
+                cursor.execute(_HISTOGRAMS_ADD, hist_columns)
 
 
 def _day_share_add(deltas: dict[tuple, list], tenant_id: int, key: str, share, sign: int):

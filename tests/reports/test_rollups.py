@@ -17,7 +17,13 @@ from inbox.models import Conversation, CsatSurvey, Message, Team
 from reports.direct import direct_figures
 from reports.facts import DAY_COUNTERS, HISTOGRAMS, WEEK_PREFIX, week_start
 from reports.figures import Scope
-from reports.histogram import figures_differences, histogram_add, histogram_pairs, within_bound
+from reports.histogram import (
+    figures_differences,
+    histogram_add,
+    histogram_counts,
+    histogram_pairs,
+    within_bound,
+)
 from reports.models import (
     ReportBucket,
     ReportConversation,
@@ -133,7 +139,7 @@ def _weeks_are_the_sums_of_their_days(tenant):
     weeks: dict[tuple, list] = {}
     for row in ReportDay.objects.for_tenant(tenant):
         values = [getattr(row, c) for c in DAY_COUNTERS]
-        hists = [histogram_add({}, getattr(row, h)) for h in HISTOGRAMS]
+        hists = [histogram_counts(getattr(row, h)) for h in HISTOGRAMS]
         if row.dimension.startswith(WEEK_PREFIX):
             weeks[(row.day, row.dimension, row.key)] = values + hists
             continue
