@@ -11,10 +11,11 @@ figures computed directly from the raw tables, on two tenants 10x apart.
 
 The rollups are built first (`report_tenant_rebuild`, timed). Each request goes through
 Django's whole stack in-process with the test client (session for pages, API key for the
-API); one warm-up, then `--runs` timed runs per page/endpoint, interleaved round-robin so the
-shared machine's noise falls on all alike; p50/p95 over the runs. *direct* =
-`reports.direct.direct_figures` for the period and the previous one (what the overview's cards
-show, without rollups). *growth* = p95 on the large tenant ÷ p95 on the small one.
+API); one warm-up, then `--runs` timed runs per page/endpoint, interleaved round-robin — each
+call on both tenants back to back — so the shared machine's noise falls on all alike;
+p50/p95 over the runs. *direct* = `reports.direct.direct_figures` for the period and the
+previous one (what the overview's cards show, without rollups). *growth* = p95 on the large
+tenant ÷ p95 on the small one.
 """
 
 from __future__ import annotations
@@ -118,39 +119,48 @@ def prepare(slug: str, rebuild: bool) -> dict:
     }
 
 
-def measure(setup: dict, runs: int, direct_runs: int) -> dict:
-    times: dict[str, list[float]] = {name: [] for name in setup["calls"]}
-    for client, url, headers in setup["calls"].values():  # warm-up
-        assert client.get(url, **headers).status_code == 200, url
-    for _ in range(runs):
-        for name, (client, url, headers) in setup["calls"].items():
-            t = time.perf_counter()
-            response = client.get(url, **headers)
-            times[name].append(time.perf_counter() - t)
-            assert response.status_code == 200, (url, response.status_code)
-    tenant = setup["tenant"]
-    print(f"{tenant.slug}: pages and API measured, now the direct computation", flush=True)
-    period = period_parse(tenant, {"period": "30d"})
+def measure(setups: dict[str, dict], runs: int, direct_runs: int) -> dict[str, dict]:
+    """Every call on every tenant, interleaved: each run goes through the calls in turn and
+    makes each call on both tenants back to back (in alternating order), so a noisy moment of
+    the shared machine falls on both sizes alike, not on one tenant's block of runs."""
+    times = {slug: {name: [] for name in s["calls"]} for slug, s in setups.items()}
+    for setup in setups.values():  # warm-up
+        for client, url, headers in setup["calls"].values():
+            assert client.get(url, **headers).status_code == 200, url
+    slugs = list(setups)
+    names = list(next(iter(setups.values()))["calls"])
+    for run in range(runs):
+        for name in names:
+            for slug in slugs if run % 2 == 0 else reversed(slugs):
+                client, url, headers = setups[slug]["calls"][name]
+                t = time.perf_counter()
+                response = client.get(url, **headers)
+                times[slug][name].append(time.perf_counter() - t)
+                assert response.status_code == 200, (url, response.status_code)
+    print("pages and API measured, now the direct computation", flush=True)
     from reports.selectors import report_figures
 
-    rolled, direct = [], []
-    for _ in range(direct_runs):
-        t = time.perf_counter()
-        a = (
-            report_figures(tenant, period, Scope()),
-            report_figures(tenant, period.previous(), Scope()),
-        )
-        rolled.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        b = (
-            direct_figures(tenant, period, Scope()),
-            direct_figures(tenant, period.previous(), Scope()),
-        )
-        direct.append(time.perf_counter() - t)
-        for rolled_figures, direct_figures_ in zip(a, b, strict=True):
-            assert not figures_differences(rolled_figures, direct_figures_), (a, b)
-    times["figures from rollups (both periods)"] = rolled
-    times["figures direct from raw rows (both periods)"] = direct
+    for slug, setup in setups.items():
+        tenant = setup["tenant"]
+        period = period_parse(tenant, {"period": "30d"})
+        rolled, direct = [], []
+        for _ in range(direct_runs):
+            t = time.perf_counter()
+            a = (
+                report_figures(tenant, period, Scope()),
+                report_figures(tenant, period.previous(), Scope()),
+            )
+            rolled.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b = (
+                direct_figures(tenant, period, Scope()),
+                direct_figures(tenant, period.previous(), Scope()),
+            )
+            direct.append(time.perf_counter() - t)
+            for rolled_figures, direct_figures_ in zip(a, b, strict=True):
+                assert not figures_differences(rolled_figures, direct_figures_), (a, b)
+        times[slug]["figures from rollups (both periods)"] = rolled
+        times[slug]["figures direct from raw rows (both periods)"] = direct
     return times
 
 
@@ -164,12 +174,12 @@ def main():
     args = parser.parse_args()
     faulthandler.enable()
     print(f"load average at start: {os.getloadavg()}")
-    results = {}
+    setups = {}
     for slug in [s for s in (args.compare, args.tenant) if s]:
-        setup = prepare(slug, args.rebuild)
+        setup = setups[slug] = prepare(slug, args.rebuild)
         print(f"{slug}: rollup rows (buckets, conversations, resolutions, days) {setup['rows']}"
               + (f", built in {setup['built']:.1f}s" if setup["built"] else ""))  # fmt: skip
-        results[slug] = measure(setup, args.runs, args.direct_runs)
+    results = measure(setups, args.runs, args.direct_runs)
     print(f"load average at end: {os.getloadavg()}")
     big = results[args.tenant]
     small = results.get(args.compare)
