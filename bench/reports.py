@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import os
 import statistics
 import sys
@@ -119,6 +120,24 @@ def prepare(slug: str, rebuild: bool) -> dict:
     }
 
 
+class GcClock:
+    """Time spent in the garbage collector's full (generation 2) collections, to tell a slow
+    request from one a collection landed on."""
+
+    def __init__(self):
+        self.total = 0.0
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+
 def measure(setups: dict[str, dict], runs: int, direct_runs: int) -> dict[str, dict]:
     """Every call on every tenant, interleaved: each run goes through the calls in turn and
     makes each call on both tenants back to back (in alternating order), so a noisy moment of
@@ -129,14 +148,21 @@ def measure(setups: dict[str, dict], runs: int, direct_runs: int) -> dict[str, d
             assert client.get(url, **headers).status_code == 200, url
     slugs = list(setups)
     names = list(next(iter(setups.values()))["calls"])
+    clock = GcClock()
+    collections = []  # (ms in full collections, call, tenant)
     for run in range(runs):
         for name in names:
             for slug in slugs if run % 2 == 0 else reversed(slugs):
                 client, url, headers = setups[slug]["calls"][name]
+                before = clock.total
                 t = time.perf_counter()
                 response = client.get(url, **headers)
                 times[slug][name].append(time.perf_counter() - t)
                 assert response.status_code == 200, (url, response.status_code)
+                if clock.total > before:
+                    collections.append(((clock.total - before) * 1000, name, slug))
+    landed = "".join(f"; {ms:.0f} ms in {name} ({slug})" for ms, name, slug in collections)
+    print(f"full garbage collections during timed requests: {len(collections)}{landed}")
     print("pages and API measured, now the direct computation", flush=True)
     from reports.selectors import report_figures
 
