@@ -43,8 +43,9 @@ RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 coalesce(lag(p.bin) OVER (ORDER BY p.bin) + 1, 0) AS after,
                 p.bin = max(p.bin) OVER () AS last
             FROM (
-                SELECT pairs[2 * j - 1] AS bin, pairs[2 * j] AS n
+                SELECT pairs[2 * j - 1] AS bin, sum(pairs[2 * j])::integer AS n
                 FROM generate_series(1, cardinality(pairs) / 2) AS j
+                GROUP BY 1
             ) AS p
         ) AS d
     ) END
