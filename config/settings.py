@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -165,6 +166,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Replies to customers travel on a queue of their own. A worker started without -Q takes
+# from both queues in turn (the Redis transport rotates them), so a reply waits behind at
+# most the task each worker process is running, never behind a backlog of processing; an
+# operator can also give sends worker processes of their own (`-Q send`, docs/deploy.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("send"))
+CELERY_TASK_ROUTES = {
+    "inbox.message_deliver": {"queue": "send"},
+    "inbox.comment_action_deliver": {"queue": "send"},
+}
 if DATABASE_POOL:
     # Celery's Django fixup would otherwise close the whole pool after every task of a prefork
     # worker; told to reuse connections, it leaves them to config/celery.py, which hands each
