@@ -11,9 +11,10 @@ database on the same server.
 Per run: the events are stored pending (200 customers, a quarter asking the auto-reply keyword,
 a quarter with signal words), then woken as the ingest dispatcher does (a task per 20 ids,
 ``inbox.webhook_events_process``); done = every event processed, every stored customer message
-seen by automation and the broker queue empty. Reported: events/s; the worker's CPU ms per
-event (``/proc``: user + system of the worker processes); PostgreSQL time per event
-(``pg_stat_database.active_time`` of the run's database, the bench's own polling subtracted).
+seen by automation and the broker queues ("celery", "send") empty. Reported: events/s; the
+worker's CPU ms per event (``/proc``: user + system of the worker processes); PostgreSQL time
+per event (``pg_stat_database.active_time`` of the run's database, the bench's own polling
+subtracted).
 ``--workers 2``: two worker processes on one backlog (this checkout only).
 """
 
@@ -186,7 +187,9 @@ def _wait(poll: Poll, broker: redis.Redis, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending, automation_left = poll.query(Poll.LEFT)
-        if pending == 0 and automation_left == 0 and broker.llen("celery") == 0:
+        # Both broker queues: replies travel on their own ("send") since d67dd23.
+        queued = broker.llen("celery") + broker.llen("send")
+        if pending == 0 and automation_left == 0 and queued == 0:
             return
         time.sleep(0.1)
     raise RuntimeError(f"not drained within {timeout} s: {pending} pending")
