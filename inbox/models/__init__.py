@@ -7,7 +7,7 @@ from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.csat import CsatSurvey
 from inbox.models.messages import Attachment, Message
 from inbox.models.saved_views import SavedView
-from inbox.models.tallies import ConversationTally
+from inbox.models.tallies import ConversationTally, ReadTally
 from inbox.models.teams import Team, TeamMember
 from inbox.models.templates import MessageTemplate
 from inbox.models.webhook_events import WebhookEvent
@@ -34,6 +34,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "Post",
+    "ReadTally",
     "SavedView",
     "SimulatorFailure",
     "SimulatorObject",

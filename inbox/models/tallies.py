@@ -50,3 +50,50 @@ class ConversationTally(models.Model):
 
     def __str__(self):
         return f"tally {self.tenant_id}/{self.label_id}/{self.status}: {self.n}"
+
+
+class ReadTally(models.Model):
+    """How many conversations of each group are NOT unread for a user, kept by the triggers
+    of migration 0018 — so unread = ConversationTally − ReadTally(user 0) − ReadTally(user),
+    a sum over a few hundred rows whatever the size of the inbox.
+
+    user_id > 0: conversations with a customer message that this user has read up to it
+    (their `ConversationRead.last_read_at >= last_customer_message_at`, exactly
+    `unread_condition`'s negation). user_id 0: conversations without any customer message
+    (never unread for anyone). The same groups, change rows and fold as ConversationTally."""
+
+    tenant_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    label_id = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16)
+    assignee_id = models.BigIntegerField(default=0)
+    team_id = models.BigIntegerField(default=0)
+    kind = models.CharField(max_length=8)
+    channel_id = models.BigIntegerField()
+    n = models.IntegerField()
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant_id", "label_id", "user_id"], name="readtally_lookup"),
+            models.Index(fields=["id"], condition=Q(folded=False), name="readtally_unfolded"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "tenant_id",
+                    "user_id",
+                    "label_id",
+                    "status",
+                    "assignee_id",
+                    "team_id",
+                    "kind",
+                    "channel_id",
+                ],
+                condition=Q(folded=True),
+                name="readtally_one_folded_row_per_group",
+            )
+        ]
+
+    def __str__(self):
+        return f"read tally {self.tenant_id}/{self.user_id}/{self.label_id}: {self.n}"

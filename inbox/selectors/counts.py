@@ -1,11 +1,13 @@
 """Counts beside the pre-filters, cheap at 500,000 conversations.
 
-Two sources, both in ONE query for the whole sidebar:
+Three sources, all in ONE query for the whole sidebar:
 - the tally (inbox/models/tallies.py, kept by triggers): every count whose filters are only
-  status, assignee, team, kind, channel and at most one label is a sum over the tally's
+  status, assignee, team, kind, channel, unread and at most one label is a sum over the tally's
   groups — a few hundred rows, whatever the size of the inbox, exact;
-- capped subqueries for the rest (unread is per user; unanswered / hidden comments, the ad and
-  search filters, several labels): `SELECT count(*) FROM (SELECT 1 ... LIMIT cap)` stops after
+- the read tally (same groups, per user): the conversations NOT unread for a user, so every
+  unread count is a difference of two sums, exact;
+- capped subqueries for the rest (unanswered / hidden comments, the ad and search filters,
+  several labels): `SELECT count(*) FROM (SELECT 1 ... LIMIT cap)` stops after
   `cap` index entries and shows "999+" beyond.
 """
 
@@ -15,10 +17,9 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.formats import number_format
 
-from inbox.models import Conversation
 from inbox.selectors.conversations import (
     ConversationFilters,
     agent_restricted,
@@ -116,11 +117,11 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
 
 
 def tally_answers(filters: ConversationFilters) -> bool:
-    """True when every status / assignee / team / kind count under `filters` is a sum of the
-    tally's groups: the filters are only status, assignee, team, kind, channel, ≤ 1 label."""
+    """True when every status / assignee / team / kind / unread count under `filters` is a
+    sum of the tallies' groups: the filters are only status, assignee, team, kind, channel,
+    unread and ≤ 1 label."""
     return len(filters.label_ids) <= 1 and not (
-        filters.unread_only
-        or filters.from_ad
+        filters.from_ad
         or filters.campaign_id
         or filters.has_signal
         or filters.query
@@ -132,15 +133,14 @@ def tally_answers(filters: ConversationFilters) -> bool:
 
 TALLY_SQL = """(SELECT coalesce(json_agg(t), '[]'::json) FROM (
     SELECT status, assignee_id, team_id, kind, sum(n) AS n
-    FROM inbox_conversationtally
+    FROM {table}
     WHERE tenant_id = %s AND label_id = %s{where}
     GROUP BY status, assignee_id, team_id, kind HAVING sum(n) <> 0) AS t)"""
 
 
-def _tally_part(*, tenant, user, membership, filters) -> tuple[str, list]:
-    """The tally's groups (status, assignee, team, kind → n) for the tenant, the label (0 for
-    every conversation), the channel, and what this member may see."""
-    where, params = "", [tenant.pk, filters.label_ids[0] if filters.label_ids else 0]
+def _tally_where(*, tenant, user, membership, filters) -> tuple[str, list]:
+    """The tallies' groups for the channel and what this member may see."""
+    where, params = "", []
     if filters.channel_id:
         where += " AND channel_id = %s"
         params.append(filters.channel_id)
@@ -156,7 +156,19 @@ def _tally_part(*, tenant, user, membership, filters) -> tuple[str, list]:
             )
             params += [tenant.pk, user.pk]
         where += f" AND ({seen})"
-    return TALLY_SQL.format(where=where), params
+    return where, params
+
+
+def _tally_parts(*, tenant, user, membership, filters) -> tuple[list[str], list]:
+    """Two scalar subqueries: the tally's groups (status, assignee, team, kind → n) for the
+    tenant, the label (0 for every conversation), the channel and what this member may see;
+    and the same groups of the read tally for user 0 and this user (the conversations that
+    are not unread for them)."""
+    label = filters.label_ids[0] if filters.label_ids else 0
+    where, params = _tally_where(tenant=tenant, user=user, membership=membership, filters=filters)
+    tally = TALLY_SQL.format(table="inbox_conversationtally", where=where)
+    read = TALLY_SQL.format(table="inbox_readtally", where=" AND user_id IN (0, %s)" + where)
+    return [tally, read], [tenant.pk, label, *params, tenant.pk, label, user.pk, *params]
 
 
 def _group_matches(group: dict, filters: ConversationFilters, user) -> bool:
@@ -181,62 +193,39 @@ def _group_matches(group: dict, filters: ConversationFilters, user) -> bool:
 
 
 def _tally_counts(count_for, *, tenant, user, membership, filters, team_ids) -> dict:
-    """Status, assignee, team and kind counts from the tally; unread, unanswered and hidden
-    (per user, per comment) as capped subqueries — all in one statement."""
+    """Status, assignee, team, kind and unread counts from the tallies — unread is the
+    conversations of the groups minus those the read tally says are not unread for this user
+    (no customer message yet, or read up to the last one): exact, whatever the size of the
+    inbox. Unanswered and hidden (per comment) stay capped subqueries — one statement."""
     summed = {f"status:{s}": filters.replace(status=s) for s in ("open", "pending", "snoozed")}
     for assignee in ("me", "unassigned", "all"):
         summed[f"assignee:{assignee}"] = filters.replace(assignee=assignee)
+    summed["unread"] = filters.replace(unread_only=True)
     for team_id in team_ids:
         summed[f"team:{team_id}"] = filters.replace(team=str(team_id))
     summed["kind:comments"] = filters.replace(kind="comments")
     summed["kind:messages"] = filters.replace(kind="messages")
-    unread = {"unread": count_for(unread_only=True)}
-    # With a label, from the label's links — unless only comments are wanted: the small
-    # partial index of comment conversations is then the shorter walk.
-    by_links = bool(filters.label_ids) and filters.kind != "comments"
-    if by_links:
-        unread = {"unread": _through_label_links(unread["unread"], filters.label_ids[0])}
     capped = {"unanswered:1": count_for(unanswered=True), "hidden:1": count_for(hidden=True)}
-    tally_sql, params = _tally_part(
+    tally_parts, params = _tally_parts(
         tenant=tenant, user=user, membership=membership, filters=filters
     )
-    unread_parts, unread_params = _capped_parts(unread, COUNT_CAP, None if by_links else True)
     parts, capped_params = _capped_parts(capped, COUNT_CAP, True)
-    capped = {**unread, **capped}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join([tally_sql, *unread_parts, *parts]),
-            params + unread_params + capped_params,
-        )
-        groups, *values = cursor.fetchone()
-    if isinstance(groups, str):
-        groups = json.loads(groups)
-    counts = {
-        key: CappedCount(sum(g["n"] for g in groups if _group_matches(g, wanted, user)))
-        for key, wanted in summed.items()
-    }
-    counts.update({name: CappedCount(value) for name, value in zip(capped, values, strict=True)})
-    order = [*summed][:6] + ["unread"] + [*summed][6:] + ["unanswered:1", "hidden:1"]
-    return {key: counts[key] for key in order}
-
-
-def _through_label_links(qs, label_id: int):
-    """`qs` walked from the label's links, highest conversation id first (the order of the
-    `(label_id, conversation_id)` index, so the capped count reads the label's links one by
-    one, checks each conversation by its primary key and stops after cap + 1). Measured at
-    500,000 conversations for the unread count of a 73,000-conversation label: ~1,700 links
-    read, 10–13 ms, against 120 ms walking the tenant's open conversations newest first and
-    probing the label for each."""
-    through = Conversation.labels.through
-    # A scalar subquery, not EXISTS: the planner never turns it into a join, so it cannot
-    # choose to hash the tenant's conversations instead (an EXISTS became a parallel hash
-    # join of all open unassigned conversations, 300 ms).
-    same = qs.order_by().filter(pk=OuterRef("conversation_id")).values("pk")[:1]
-    return (
-        through.objects.filter(label_id=label_id)
-        .filter(conversation_id=Subquery(same))
-        .order_by("-conversation_id")
+        cursor.execute("SELECT " + ", ".join([*tally_parts, *parts]), params + capped_params)
+        groups, read_groups, *values = cursor.fetchone()
+    groups, read_groups = (
+        json.loads(g) if isinstance(g, str) else g for g in (groups, read_groups)
     )
+
+    def total(wanted: ConversationFilters) -> int:
+        n = sum(g["n"] for g in groups if _group_matches(g, wanted, user))
+        if wanted.unread_only:
+            n -= sum(g["n"] for g in read_groups if _group_matches(g, wanted, user))
+        return n
+
+    counts = {key: CappedCount(total(wanted)) for key, wanted in summed.items()}
+    counts.update({name: CappedCount(value) for name, value in zip(capped, values, strict=True)})
+    return counts
 
 
 # --- with a label, when the tally cannot answer --------------------------------------------

@@ -1,9 +1,9 @@
-"""Folding the sidebar tally (inbox/models/tallies.py).
+"""Folding the sidebar tallies (inbox/models/tallies.py: ConversationTally and ReadTally).
 
-The triggers of migration 0017 add one row per change (+1 / -1); `tally_fold` sums them into
-the one folded row of each group, so the sidebar reads a few rows per group. Readers see the
-same sums before and after a fold (one statement, one commit); the triggers only INSERT, so
-writers never wait for the fold nor for each other on a counter row.
+The triggers of migrations 0017 and 0018 add one row per change (+1 / -1); `tally_fold` sums
+them into the one folded row of each group, so the sidebar reads a few rows per group. Readers
+see the same sums before and after a fold (one statement, one commit); the triggers only
+INSERT, so writers never wait for the fold nor for each other on a counter row.
 """
 
 from __future__ import annotations
@@ -11,39 +11,48 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 GROUP = "tenant_id, label_id, status, assignee_id, team_id, kind, channel_id"
+# Each tally's table and the columns of its groups.
+TALLIES = {
+    "inbox_conversationtally": GROUP,
+    "inbox_readtally": f"user_id, {GROUP}",
+}
 # One fold at a time (two would both upsert the same folded rows).
 FOLD_LOCK = 0x7A11_0016
 
-FOLD_SQL = f"""
+FOLD_SQL = """
 WITH gone AS (
-    DELETE FROM inbox_conversationtally
-    WHERE id IN (SELECT id FROM inbox_conversationtally WHERE NOT folded LIMIT %s)
-    RETURNING {GROUP}, n
+    DELETE FROM {table}
+    WHERE id IN (SELECT id FROM {table} WHERE NOT folded LIMIT %s)
+    RETURNING {group}, n
 ), summed AS (
-    SELECT {GROUP}, sum(n) AS n FROM gone GROUP BY {GROUP}
+    SELECT {group}, sum(n) AS n FROM gone GROUP BY {group}
 )
-INSERT INTO inbox_conversationtally ({GROUP}, n, folded)
-SELECT {GROUP}, n, true FROM summed
-ON CONFLICT ({GROUP}) WHERE folded
-DO UPDATE SET n = inbox_conversationtally.n + EXCLUDED.n
-"""  # noqa: S608 (constant identifiers; the batch size is a parameter)
+INSERT INTO {table} ({group}, n, folded)
+SELECT {group}, n, true FROM summed
+ON CONFLICT ({group}) WHERE folded
+DO UPDATE SET n = {table}.n + EXCLUDED.n
+"""
 
 
 def tally_fold(batch: int = 200_000) -> int:
-    """Fold up to `batch` change rows into their groups' folded rows; drop groups that sum to
-    zero. Returns how many change rows were folded (0 when another fold is running)."""
+    """Fold up to `batch` change rows of each tally into their groups' folded rows; drop
+    groups that sum to zero. Returns how many change rows were folded (0 when another fold
+    is running)."""
+    folded = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK])
         if not cursor.fetchone()[0]:
             return 0
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM inbox_conversationtally WHERE NOT folded "
-            "LIMIT %s) AS c",
-            [batch],
-        )
-        pending = cursor.fetchone()[0]
-        if not pending:
-            return 0
-        cursor.execute(FOLD_SQL, [batch])
-        cursor.execute("DELETE FROM inbox_conversationtally WHERE folded AND n = 0")
-    return pending
+        for table, group in TALLIES.items():
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE NOT folded "  # noqa: S608
+                "LIMIT %s) AS c",
+                [batch],
+            )
+            pending = cursor.fetchone()[0]
+            if not pending:
+                continue
+            cursor.execute(FOLD_SQL.format(table=table, group=group), [batch])
+            cursor.execute(f"DELETE FROM {table} WHERE folded AND n = 0")  # noqa: S608
+            folded += pending
+    return folded

@@ -1,14 +1,17 @@
 """The sidebar counts equal the lists they link to, whatever happened to the conversations.
 
-The counts of status / assignee / team / kind under status, assignee, team, kind, channel and
-one label come from the tally kept by triggers (inbox/models/tallies.py); the others from
-capped queries. Random conversations (statuses, assignees, teams, kinds, channels, labels,
-read markers, another tenant), then random changes through the ORM — status, assignee, team,
-kind, channel, bulk updates, labels added and removed, conversations deleted, a label
-deleted — with folds of the tally in between; then every count under random filter
-combinations, for an owner and for a restricted agent, against the list's `.count()`.
+The counts of status / assignee / team / kind / unread under status, assignee, team, kind,
+channel, unread and one label come from the tallies kept by triggers (inbox/models/tallies.py);
+the others from capped queries. Random conversations (statuses, assignees, teams, kinds,
+channels, labels, read markers, customer messages or none, another tenant), then random
+changes through the ORM — status, assignee, team, kind, channel, bulk updates, labels added
+and removed, conversations deleted, a label deleted, read markers written and removed,
+customers writing — with folds of the tallies in between; then every count under random
+filter combinations, for an owner and for a restricted agent, against the list's `.count()`.
 Derandomized: the same examples on every run.
 """
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -17,7 +20,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inbox.models import Conversation, ConversationRead, ConversationTally, Team, TeamMember
+from inbox.models import (
+    Conversation,
+    ConversationRead,
+    ConversationTally,
+    ReadTally,
+    Team,
+    TeamMember,
+)
 from inbox.selectors.conversations import ConversationFilters, conversation_queryset
 from inbox.selectors.counts import sidebar_counts, tally_answers
 from inbox.services.tallies import tally_fold
@@ -43,6 +53,8 @@ conversations = st.lists(
         st.integers(0, 1),  # channel
         st.sets(st.integers(0, 2), max_size=3),  # labels
         st.booleans(),  # read by the agent
+        st.booleans(),  # read by the owner
+        st.booleans(),  # a customer message
     ),
     min_size=0,
     max_size=12,
@@ -51,7 +63,8 @@ changes = st.lists(
     st.tuples(
         st.sampled_from(
             ["status", "assignee", "team", "kind", "channel", "label+", "label-", "delete",
-             "bulk status", "fold", "delete label"]
+             "bulk status", "fold", "delete label", "read", "unread", "customer writes",
+             "no customer message", "bulk customer writes"]
         ),
         st.integers(0, 11),  # which conversation (or label)
         st.integers(0, 3),  # the new value
@@ -84,7 +97,7 @@ def _world(rows):
     teams = [Team.objects.create(tenant=tenant, name=n) for n in ("sales", "support")]
     TeamMember.objects.create(tenant=tenant, team=teams[0], user=agent)
     convs = []
-    for status, assignee, team, kind, channel, chosen, read in rows:
+    for status, assignee, team, kind, channel, chosen, read, owner_read, wrote in rows:
         conv = ConversationFactory(
             tenant=tenant,
             channel=channels[channel],
@@ -92,12 +105,14 @@ def _world(rows):
             assignee=[None, agent, admin][assignee],
             team=[None, *teams][team],
             kind=kind,
+            last_customer_message_at=timezone.now() if wrote else None,
         )
         conv.labels.add(*[labels[i] for i in chosen])
-        if read:
-            ConversationRead.objects.create(
-                tenant=tenant, conversation=conv, user=agent, last_read_at=timezone.now()
-            )
+        for reader, did in ((agent, read), (owner, owner_read)):
+            if did:
+                ConversationRead.objects.create(
+                    tenant=tenant, conversation=conv, user=reader, last_read_at=timezone.now()
+                )
         convs.append(conv)
     foreign = ConversationFactory(tenant=other)  # same groups in another tenant: not counted
     foreign.labels.add(LabelFactory(tenant=other))
@@ -140,6 +155,29 @@ def _change(w, what, which, value):
         conv.delete()
     elif what == "bulk status":
         Conversation.objects.filter(tenant=w["tenant"]).update(status=STATUSES[value])
+    elif what == "read":  # the agent or the owner reads it (up to, or short of, the last)
+        reader = [w["agent"], w["owner"]][value % 2]
+        last = conv.last_customer_message_at or timezone.now()
+        moment = last - timedelta(seconds=1) if value >= 2 else last
+        ConversationRead.objects.update_or_create(
+            conversation=conv, user=reader, defaults={"tenant": w["tenant"], "last_read_at": moment}
+        )
+    elif what == "unread":  # a read marker goes
+        marker = ConversationRead.objects.filter(conversation=conv).order_by("pk").first()
+        if marker:
+            marker.delete()
+    elif what == "customer writes":
+        conv.last_customer_message_at = (conv.last_customer_message_at or timezone.now()) + (
+            timedelta(seconds=value)
+        )
+        conv.save(update_fields=["last_customer_message_at"])
+    elif what == "no customer message":
+        Conversation.objects.filter(pk=conv.pk).update(last_customer_message_at=None)
+        conv.last_customer_message_at = None
+    elif what == "bulk customer writes":
+        Conversation.objects.filter(tenant=w["tenant"]).update(
+            last_customer_message_at=timezone.now()
+        )
 
 
 def _filters(w, drawn) -> ConversationFilters:
@@ -218,7 +256,8 @@ def test_the_tally_answers_label_team_channel_filters_and_folds_to_one_row_per_g
     assert not tally_answers(
         ConversationFilters.from_querydict({"label": [labels[0].pk, labels[1].pk]})
     )
-    assert not tally_answers(ConversationFilters.from_querydict({"unread": "1"}))
+    assert tally_answers(ConversationFilters.from_querydict({"unread": "1", "label": 1}))
+    assert not tally_answers(ConversationFilters.from_querydict({"from_ad": "1"}))
 
     def counts():
         membership = tenant_a.memberships.get(user=owner_a)
@@ -233,6 +272,7 @@ def test_the_tally_answers_label_team_channel_filters_and_folds_to_one_row_per_g
     assert before["status:open"] == 4 and before["status:pending"] == 1
     assert before[f"team:{team.pk}"] == 4  # the open ones, as the team's list shows
     changed = ConversationTally.objects.filter(tenant_id=tenant_a.pk, folded=False).count()
+    changed += ReadTally.objects.filter(tenant_id=tenant_a.pk, folded=False).count()
     assert changed > 0
     assert tally_fold() == changed
     assert not ConversationTally.objects.filter(tenant_id=tenant_a.pk, folded=False).exists()
