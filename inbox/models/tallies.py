@@ -3,10 +3,11 @@
 One row per change (`folded=False`, n = +1 / -1) written by the triggers of migration 0017 on
 `inbox_conversation` and `inbox_conversation_labels`, folded every minute into one row per
 group (`folded=True`) by `inbox.services.tallies.tally_fold`. A group is (tenant, label,
-status, assignee, team, kind, channel); label 0 counts every conversation, label L those with
-label L; assignee 0 / team 0 mean none. The sum of `n` over a group is exact at every moment
-(the triggers run in the writing transaction), so the sidebar counts read a few hundred rows
-instead of scanning the label's conversations (docs/inbox.md, "Sidebar counts").
+label2, status, assignee, team, kind, channel); label 0 counts every conversation, label L
+(label2 0) those with label L, (L, M) with L < M those with both (migration 0019); assignee
+0 / team 0 mean none. The sum of `n` over a group is exact at every moment (the triggers run
+in the writing transaction), so the sidebar counts read a few hundred rows instead of
+scanning the label's conversations (docs/inbox.md, "Sidebar counts").
 
 Plain integer columns, no foreign keys: rows are written by the database itself, and a
 deleted tenant, label or channel only leaves groups that sum to zero (dropped by the fold).
@@ -19,6 +20,8 @@ from django.db.models import Q
 class ConversationTally(models.Model):
     tenant_id = models.BigIntegerField()
     label_id = models.BigIntegerField(default=0)
+    # A second label (> label_id) for the groups of conversations with both; 0 for one label.
+    label2_id = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16)
     assignee_id = models.BigIntegerField(default=0)
     team_id = models.BigIntegerField(default=0)
@@ -37,6 +40,7 @@ class ConversationTally(models.Model):
                 fields=[
                     "tenant_id",
                     "label_id",
+                    "label2_id",
                     "status",
                     "assignee_id",
                     "team_id",
@@ -65,6 +69,8 @@ class ReadTally(models.Model):
     tenant_id = models.BigIntegerField()
     user_id = models.BigIntegerField()
     label_id = models.BigIntegerField(default=0)
+    # A second label (> label_id) for the groups of conversations with both; 0 for one label.
+    label2_id = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16)
     assignee_id = models.BigIntegerField(default=0)
     team_id = models.BigIntegerField(default=0)
@@ -84,6 +90,7 @@ class ReadTally(models.Model):
                     "tenant_id",
                     "user_id",
                     "label_id",
+                    "label2_id",
                     "status",
                     "assignee_id",
                     "team_id",

@@ -2,7 +2,7 @@
 
 Three sources, all in ONE query for the whole sidebar:
 - the tally (inbox/models/tallies.py, kept by triggers): every count whose filters are only
-  status, assignee, team, kind, channel, unread and at most one label is a sum over the tally's
+  status, assignee, team, kind, channel, unread and at most two labels is a sum over the tally's
   groups — a few hundred rows, whatever the size of the inbox, exact;
 - the read tally (same groups, per user): the conversations NOT unread for a user, so every
   unread count is a difference of two sums, exact;
@@ -119,8 +119,8 @@ def sidebar_counts(*, tenant, user, membership, filters: ConversationFilters, te
 def tally_answers(filters: ConversationFilters) -> bool:
     """True when every status / assignee / team / kind / unread count under `filters` is a
     sum of the tallies' groups: the filters are only status, assignee, team, kind, channel,
-    unread and ≤ 1 label."""
-    return len(filters.label_ids) <= 1 and not (
+    unread and ≤ 2 labels."""
+    return len(set(filters.label_ids)) <= 2 and not (
         filters.from_ad
         or filters.campaign_id
         or filters.has_signal
@@ -134,7 +134,7 @@ def tally_answers(filters: ConversationFilters) -> bool:
 TALLY_SQL = """(SELECT coalesce(json_agg(t), '[]'::json) FROM (
     SELECT status, assignee_id, team_id, kind, sum(n) AS n
     FROM {table}
-    WHERE tenant_id = %s AND label_id = %s{where}
+    WHERE tenant_id = %s AND label_id = %s AND label2_id = %s{where}
     GROUP BY status, assignee_id, team_id, kind HAVING sum(n) <> 0) AS t)"""
 
 
@@ -164,11 +164,15 @@ def _tally_parts(*, tenant, user, membership, filters) -> tuple[list[str], list]
     tenant, the label (0 for every conversation), the channel and what this member may see;
     and the same groups of the read tally for user 0 and this user (the conversations that
     are not unread for them)."""
-    label = filters.label_ids[0] if filters.label_ids else 0
+    # (lower, higher) is the pair's group, (L, 0) one label's, (0, 0) every conversation.
+    label, label2 = (*sorted(set(filters.label_ids)), 0, 0)[:2]
     where, params = _tally_where(tenant=tenant, user=user, membership=membership, filters=filters)
     tally = TALLY_SQL.format(table="inbox_conversationtally", where=where)
     read = TALLY_SQL.format(table="inbox_readtally", where=" AND user_id IN (0, %s)" + where)
-    return [tally, read], [tenant.pk, label, *params, tenant.pk, label, user.pk, *params]
+    return [tally, read], [
+        *(tenant.pk, label, label2, *params),
+        *(tenant.pk, label, label2, user.pk, *params),
+    ]
 
 
 def _group_matches(group: dict, filters: ConversationFilters, user) -> bool:

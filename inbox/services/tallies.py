@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-GROUP = "tenant_id, label_id, status, assignee_id, team_id, kind, channel_id"
+GROUP = "tenant_id, label_id, label2_id, status, assignee_id, team_id, kind, channel_id"
 # Each tally's table and the columns of its groups.
 TALLIES = {
     "inbox_conversationtally": GROUP,

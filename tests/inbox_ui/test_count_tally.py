@@ -64,7 +64,7 @@ changes = st.lists(
         st.sampled_from(
             ["status", "assignee", "team", "kind", "channel", "label+", "label-", "delete",
              "bulk status", "fold", "delete label", "read", "unread", "customer writes",
-             "no customer message", "bulk customer writes"]
+             "no customer message", "bulk customer writes", "labels set", "labels clear"]
         ),
         st.integers(0, 11),  # which conversation (or label)
         st.integers(0, 3),  # the new value
@@ -79,7 +79,7 @@ filter_sets = st.fixed_dictionaries(
         "team": st.sampled_from(["sales", "support", "none"]),
         "kind": st.sampled_from(["messages", "comments"]),
         "channel": st.integers(0, 1),
-        "label": st.sets(st.integers(0, 2), min_size=1, max_size=2),
+        "label": st.sets(st.integers(0, 2), min_size=1, max_size=3),
         "unread": st.just("1"),
     },
 )
@@ -151,6 +151,10 @@ def _change(w, what, which, value):
         conv.labels.add(w["labels"][value % 3])
     elif what == "label-":
         conv.labels.remove(w["labels"][value % 3])
+    elif what == "labels set":  # one statement adds several links, another removes several
+        conv.labels.set([w["labels"][i] for i in range(3) if i != value % 3])
+    elif what == "labels clear":
+        conv.labels.clear()
     elif what == "delete":
         conv.delete()
     elif what == "bulk status":
@@ -253,8 +257,11 @@ def test_the_tally_answers_label_team_channel_filters_and_folds_to_one_row_per_g
     convs[1].save()
     for query in ({"label": [labels[0].pk]}, {"team": team.pk}, {"channel": convs[0].channel_id}):
         assert tally_answers(ConversationFilters.from_querydict(query))
-    assert not tally_answers(
+    assert tally_answers(
         ConversationFilters.from_querydict({"label": [labels[0].pk, labels[1].pk]})
+    )
+    assert not tally_answers(
+        ConversationFilters.from_querydict({"label": [labels[0].pk, labels[1].pk, 1]})
     )
     assert tally_answers(ConversationFilters.from_querydict({"unread": "1", "label": 1}))
     assert not tally_answers(ConversationFilters.from_querydict({"from_ad": "1"}))
@@ -277,8 +284,9 @@ def test_the_tally_answers_label_team_channel_filters_and_folds_to_one_row_per_g
     assert tally_fold() == changed
     assert not ConversationTally.objects.filter(tenant_id=tenant_a.pk, folded=False).exists()
     groups = ConversationTally.objects.filter(tenant_id=tenant_a.pk)
-    # every conversation (label 0) and the first label, open and pending; the second, open
-    assert groups.count() == 5
+    # every conversation (label 0) and the first label, open and pending; the second and the
+    # pair of both, open
+    assert groups.count() == 6
     assert counts() == before
     convs[1].delete()
     convs[0].labels.clear()
