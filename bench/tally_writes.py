@@ -1,11 +1,13 @@
-"""What the sidebar tally's triggers cost a write: the same writes with the triggers on and
+"""What the sidebar tallies' triggers cost a write: the same writes with the triggers on and
 off, interleaved, each round in one transaction that is rolled back (nothing stays).
 
     DATABASE_URL=... python bench/tally_writes.py [--ops 300] [--rounds 3]
 
 Writes, through the ORM as the services do them: a conversation created; its status changed
 (save(update_fields)); a label added and removed; a new message's touch of the conversation
-(last_message_at / preview: the update trigger's WHEN clause skips it). Reported: mean ms per
+(last_message_at / preview: the update trigger's WHEN clause skips it); a read marker written;
+a customer's message on a conversation read up to then (the read tally's update trigger takes
+the reader out). Reported: mean ms per
 write, with and without the triggers, and the difference.
 """
 
@@ -27,17 +29,25 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from inbox.models import Channel, Contact, Conversation, Label  # noqa: E402
+from inbox.services.conversations import conversation_mark_read  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 
 settings.DEBUG = False
+User = get_user_model()
 TRIGGERS = (
     ("inbox_conversation", "inbox_conversation_tally_insert_delete"),
     ("inbox_conversation", "inbox_conversation_tally_update"),
-    ("inbox_conversation_labels", "inbox_conversation_labels_tally"),
+    ("inbox_conversation", "inbox_conversation_readtally_insert_delete"),
+    ("inbox_conversation", "inbox_conversation_readtally_update"),
+    ("inbox_conversation_labels", "inbox_conversation_labels_tally_insert"),
+    ("inbox_conversation_labels", "inbox_conversation_labels_tally_delete"),
+    ("inbox_conversation_labels", "inbox_conversation_labels_tally_update"),
+    ("inbox_conversationread", "inbox_conversationread_readtally"),
 )
 
 
@@ -84,6 +94,20 @@ def one_round(ops: int, triggers: bool) -> dict[str, float]:
             timed("status change, with a label", lambda c=conv: c.save(update_fields=["status"]))
         for conv in convs:
             timed("label removed", lambda c=conv: c.labels.remove(label))
+        reader = User.objects.create(username=f"tally-bench-{os.getpid()}")
+        for conv in convs:
+            timed(
+                "read marker written (mark read)",
+                lambda c=conv: conversation_mark_read(conversation=c, user=reader),
+            )
+        for conv in convs:
+            conv.last_customer_message_at = timezone.now()
+            timed(
+                "customer message on a read conversation",
+                lambda c=conv: c.save(
+                    update_fields=["last_customer_message_at", "last_message_at"]
+                ),
+            )
         transaction.set_rollback(True)
     return {name: statistics.mean(values) for name, values in timings.items()}
 
