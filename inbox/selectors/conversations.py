@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
 
 from inbox.models import Comment, Conversation, ConversationRead, Label, TeamMember
@@ -66,7 +67,9 @@ class ConversationFilters:
     @classmethod
     def from_querydict(cls, qd) -> ConversationFilters:
         """From a request's GET (or a saved view's dict). Unknown values fall back to defaults."""
-        if isinstance(qd, dict):
+        # A plain dict (a saved view's); a QueryDict is a dict too, but its items() keep only
+        # the last value of each key (`?label=1&label=2` would lose label 1).
+        if isinstance(qd, dict) and not isinstance(qd, MultiValueDict):
             data = QueryDict(mutable=True)
             for key, value in qd.items():
                 if isinstance(value, list | tuple):

@@ -294,3 +294,27 @@ def test_the_tally_answers_label_team_channel_filters_and_folds_to_one_row_per_g
     tally_fold()
     assert counts()["status:open"] == 3
     assert not groups.filter(n=0).exists()  # empty groups are dropped by the fold
+
+
+def test_two_labels_in_a_query_string_are_both_kept_and_counted_from_their_pair(tenant_a, owner_a):
+    """`?label=A&label=B` (a QueryDict, which is a dict whose items() keep only the last
+    value) filters by both labels; the counts come from the pair's groups."""
+    from django.http import QueryDict
+
+    a, b = LabelFactory(tenant=tenant_a), LabelFactory(tenant=tenant_a)
+    both = ConversationFactory(tenant=tenant_a)
+    both.labels.add(a, b)
+    ConversationFactory(tenant=tenant_a).labels.add(a)
+    ConversationFactory(tenant=tenant_a).labels.add(b)
+    filters = ConversationFilters.from_querydict(QueryDict(f"label={a.pk}&label={b.pk}"))
+    assert filters.label_ids == tuple(sorted((a.pk, b.pk)))
+    membership = tenant_a.memberships.get(user=owner_a)
+    counts = sidebar_counts(tenant=tenant_a, user=owner_a, membership=membership, filters=filters)
+    listed = conversation_queryset(
+        tenant=tenant_a, user=owner_a, membership=membership, filters=filters
+    )
+    assert [c.pk for c in listed] == [both.pk]
+    assert counts["status:open"].value == 1 and counts["unread"].value == 1
+    both.labels.remove(b)
+    counts = sidebar_counts(tenant=tenant_a, user=owner_a, membership=membership, filters=filters)
+    assert counts["status:open"].value == 0
