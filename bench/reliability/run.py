@@ -234,7 +234,12 @@ def _clear_failures(stack: Stack) -> str:
 
 def run(args) -> dict:
     own_pg = args.scenario == "postgres"
-    stack = Stack(app_dir=Path(args.app_dir), own_postgres=own_pg, worker_concurrency=args.workers)
+    stack = Stack(
+        app_dir=Path(args.app_dir),
+        own_postgres=own_pg,
+        worker_concurrency=args.workers,
+        send_threads=args.send_threads,
+    )
     result: dict = {
         "scenario": args.scenario,
         "rate": args.rate,
@@ -372,6 +377,9 @@ def main() -> None:
         "--busy-factor", type=float, default=10.0, help="fairness: busy ÷ each quiet (0: none)"
     )
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument(
+        "--send-threads", type=int, default=0, help="a worker for the send queue (0: none)"
+    )
     args = parser.parse_args()
     defaults = {"load": 600, "redis": 180, "postgres": 120}
     args.seconds = args.seconds or defaults.get(args.scenario, 120)

@@ -79,12 +79,14 @@ class Stack:
         own_postgres: bool = False,
         web_workers: int = 2,
         worker_concurrency: int = 2,
+        send_threads: int = 0,
         python: str = sys.executable,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.own_postgres = own_postgres
         self.web_workers = web_workers
         self.worker_concurrency = worker_concurrency
+        self.send_threads = send_threads
         self.python = python
         self.port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
@@ -324,6 +326,33 @@ class Stack:
             ],
         )
 
+    def send_worker_start(self) -> None:
+        """A worker of its own for the ``send`` queue (replies), a threads pool: its work is
+        waiting on the provider. The main worker still takes ``send`` too."""
+        self._spawn(
+            "send-worker",
+            [
+                self.python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "send",
+                "-P",
+                "threads",
+                "--concurrency",
+                str(self.send_threads),
+                "--loglevel",
+                "WARNING",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"reliability-send-{os.getpid()}@%h",
+            ],
+        )
+
     def worker_kill(self) -> None:
         """SIGKILL the whole worker (main process and its children), as an OOM kill would."""
         self._stop("worker", sig=signal.SIGKILL)
@@ -360,6 +389,8 @@ class Stack:
         info = self.migrate_and_seed()
         self.web_start()
         self.worker_start()
+        if self.send_threads:
+            self.send_worker_start()
         self.beat_start()
         return info
 
@@ -380,7 +411,7 @@ class Stack:
             proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for name in ("replier", "beat", "worker", "web", "redis"):
+        for name in ("replier", "beat", "send-worker", "worker", "web", "redis"):
             self._stop(name)
         self.postgres_shutdown()
 
