@@ -43,6 +43,7 @@ from inbox.automation.selectors import (
 )
 from inbox.models import Conversation, Message
 
+from .rule_actions import conversation_variables
 from .rule_runs import AD_SOURCES, STALE_AFTER, is_customer_message
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def _act(rule, conversation, state, settings, now, rows) -> tuple[str, str]:
         }
         rows.append((conversation, _note_row(conversation, rule, detail, now)))
         return RuleRun.Outcome.CAPPED, detail
-    text = render_text(rule.reply_text, _variables(conversation)).strip()
+    text = render_text(rule.reply_text, conversation_variables(conversation)).strip()
     if not text:
         return RuleRun.Outcome.FIRED, _("the reply was empty once rendered")
     refusal = send_refusal(
@@ -236,12 +237,6 @@ def _note_row(conversation, rule: AutoReplyRule, text: str, now) -> Message:
         metadata={},
         created_at=now,
     )
-
-
-def _variables(conversation: Conversation) -> dict[str, str]:
-    from .rule_runs import _variables as variables
-
-    return variables(conversation)
 
 
 class _State:
