@@ -306,50 +306,24 @@ class Stack:
         wait_for(lambda: port_open(self.port), 90, "uvicorn")
 
     def worker_start(self) -> None:
-        self._spawn(
-            "worker",
-            [
-                self.python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                str(self.worker_concurrency),
-                "--loglevel",
-                "WARNING",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"reliability-{os.getpid()}@%h",
-            ],
-        )
+        self._celery_worker("worker", "reliability", "--concurrency", str(self.worker_concurrency))
 
     def send_worker_start(self) -> None:
         """A worker of its own for the ``send`` queue (replies), a threads pool: its work is
         waiting on the provider. The main worker still takes ``send`` too."""
-        self._spawn(
+        self._celery_worker(
             "send-worker",
+            "reliability-send",
+            *("-Q", "send", "-P", "threads", "--concurrency", str(self.send_threads)),
+        )
+
+    def _celery_worker(self, name: str, node: str, *options: str) -> None:
+        self._spawn(
+            name,
             [
-                self.python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "send",
-                "-P",
-                "threads",
-                "--concurrency",
-                str(self.send_threads),
-                "--loglevel",
-                "WARNING",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"reliability-send-{os.getpid()}@%h",
+                *(self.python, "-m", "celery", "-A", "config", "worker", *options),
+                *("--loglevel", "WARNING", "--without-mingle", "--without-gossip"),
+                *("-n", f"{node}-{os.getpid()}@%h"),
             ],
         )
 

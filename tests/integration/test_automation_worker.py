@@ -10,16 +10,7 @@ from django.conf import settings
 
 from inbox.models import Channel, Message
 from inbox.simulator import models as simulator
-
-
-def _wait_for(check, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for the worker")
+from tests.integration.waiting import wait_for
 
 
 @pytest.mark.integration
@@ -68,7 +59,7 @@ def test_a_keyword_message_by_webhook_is_answered_once_at_the_fake_provider(
             channel=channel, direction="out", author_kind="bot", status="sent"
         ).first()
 
-    reply = _wait_for(sent_reply)
+    reply = wait_for(sent_reply)
     elapsed = time.monotonic() - started
     assert reply.rule_name == "Greeting" and reply.text.startswith("สวัสดีค่ะ")
     requests = simulator.SimulatorRequest.objects.filter(path__endswith="/messages")

@@ -2,7 +2,6 @@
 stored message; an agent reply reaches the fake provider."""
 
 import json
-import time
 
 import pytest
 from django.conf import settings
@@ -11,17 +10,8 @@ from django.utils import timezone
 from inbox.models import Channel, Message, WebhookEvent
 from inbox.providers import whatsapp
 from inbox.simulator.models import SimulatorRequest
+from tests.integration.waiting import wait_for
 from tests.providers.helpers import WHATSAPP_PHONE_ID, load_recent
-
-
-def _wait_for(check, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail("timed out waiting for the worker")
 
 
 @pytest.mark.integration
@@ -45,14 +35,14 @@ def test_webhook_to_message_and_reply_to_fake_provider(celery_worker_process, te
     )
     assert response.status_code == 200
 
-    inbound = _wait_for(lambda: Message.objects.filter(channel=channel, direction="in").first())
+    inbound = wait_for(lambda: Message.objects.filter(channel=channel, direction="in").first())
     assert inbound.text.startswith("สวัสดี")
     assert WebhookEvent.objects.get().status == "processed"
 
     from inbox.services.sending import message_send
 
     reply = message_send(conversation=inbound.conversation, text="ส่งวันนี้ครับ")
-    sent = _wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").first(), seconds=30)
+    sent = wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").first(), seconds=30)
     assert sent.provider_message_id.startswith("wamid.")
     request = SimulatorRequest.objects.get(path__endswith="/messages")
     body = json.loads(request.body)

@@ -9,16 +9,7 @@ from inbox.outbound_webhooks.models import WebhookDelivery
 from inbox.outbound_webhooks.services import webhook_subscription_create, webhook_verify
 from tenants.services import api_key_create
 from tests.api.conftest import Receiver
-
-
-def _wait_for(check, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail("timed out waiting for the worker")
+from tests.integration.waiting import wait_for
 
 
 @pytest.mark.integration
@@ -47,7 +38,7 @@ def test_a_slow_receiver_never_slows_the_api_and_still_gets_the_event(
         elapsed = time.monotonic() - started
         assert response.status_code == 201
         assert elapsed < 2.5, f"the request waited for the receiver ({elapsed:.2f}s)"
-        delivery = _wait_for(
+        delivery = wait_for(
             lambda: WebhookDelivery.objects.filter(status="succeeded").first(), seconds=40
         )
         [request] = receiver.requests

@@ -1,22 +1,11 @@
 """A keyword change made here (the web process) is picked up by a running Celery worker that
 already holds the tenant's matcher: the version travels through the real Redis cache."""
 
-import time
-
 import pytest
 
 from inbox.automation.models import MessageAutomation, RuleRun
 from tests.factories import ConversationFactory, MessageFactory
-
-
-def _wait_for(check, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for the worker")
+from tests.integration.waiting import wait_for
 
 
 @pytest.mark.integration
@@ -47,12 +36,12 @@ def test_the_worker_matches_the_new_keywords_after_a_rule_changes(celery_worker_
         return RuleRun.objects.filter(rule=rule, message=message, outcome="fired").exists()
 
     first = process("Shop ơi GIA bao nhiêu?")
-    _wait_for(lambda: fired(first))  # the worker has built and cached the tenant's matcher
+    wait_for(lambda: fired(first))  # the worker has built and cached the tenant's matcher
 
     services.rule_save(tenant=tenant_a, actor=None, rule=rule, data={}, keywords=["ship"])
     old_keyword = process("giá?")
     new_keyword = process("ship to Hanoi?")
-    _wait_for(lambda: fired(new_keyword))
+    wait_for(lambda: fired(new_keyword))
     # One solo worker takes the tasks in order: the message before was processed too.
     assert MessageAutomation.objects.filter(message=old_keyword).exists()
     assert not RuleRun.objects.filter(message=old_keyword).exists()

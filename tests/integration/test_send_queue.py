@@ -4,29 +4,18 @@ worked off, instead of waiting behind every task queued before it."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from inbox import effects
 from inbox.ingest.pipeline import webhook_events_process_batch
 from inbox.models import Conversation, Message, WebhookEvent
 from inbox.simulator.models import SimulatorRequest
+from tests.integration.waiting import wait_for
 from tests.pipeline.events import now_ms, store, tiktok_body, tiktok_channel
 
 BUSY_SHOP = "-000sendQueueBusyShop1"
 OTHER_SHOP = "-000sendQueueOtherShp"
 BACKLOG = 120
-
-
-def _wait_for(check, seconds=120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for the worker")
 
 
 @pytest.mark.integration
@@ -55,7 +44,7 @@ def test_a_reply_does_not_wait_behind_a_processing_backlog(
     from inbox.services.sending import message_send
 
     reply = message_send(conversation=conversation, text="Còn ạ, gửi hôm nay")
-    _wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").exists())
+    wait_for(lambda: Message.objects.filter(pk=reply.pk, status="sent").exists())
     reached_fake = SimulatorRequest.objects.filter(provider="tiktok").latest("id").at
 
     done_before = WebhookEvent.objects.filter(
@@ -63,7 +52,7 @@ def test_a_reply_does_not_wait_behind_a_processing_backlog(
     ).count()
     assert done_before < BACKLOG // 2, f"the reply waited for {done_before} of {BACKLOG} events"
     # Nothing of the backlog was lost or skipped for it.
-    _wait_for(
+    wait_for(
         lambda: WebhookEvent.objects.filter(pk__in=backlog, status="processed").count() == BACKLOG
     )
     assert Message.objects.filter(channel__account_id=BUSY_SHOP, direction="in").count() == BACKLOG

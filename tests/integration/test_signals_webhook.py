@@ -13,19 +13,10 @@ from inbox.providers import tiktok
 from inbox.simulator.fake_tiktok_ads import FakeTikTokAds
 from signals_app.connection import token_connect
 from signals_app.models import SignalReport
+from tests.integration.waiting import wait_for
 from tests.providers.helpers import load
 
 BUSINESS_ID = "-000bizParleyDemo0001"
-
-
-def _wait_for(check, seconds=40):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail("timed out waiting for the worker")
 
 
 def _post(client, payload):
@@ -67,7 +58,7 @@ def test_a_tiktok_ad_conversation_with_a_payment_reaches_tiktok_as_one_purchase(
     referral["content"] = json.dumps(content, ensure_ascii=False)
     referral["create_time"] = now_ms // 1000
     _post(client, referral)
-    _wait_for(lambda: Conversation.objects.filter(tenant=tenant_a, source="tiktok_ad").exists())
+    wait_for(lambda: Conversation.objects.filter(tenant=tenant_a, source="tiktok_ad").exists())
     texts = [
         "Xin chào! Áo này còn size M không?",
         "Đã chuyển khoản rồi nhé",
@@ -89,9 +80,9 @@ def test_a_tiktok_ad_conversation_with_a_payment_reaches_tiktok_as_one_purchase(
     def purchases():
         return [e for e in FakeTikTokAds.events_received() if e["event"] == "Purchase"]
 
-    found = _wait_for(purchases)
+    found = wait_for(purchases)
     conversation = Conversation.objects.get(tenant=tenant_a)
-    _wait_for(lambda: not SignalReport.objects.filter(tenant=tenant_a, status="pending").exists())
+    wait_for(lambda: not SignalReport.objects.filter(tenant=tenant_a, status="pending").exists())
     time.sleep(1)  # a duplicate would arrive now
     found = purchases()
     assert len(found) == 1, FakeTikTokAds.events_received()

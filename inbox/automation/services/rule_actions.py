@@ -230,6 +230,12 @@ def rule_fire(
     )
 
 
+def _activity_line(conversation, rule: AutoReplyRule, detail: str, now) -> None:
+    """The line in the thread saying why the rule's reply or template was not sent."""
+    line = _bot_message(conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now)
+    _announce_message(conversation, line)
+
+
 def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
     cap = settings.max_replies_per_hour
     if _bot_replies_last_hour(conversation, now, cap) >= cap:
@@ -237,10 +243,7 @@ def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
             "rule": rule.name,
             "n": settings.max_replies_per_hour,
         }
-        note = _bot_message(
-            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
-        )
-        _announce_message(conversation, note)
+        _activity_line(conversation, rule, detail, now)
         return RuleRun.Outcome.CAPPED, detail
     message_send, MessageRejected = _message_send()
     text = render_text(rule.reply_text, values).strip()
@@ -261,10 +264,7 @@ def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
             "rule": rule.name,
             "reason": exc.reason,
         }
-        note = _bot_message(
-            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
-        )
-        _announce_message(conversation, note)
+        _activity_line(conversation, rule, detail, now)
         return RuleRun.Outcome.WINDOW, detail
     _announce_message(conversation, sent)
     return RuleRun.Outcome.FIRED, ""
@@ -288,10 +288,7 @@ def _send_template(rule, conversation, now) -> tuple[str, str]:
             "rule": rule.name,
             "reason": exc.reason,
         }
-        note = _bot_message(
-            conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=detail, now=now
-        )
-        _announce_message(conversation, note)
+        _activity_line(conversation, rule, detail, now)
         return RuleRun.Outcome.WINDOW, detail
     _announce_message(conversation, sent)
     return RuleRun.Outcome.FIRED, ""
