@@ -221,10 +221,11 @@ def _recent_scan_sql(tenant, visible, position, query, wanted, scan=RECENT_SCAN)
     window = _searchable(tenant, visible, position).values("id", "created_at", "text")[:scan]
     sql, params = window.query.sql_with_params()
     # `sql` is Django-compiled with placeholders; values travel in params. The outer filter
-    # runs over the index-ordered window and stops at `wanted` rows.
+    # runs over the index-ordered window and stops at `wanted` rows. parley_search_norm_scan
+    # equals parley_search_norm, without unaccent on ASCII text (migration 0021).
     return (
         f"SELECT w.id FROM ({sql}) AS w "  # noqa: S608
-        "WHERE strpos(parley_search_norm(w.text), parley_search_norm(%s)) > 0 "
+        "WHERE strpos(parley_search_norm_scan(w.text), parley_search_norm(%s)) > 0 "
         "ORDER BY w.created_at DESC, w.id DESC LIMIT %s",
         [*params, query, wanted],
     )
