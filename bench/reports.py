@@ -146,6 +146,8 @@ def measure(setups: dict[str, dict], runs: int, direct_runs: int) -> dict[str, d
     for setup in setups.values():  # warm-up
         for client, url, headers in setup["calls"].values():
             assert client.get(url, **headers).status_code == 200, url
+    gc.collect()
+    gc.freeze()  # what a web process does once started (config/asgi.py)
     slugs = list(setups)
     names = list(next(iter(setups.values()))["calls"])
     clock = GcClock()
