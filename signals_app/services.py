@@ -283,8 +283,6 @@ def _report_rows(connection, conversation, signals, existing) -> list[SignalRepo
     for signal in dict.fromkeys(signals):
         if (conversation.pk, signal) in existing:
             continue
-        if signal in existing:
-            continue
         event_name = connection.event_name_for(signal)
         if not event_name:
             continue  # mapped to nothing: not reported

@@ -317,20 +317,22 @@ def _touch(conversation: Conversation, inbound: InboundMessage) -> None:
     touched["reopen"] = True
 
 
-def _preview(inbound: InboundMessage) -> str:
+def _metadata(inbound: InboundMessage) -> dict:
     metadata = {"type": inbound.message_type}
     if inbound.content_stripped:
         metadata["content_stripped"] = True
-    return message_preview(Message(text=inbound.text, metadata=metadata))
+    return metadata
+
+
+def _preview(inbound: InboundMessage) -> str:
+    return message_preview(Message(text=inbound.text, metadata=_metadata(inbound)))
 
 
 def _messages_insert(items: list[_Item]) -> None:
     fresh = [item for item in items if not item.duplicate]
     for item in fresh:
         inbound = item.inbound
-        metadata = {"type": inbound.message_type}
-        if inbound.content_stripped:
-            metadata["content_stripped"] = True
+        metadata = _metadata(inbound)
         if inbound.reply_token:
             metadata["reply_token"] = inbound.reply_token
         item.message = Message(

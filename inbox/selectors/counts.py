@@ -49,15 +49,13 @@ class CappedCount:
         return number_format(self.value, force_grouping=True)
 
 
-def _capped_parts(querysets: dict, cap: int, ordered: bool | None) -> tuple[list[str], list]:
-    """`ordered`: True = newest first like the list, False = no order, None = the
-    queryset's own."""
+def _capped_parts(querysets: dict, cap: int, ordered: bool) -> tuple[list[str], list]:
+    """`ordered`: newest first like the list (else no order)."""
     parts, params = [], []
     for qs in querysets.values():
         # Ordered like the list, so the planner walks the same tenant-first indexes and
         # stops after cap + 1 rows instead of scanning a global index.
-        if ordered is not None:
-            qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
+        qs = qs.order_by("-last_message_at", "-id") if ordered else qs.order_by()
         limited = qs.values("pk")[: cap + 1]
         sql, qparams = limited.query.sql_with_params()
         # `sql` is Django-compiled with placeholders; values travel in params.

@@ -43,7 +43,7 @@ from inbox.automation.selectors import (
 )
 from inbox.models import Conversation, Message
 
-from .rule_actions import conversation_variables
+from .rule_actions import bot_line, capped_detail, conversation_variables, refused_detail
 from .rule_runs import AD_SOURCES, STALE_AFTER, is_customer_message
 
 log = logging.getLogger(__name__)
@@ -175,10 +175,7 @@ def _act(rule, conversation, state, settings, now, rows) -> tuple[str, str]:
         return RuleRun.Outcome.FIRED, ""
     cap = settings.max_replies_per_hour
     if state.bot_replies[conversation.pk] >= cap:
-        detail = _("Auto-reply of rule “%(rule)s” skipped: %(n)d replies in the last hour.") % {
-            "rule": rule.name,
-            "n": cap,
-        }
+        detail = capped_detail(rule, cap)
         rows.append((conversation, _note_row(conversation, rule, detail, now)))
         return RuleRun.Outcome.CAPPED, detail
     text = render_text(rule.reply_text, conversation_variables(conversation)).strip()
@@ -188,10 +185,7 @@ def _act(rule, conversation, state, settings, now, rows) -> tuple[str, str]:
         conversation=conversation, text=text, author_kind=Message.AuthorKind.BOT, now=now
     )
     if refusal is not None:
-        detail = _("Auto-reply of rule “%(rule)s” not sent: %(reason)s") % {
-            "rule": rule.name,
-            "reason": refusal.reason,
-        }
+        detail = refused_detail(rule, refusal.reason)
         rows.append((conversation, _note_row(conversation, rule, detail, now)))
         return RuleRun.Outcome.WINDOW, detail
     rows.append((conversation, _reply_row(conversation, rule, text, now)))
@@ -223,20 +217,8 @@ def _reply_row(conversation: Conversation, rule: AutoReplyRule, text: str, now) 
 
 
 def _note_row(conversation, rule: AutoReplyRule, text: str, now) -> Message:
-    """The activity line of a reply not sent (capped, refused), as ``_bot_message`` writes."""
-    return Message(
-        tenant=conversation.tenant,
-        conversation=conversation,
-        channel_id=conversation.channel_id,
-        kind=Message.Kind.ACTIVITY,
-        direction=Message.Direction.OUT,
-        author_kind=Message.AuthorKind.BOT,
-        rule_name=rule.name[:120],
-        text=text,
-        status=Message.Status.SENT,
-        metadata={},
-        created_at=now,
-    )
+    """The activity line of a reply not sent (capped, refused), as the one-by-one run writes."""
+    return bot_line(conversation, kind=Message.Kind.ACTIVITY, rule=rule, text=text, now=now)
 
 
 class _State:
@@ -252,20 +234,21 @@ class _State:
     @classmethod
     def load(cls, messages: list[Message], now: datetime) -> _State:
         state = cls()
-        ids = sorted({m.conversation_id for m in messages})
         channel_field = Message._meta.get_field("channel")
         channels = {m.channel_id: m.channel for m in messages if channel_field.is_cached(m)}
         tenants = {m.tenant_id: m.tenant for m in messages}
         for conversation in (
             Conversation.objects.select_for_update(of=("self",))
             .select_related("contact")
-            .filter(pk__in=ids)
+            .filter(tenant_id__in=tenants, pk__in={m.conversation_id for m in messages})
             .order_by("pk")
         ):
             conversation.tenant = tenants[conversation.tenant_id]
             if conversation.channel_id in channels:
                 conversation.channel = channels[conversation.channel_id]
             state.conversations[conversation.pk] = conversation
+        # The reads below take the ids the tenant-scoped read above returned.
+        ids = list(state.conversations)
         rules = [
             data
             for tenant in tenants.values()

@@ -70,10 +70,11 @@ SELECT count(*) FROM (
 """
 
 
-def _bot_message(
+def bot_line(
     conversation, *, kind: str, rule: AutoReplyRule, text: str, now, metadata=None
 ) -> Message:
-    return Message.objects.create(
+    """A line the rule writes in the thread (an activity, a note), not yet saved."""
+    return Message(
         tenant_id=conversation.tenant_id,
         conversation=conversation,
         channel_id=conversation.channel_id,
@@ -86,6 +87,26 @@ def _bot_message(
         metadata=metadata or {},
         created_at=now,
     )
+
+
+def _bot_message(conversation, **line) -> Message:
+    message = bot_line(conversation, **line)
+    message.save(force_insert=True)
+    return message
+
+
+def capped_detail(rule: AutoReplyRule, cap: int) -> str:
+    return _("Auto-reply of rule “%(rule)s” skipped: %(n)d replies in the last hour.") % {
+        "rule": rule.name,
+        "n": cap,
+    }
+
+
+def refused_detail(rule: AutoReplyRule, reason: str) -> str:
+    return _("Auto-reply of rule “%(rule)s” not sent: %(reason)s") % {
+        "rule": rule.name,
+        "reason": reason,
+    }
 
 
 def _staff_ids(tenant_id: int, user_ids: list[int]) -> list[int]:
@@ -239,10 +260,7 @@ def _activity_line(conversation, rule: AutoReplyRule, detail: str, now) -> None:
 def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
     cap = settings.max_replies_per_hour
     if _bot_replies_last_hour(conversation, now, cap) >= cap:
-        detail = _("Auto-reply of rule “%(rule)s” skipped: %(n)d replies in the last hour.") % {
-            "rule": rule.name,
-            "n": settings.max_replies_per_hour,
-        }
+        detail = capped_detail(rule, cap)
         _activity_line(conversation, rule, detail, now)
         return RuleRun.Outcome.CAPPED, detail
     message_send, MessageRejected = _message_send()
@@ -260,10 +278,7 @@ def _reply(rule, conversation, values, settings, now) -> tuple[str, str]:
                 locked=True,  # the run holds the conversation's row lock, read just now
             )
     except MessageRejected as exc:
-        detail = _("Auto-reply of rule “%(rule)s” not sent: %(reason)s") % {
-            "rule": rule.name,
-            "reason": exc.reason,
-        }
+        detail = refused_detail(rule, exc.reason)
         _activity_line(conversation, rule, detail, now)
         return RuleRun.Outcome.WINDOW, detail
     _announce_message(conversation, sent)
