@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
+from inbox.services.http import tls_context
+
 SIMULATOR_BASE_URL = "http://tiktok-ads.simulator.invalid/simulator/tiktok-ads"
 
 THROTTLE_CODES = {40100, 40016, 40133}
@@ -58,7 +60,7 @@ def http_client(*, simulated: bool) -> httpx.Client:
         return httpx.Client(
             base_url=SIMULATOR_BASE_URL, transport=FakeTikTokAds().transport(), timeout=timeout
         )
-    return httpx.Client(base_url=base_url(simulated=False), timeout=timeout)
+    return httpx.Client(base_url=base_url(simulated=False), timeout=timeout, verify=tls_context())
 
 
 @dataclass

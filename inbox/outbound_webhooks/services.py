@@ -35,6 +35,7 @@ from inbox.outbound_webhooks.models import (
     WebhookSubscription,
     generate_secret,
 )
+from inbox.services.http import tls_context
 from tenants.services import audit_log_record
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def _post(subscription: WebhookSubscription, delivery: WebhookDelivery, now: dat
         settings.CRM_WEBHOOK_TIMEOUT, connect=min(3.0, settings.CRM_WEBHOOK_TIMEOUT)
     )
     _check_destination(subscription.url)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
         return client.post(subscription.url, content=body, headers=headers)
 
 

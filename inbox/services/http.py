@@ -7,6 +7,9 @@ channel talks to its provider's base URL from settings (the real API in producti
 
 from __future__ import annotations
 
+import ssl
+import threading
+
 import httpx
 from django.conf import settings
 
@@ -27,11 +30,29 @@ def fake_providers():
     return FakeProviders(DatabaseStore(), public_base_url=SIMULATOR_HOST, prefix=SIMULATOR_PREFIX)
 
 
+_tls_lock = threading.Lock()
+_tls_context: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every outbound client of this process shares. httpx builds a
+    new one per client unless given one, and building one loads the whole CA bundle: 10–30 ms
+    of CPU per provider call, more than half of a send worker's CPU under load
+    (docs/reliability.md, "Where the CPU goes"). A context is safe to share between threads
+    and clients; its settings are httpx's defaults (certifi, or SSL_CERT_FILE/SSL_CERT_DIR)."""
+    global _tls_context
+    if _tls_context is None:
+        with _tls_lock:
+            if _tls_context is None:
+                _tls_context = httpx.create_ssl_context()
+    return _tls_context
+
+
 def http_client(*, simulated: bool = False) -> httpx.Client:
     timeout = httpx.Timeout(settings.PROVIDER_HTTP_TIMEOUT, connect=5.0)
     if simulated:
         return httpx.Client(transport=fake_providers().mock_transport(), timeout=timeout)
-    return httpx.Client(timeout=timeout)
+    return httpx.Client(timeout=timeout, verify=tls_context())
 
 
 def client_for(channel) -> httpx.Client:
