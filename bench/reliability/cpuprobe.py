@@ -169,7 +169,8 @@ def sample(root: int, db: str, out_path: str) -> None:
 
 
 def summarize(path: str, skip: float, span: float) -> None:
-    rows = [json.loads(line) for line in open(path)]
+    with open(path) as f:
+        rows = [json.loads(line) for line in f]
     rows = [r for r in rows if isinstance(r["events"], int)]
     # The load window: from the first sample where events grow fast (past the warm-up) + skip.
     rates = [
