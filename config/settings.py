@@ -367,6 +367,9 @@ ZALO_OPENAPI_URL = env.str("ZALO_OPENAPI_URL", default="https://openapi.zalo.me"
 ZALO_OAUTH_URL = env.str("ZALO_OAUTH_URL", default="https://oauth.zaloapp.com")
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_BODY_BYTES = 1_048_576
+# Threads per web process that run webhook ingest (inbox/ingest/asgi.py), each holding a pooled
+# database connection only while it stores one webhook.
+WEBHOOK_INGEST_THREADS = env.int("WEBHOOK_INGEST_THREADS", default=8)
 # How long the simulator's fake APIs stall when told to time out.
 SIMULATOR_TIMEOUT_SECONDS = env.float("SIMULATOR_TIMEOUT_SECONDS", default=2.0)
 
