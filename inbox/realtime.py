@@ -53,7 +53,11 @@ def _run(layer, make) -> None:
     from channels_redis.core import RedisChannelLayer
 
     if not isinstance(layer, RedisChannelLayer):
-        async_to_sync(make)()
+
+        async def call() -> None:
+            await make()
+
+        async_to_sync(call)()
         return
     with _loop_lock:
         if _layer_loop is None or _layer_loop.pid != os.getpid():  # new after a fork
