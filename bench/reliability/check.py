@@ -222,6 +222,28 @@ def check(conn, loadgen: dict) -> dict:
     return result
 
 
+def replies_fate(conn, message_ids: list[int]) -> list[dict]:
+    """What became of some replies (those a kill left claimed): status, attempts, and how
+    many times the fake provider accepted each."""
+    if not message_ids:
+        return []
+    sends = _send_log(conn)
+    rows = conn.execute(
+        "SELECT m.id, m.status, m.attempts, m.text, "
+        "coalesce(CASE WHEN c.provider = 'tiktok' THEN v.provider_conversation_id END, "
+        "         i.external_id) "
+        "FROM inbox_message m JOIN inbox_channel c ON c.id = m.channel_id "
+        "JOIN inbox_conversation v ON v.id = m.conversation_id "
+        "LEFT JOIN inbox_contactidentity i ON i.channel_id = m.channel_id "
+        "     AND i.contact_id = v.contact_id WHERE m.id = ANY(%s) ORDER BY m.id",
+        [list(message_ids)],
+    ).fetchall()
+    return [
+        {"id": mid, "status": status, "attempts": attempts, "at_fake": sends[(str(to), text)]}
+        for mid, status, attempts, text, to in rows
+    ]
+
+
 def auto_reply_latency(conn, sent_at: dict[str, float]) -> dict:
     """Webhook → auto-reply at the fake provider, per keyword message: from the moment the load
     generator made the webhook to the moment the provider accepted the bot's reply

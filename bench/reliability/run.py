@@ -117,9 +117,24 @@ def scenario_timeline(args, stack: Stack) -> Timeline:
             if args.kills <= 1
             else [s * (0.2 + 0.6 * i / (args.kills - 1)) for i in range(args.kills)]
         )
+        kill_send = args.kill_target in ("send-worker", "both")
+        if kill_send and not args.send_threads:
+            raise SystemExit("--kill-target send-worker needs --send-threads N")
         for offset in offsets:
-            tl.at(offset, "worker SIGKILLed", lambda: stack.worker_kill() or "killpg SIGKILL")
-            tl.at(offset + 5, "worker restarted", lambda: stack.worker_start() or "restarted")
+            if args.kill_target in ("worker", "both"):
+                tl.at(offset, "worker SIGKILLed", lambda: stack.worker_kill() or "killpg SIGKILL")
+                tl.at(offset + 5, "worker restarted", lambda: stack.worker_start() or "restarted")
+            if kill_send:
+                tl.at(
+                    offset,
+                    f"send worker SIGKILLed mid-send ({args.kill_when})",
+                    lambda: kill_mid_send(stack, when=args.kill_when),
+                )
+                tl.at(
+                    offset + 5,
+                    "send worker restarted",
+                    lambda: stack.send_worker_start() or "restarted",
+                )
     elif args.scenario == "provider-errors":
         tl.at(
             s * 0.25,
@@ -143,6 +158,57 @@ def scenario_timeline(args, stack: Stack) -> Timeline:
             lambda: stack.postgres_start() or "pg_ctl start",
         )
     return tl
+
+
+# A fresh claim (not one an earlier kill left behind).
+CLAIMED = (
+    "SELECT coalesce(array_agg(id), '{}') FROM inbox_message "
+    "WHERE status = 'sending' AND updated_at > now() - interval '2 seconds'"
+)
+# A fresh claim whose send the fake provider has already accepted (a 200 for its recipient and
+# text after the claim): the provider has it, Parley has not recorded it yet.
+ACCEPTED = """
+WITH r AS (
+    SELECT at, CASE WHEN left(body, 1) = '{' THEN body::jsonb END AS b
+    FROM inbox_simulatorrequest
+    WHERE status = 200 AND method = 'POST' AND at > now() - interval '2 seconds'
+)
+SELECT coalesce(array_agg(DISTINCT m.id), '{}') FROM inbox_message m
+JOIN inbox_channel c ON c.id = m.channel_id
+JOIN inbox_conversation v ON v.id = m.conversation_id
+LEFT JOIN inbox_contactidentity i ON i.channel_id = m.channel_id AND i.contact_id = v.contact_id
+JOIN r ON r.at >= m.updated_at
+WHERE m.status = 'sending' AND m.updated_at > now() - interval '2 seconds'
+  AND coalesce(r.b -> 'text' ->> 'body', r.b -> 'message' ->> 'text') = m.text
+  AND coalesce(r.b ->> 'to', r.b -> 'recipient' ->> 'id', r.b ->> 'recipient')
+      = coalesce(CASE WHEN c.provider = 'tiktok' THEN v.provider_conversation_id END,
+                 i.external_id)
+"""
+
+
+def kill_mid_send(stack: Stack, *, when: str = "claimed", wait: float = 15.0) -> dict:
+    """SIGKILL the send worker (its process group: every thread dies at once) the moment a
+    reply is claimed (``sending``: the claim is committed, the provider's answer is not yet
+    recorded) — or, ``when="accepted"``, the moment the fake provider has accepted a claimed
+    send that Parley has not recorded yet — and say which claims the kill left behind: the
+    rows still ``sending`` a second later. The check then shows what became of each (sent
+    once, twice, or not at all)."""
+    deadline = time.monotonic() + wait
+    query = ACCEPTED if when == "accepted" else CLAIMED
+    with stack.db() as conn:
+        in_flight: list[int] = []
+        while time.monotonic() < deadline and not in_flight:
+            in_flight = conn.execute(query).fetchone()[0]
+            if not in_flight:
+                time.sleep(0.002)
+        stack.send_worker_kill()
+        time.sleep(1.0)
+        orphaned = conn.execute(
+            "SELECT coalesce(array_agg(id), '{}') FROM inbox_message "
+            "WHERE status = 'sending' AND id = ANY(%s)",
+            [in_flight],
+        ).fetchone()[0]
+    return {"sending_at_kill": in_flight, "still_sending_1s_later": orphaned}
 
 
 def tiktok_ads_down(stack: Stack, down: bool) -> str:
@@ -313,6 +379,14 @@ def run(args) -> dict:
             result["drain"]["seconds_after_load_end"] = round(time.monotonic() - load_end, 1)
             result["check"] = checks.check(conn, loadgen)
             result["auto_reply_latency"] = checks.auto_reply_latency(conn, stats.keyword_sent_at)
+            claimed = [
+                mid
+                for entry in timeline.log
+                if isinstance(entry.get("detail"), dict)
+                for mid in entry["detail"].get("sending_at_kill", [])
+            ]
+            if claimed:
+                result["claimed_at_kill"] = checks.replies_fate(conn, claimed)
             if args.scenario == "fairness":
                 quiet = set(stats.quiet_keyword_messages)
                 result["fairness"]["quiet_auto_reply_latency"] = checks.auto_reply_latency(
@@ -350,6 +424,7 @@ def markdown(result: dict) -> str:
         f"- webhook → auto-reply at the fake (keyword messages of the load): "
         f"{result.get('auto_reply_latency')}",
         f"- fairness: {result.get('fairness', 'n/a')}",
+        f"- replies claimed when a worker was killed: {result.get('claimed_at_kill', 'n/a')}",
         f"- signals: {check.get('signals')}",
         f"- **exactly once: {check.get('exactly_once')}** {check.get('problems') or ''}",
     ]
@@ -378,6 +453,18 @@ def main() -> None:
     parser.add_argument("--down", type=float, default=None)
     parser.add_argument("--failures", type=int, default=40)
     parser.add_argument("--kills", type=int, default=1, help="worker-kill: how many kills")
+    parser.add_argument(
+        "--kill-target",
+        choices=["worker", "send-worker", "both"],
+        default="worker",
+        help="worker-kill: which worker (send-worker: at a moment a reply is being sent)",
+    )
+    parser.add_argument(
+        "--kill-when",
+        choices=["claimed", "accepted"],
+        default="claimed",
+        help="send-worker kills: once a reply is claimed, or once the fake accepted it",
+    )
     parser.add_argument("--drain", type=float, default=300.0)
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--retry-window", type=float, default=240.0)

@@ -331,6 +331,10 @@ class Stack:
         """SIGKILL the whole worker (main process and its children), as an OOM kill would."""
         self._stop("worker", sig=signal.SIGKILL)
 
+    def send_worker_kill(self) -> None:
+        """SIGKILL the send queue's worker (the process and its threads)."""
+        self._stop("send-worker", sig=signal.SIGKILL)
+
     def beat_start(self) -> None:
         schedule = RESULTS / "celerybeat-schedule"
         self._spawn(
