@@ -175,6 +175,9 @@ CELERY_TASK_QUEUES = (Queue("celery"), Queue("send"))
 CELERY_TASK_ROUTES = {
     "inbox.message_deliver": {"queue": "send"},
     "inbox.comment_action_deliver": {"queue": "send"},
+    # The auto-reply of a message processed outside a batch pass (e.g. a new Messenger
+    # customer, named by the profile API first): a reply, so on the replies' lane too.
+    "automation.run_for_message": {"queue": "send"},
 }
 if DATABASE_POOL:
     # Celery's Django fixup would otherwise close the whole pool after every task of a prefork
