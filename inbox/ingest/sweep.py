@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,12 +35,25 @@ def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str,
             enqueue_event(pk)
     event_ids = [pk for pk, _attempts in events]
     # A claim older than the send task's hard time limit means the worker died mid-send: queue
-    # it again (at-least-once; an echo that arrived meanwhile has already attached the
-    # provider id). With the sweep every 30 s a killed send is retried within about 90 s.
+    # it again and send it now, not one sweep later (at-least-once; an echo that arrived
+    # meanwhile has already attached the provider id). With the sweep every 30 s a killed
+    # send is retried within about 90 s of its claim.
     stale = now - timedelta(seconds=SEND_TASK_TIME_LIMIT + 15)
-    revived = Message.objects.filter(
-        status=Message.Status.SENDING, updated_at__lt=stale, provider_message_id__isnull=True
-    ).update(status=Message.Status.QUEUED, next_attempt_at=now, updated_at=now)
+    with transaction.atomic():
+        orphaned = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=Message.Status.SENDING,
+                updated_at__lt=stale,
+                provider_message_id__isnull=True,
+            )
+            .order_by("created_at")
+            .values_list("pk", f"metadata__{COMMENT_ACTION_KEY}")[:limit]
+        )
+        Message.objects.filter(pk__in=[pk for pk, _action in orphaned]).update(
+            status=Message.Status.QUEUED, next_attempt_at=None, updated_at=now
+        )
+    revived = len(orphaned)
     Message.objects.filter(
         status=Message.Status.SENDING, updated_at__lt=stale, provider_message_id__isnull=False
     ).update(status=Message.Status.SENT, updated_at=now)
@@ -50,7 +64,9 @@ def sweep_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str,
         .order_by("created_at")
         .values_list("pk", f"metadata__{COMMENT_ACTION_KEY}")[:limit]
     )
-    for pk, comment_action in message_ids:  # a rule's comment action has its own task
+    # Just revived (so not among those), then the ones left queued. A rule's comment action
+    # has its own task.
+    for pk, comment_action in [*orphaned, *message_ids]:
         task = effects.COMMENT_ACTION_DELIVER if comment_action else effects.MESSAGE_DELIVER
         effects.task_send(task, pk)
     return {"events": len(event_ids), "messages": len(message_ids), "revived": revived}

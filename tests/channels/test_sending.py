@@ -286,9 +286,9 @@ def test_the_sweeper_picks_up_events_and_sends_left_behind(
     assert event.status == "processed"
     queued.refresh_from_db()
     assert queued.status == "sent"
-    assert sweep_pending(now=timezone.now() + timedelta(minutes=5))["messages"] == 1
-    stuck_claim.refresh_from_db()
-    assert stuck_claim.status == "sent"
+    stuck_claim.refresh_from_db()  # revived and sent by the same sweep
+    assert stuck_claim.status == "sent" and stuck_claim.attempts == 1
+    assert sweep_pending(now=timezone.now() + timedelta(minutes=5))["messages"] == 0
 
 
 @pytest.mark.parametrize("provider", ["tiktok", "whatsapp", "messenger"])
@@ -326,3 +326,34 @@ def test_a_send_orphaned_by_a_killed_worker_is_queued_again_within_two_minutes(
     assert sweep_pending(now=later)["revived"] == 1
     claimed.refresh_from_db()
     assert claimed.status in ("queued", "sent")
+
+
+def test_the_sweep_that_revives_a_killed_send_sends_it_once_not_a_sweep_later(
+    whatsapp_channel, conversation_for
+):
+    """A send worker SIGKILLed mid-send leaves its claim ``sending``. The sweep that finds it
+    stale queues it and sends it at once: the customer's reply no longer waits one more sweep
+    (30–60 s) after the revival. The provider receives it once."""
+    from inbox.tasks import SEND_TASK_TIME_LIMIT
+
+    conversation = conversation_for("whatsapp")
+    orphan = message_send(conversation=conversation, text="claimed, then the worker died")
+    Message.objects.filter(pk=orphan.pk).update(
+        status="sending", attempts=1, updated_at=timezone.now()
+    )
+    later = timezone.now() + timedelta(seconds=SEND_TASK_TIME_LIMIT + 16)
+    assert sweep_pending(now=later)["revived"] == 1
+    orphan.refresh_from_db()
+    assert orphan.status == "sent" and orphan.attempts == 2 and orphan.provider_message_id
+    sends = [
+        r
+        for r in fake_requests("/messages")
+        if (r["json"].get("text") or {}).get("body") == "claimed, then the worker died"
+    ]
+    assert len(sends) == 1
+    # Nothing left for the next sweep to send again.
+    assert sweep_pending(now=later + timedelta(seconds=30)) == {
+        "events": 0,
+        "messages": 0,
+        "revived": 0,
+    }
