@@ -7,6 +7,7 @@ from inbox.models.conversations import Conversation, ConversationRead, Label
 from inbox.models.csat import CsatSurvey
 from inbox.models.messages import Attachment, Message
 from inbox.models.saved_views import SavedView
+from inbox.models.search_signatures import ConversationSearchSignature
 from inbox.models.tallies import ConversationTally, ReadTally
 from inbox.models.teams import Team, TeamMember
 from inbox.models.templates import MessageTemplate
@@ -29,6 +30,7 @@ __all__ = [
     "CsatSurvey",
     "Conversation",
     "ConversationRead",
+    "ConversationSearchSignature",
     "ConversationTally",
     "Label",
     "Message",

@@ -20,7 +20,8 @@ rows have passed without filling the page the word is rare (fewer than a page of
 among them), and the rest of the page comes from the trigram index, restricted to messages
 older than the scanned window, sorted by time. The scanned window is the selectivity
 estimate, measured instead of guessed. The list's and the API's `q` use the same estimate
-(`conversation_ids_matching`).
+(`conversation_ids_matching`); with a frequent word they check conversations as the list
+walks, each ruled out from its search signature when it can be (migration 0022).
 """
 
 from __future__ import annotations
@@ -353,10 +354,13 @@ def is_frequent(*, tenant, query: str, scan=RECENT_SCAN, enough: int = 20) -> bo
 
 def mentions(query: str):
     """A conversation has a message or note containing the query — checked conversation by
-    conversation (parley_conversation_mentions, migration 0013)."""
+    conversation (parley_conversation_mentions): its search signature first, which rules out
+    most conversations that do not match from one row (migration 0022), then its messages."""
+    needle = SearchNorm(Value(query))
     return Func(
         F("pk"),
-        SearchNorm(Value(query)),
+        needle,
+        Func(needle, function="parley_search_query_bits"),
         function="parley_conversation_mentions",
         output_field=BooleanField(),
     )
