@@ -101,6 +101,30 @@ def plans_of(client, url, **extra) -> str:
     return "; ".join(summaries)
 
 
+def signature_summary(tenant, query: str = "refund") -> str:
+    """The search signatures of the tenant's conversations (migration 0022): how many, how
+    full, and the share a frequent word's list `q` passes over without reading messages."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), avg((SELECT sum(bit_count(w::bit(64))) FROM unnest(s.bits) w)), "
+            "count(*) FILTER (WHERE NOT parley_search_signature_admits("
+            "s.bits, parley_search_query_bits(parley_search_norm(%s)))) "
+            "FROM inbox_conversationsearchsignature s "
+            "JOIN inbox_conversation c ON c.id = s.conversation_id WHERE c.tenant_id = %s",
+            [query, tenant.pk],
+        )
+        rows, bits, ruled_out = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('inbox_conversationsearchsignature'))"
+        )
+        size = cursor.fetchone()[0]
+    return (
+        f"{rows:,} signatures, {float(bits or 0):.0f} of 4,096 bits set on average; "
+        f"`{query}` rules out {ruled_out / max(rows, 1):.0%} of them from the signature alone; "
+        f"table {size} (all tenants)"
+    )
+
+
 def p95(values):
     values = sorted(values)
     return values[max(0, int(round(0.95 * len(values))) - 1)]
@@ -220,6 +244,7 @@ def bench_tenant(slug: str, runs: int) -> dict:
         for name, values in per_op.items()
     }
     results["search_detail"] = search_detail
+    results["signatures"] = signature_summary(tenant)
     results["counts_detail"] = counts_detail
     results["longest_thread"] = longest_len
     with connection.cursor() as cursor:
@@ -275,6 +300,7 @@ def render(main: dict, other: dict | None, runs: int) -> str:
     lines += ["", "Search, per query (p50 / p95 ms; plan: scans and rows read):", ""]
     for name, (q, p50, p_95, plan) in main["search_detail"].items():
         lines.append(f"- {name} (`{q}`): {p50:.1f} / {p_95:.1f} — {plan}")
+    lines += ["", f"Search signatures: {main['signatures']}."]
     if other:
         lines += [
             "",

@@ -21,6 +21,8 @@ class Contact(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "-created_at"], name="contact_tenant_created"),
             models.Index(fields=["tenant", "-id"], name="contact_tenant_id_desc"),
+            # Contact search walks the tenant's contacts in name order (selectors/search.py).
+            models.Index(fields=["tenant", "name", "id"], name="contact_tenant_name"),
         ]
 
     def __str__(self):
