@@ -31,7 +31,8 @@ import binascii
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value, Window
+from django.db.models.functions import RowNumber
 from django.utils.dateparse import parse_datetime
 
 from inbox.models import Contact, ContactIdentity, Conversation, Message
@@ -223,29 +224,31 @@ def _searchable(tenant, visible, position):
     return qs.order_by("-created_at", "-id")
 
 
-def _recent_scan_sql(tenant, visible, position, query, wanted, scan=RECENT_SCAN):
-    window = _searchable(tenant, visible, position).values("id", "created_at", "text")[:scan]
-    sql, params = window.query.sql_with_params()
+def _recent_scan(tenant, visible, position, query, wanted, scan=RECENT_SCAN):
+    """Read the next `scan` searchable messages older than `position`, newest first.
+
+    Returns (the ids of at most `wanted` of them containing the query, the window's last
+    (created_at, id) when it was read to its end — None when the page filled first or the
+    history ended inside the window). One pass: the window's last row comes back with the
+    matches (`rn = scan`), so a window that does not fill the page is not read twice."""
+    numbered = _searchable(tenant, visible, position).annotate(
+        rn=Window(RowNumber(), order_by=[F("created_at").desc(), F("id").desc()])
+    )
+    sql, params = numbered.values("id", "created_at", "text", "rn")[:scan].query.sql_with_params()
     # `sql` is Django-compiled with placeholders; values travel in params. The outer filter
     # runs over the index-ordered window and stops at `wanted` rows. parley_search_norm_scan
     # equals parley_search_norm, without unaccent on ASCII text (migration 0021).
-    return (
-        f"SELECT w.id FROM ({sql}) AS w "  # noqa: S608
-        "WHERE strpos(parley_search_norm_scan(w.text), parley_search_norm(%s)) > 0 "
-        "ORDER BY w.created_at DESC, w.id DESC LIMIT %s",
-        [*params, query, wanted],
-    )
-
-
-def _window_end(tenant, visible, position, scan=RECENT_SCAN):
-    """(created_at, id) of the last message of the scanned window, or None when the window
-    reached the start of the history."""
-    row = (
-        _searchable(tenant, visible, position)
-        .values_list("created_at", "id")[scan - 1 : scan]
-        .first()
-    )
-    return row
+    match = "strpos(parley_search_norm_scan(w.text), parley_search_norm(%s)) > 0"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id, w.created_at, {match}, w.rn FROM ({sql}) AS w "  # noqa: S608
+            f"WHERE {match} OR w.rn = %s ORDER BY w.created_at DESC, w.id DESC LIMIT %s",
+            [query, *params, query, scan, wanted],
+        )
+        rows = cursor.fetchall()
+    ids = [pk for pk, _at, hit, _rn in rows if hit]
+    end = next(((at, pk) for pk, at, _hit, rn in rows if rn == scan), None)
+    return ids, (end if len(ids) < wanted else None)
 
 
 def _trigram_sql(tenant, visible, position, query, wanted):
@@ -256,12 +259,6 @@ def _trigram_sql(tenant, visible, position, query, wanted):
         .values("id")[:wanted]
     )
     return qs.query.sql_with_params()
-
-
-def _ids(sql, params) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _planned_ids(sql, params, *, off: tuple[str, ...]) -> list[int]:
@@ -316,10 +313,10 @@ def search_messages(
     ids: list[int] = []
     scanned, window, strategy = 0, scan, "recent scan"
     while True:
-        ids += _ids(*_recent_scan_sql(tenant, visible, position, query, wanted - len(ids), window))
+        found, end = _recent_scan(tenant, visible, position, query, wanted - len(ids), window)
+        ids += found
         if len(ids) >= wanted:
             break
-        end = _window_end(tenant, visible, position, window)
         if end is None:  # the start of the history: everything was read
             break
         scanned, position = scanned + window, end
@@ -358,7 +355,7 @@ def is_frequent(*, tenant, query: str, scan=RECENT_SCAN, enough: int = 20) -> bo
     query = _usable(query)
     if not query:
         return False
-    hits = len(_ids(*_recent_scan_sql(tenant, None, None, query, enough, scan)))
+    hits = len(_recent_scan(tenant, None, None, query, enough, scan)[0])
     return hits / scan * _estimated_messages() > 10 * TRIGRAM_MAX
 
 
