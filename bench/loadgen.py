@@ -21,18 +21,22 @@ def _encode(host: str, port: int, req: Request) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """(status, whether the server keeps the connection open) of one HTTP/1.1 answer, its
+    body read past (Content-Length or chunked)."""
     head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    chunked = False
-    for line in head.split(b"\r\n")[1:]:
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length, chunked, keep = 0, False, True
+    for line in lines[1:]:
         name, _, value = line.partition(b":")
-        name = name.strip().lower()
+        name, value = name.strip().lower(), value.strip().lower()
         if name == b"content-length":
-            length = int(value.strip())
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value:
             chunked = True
+        elif name == b"connection" and value == b"close":
+            keep = False
     if chunked:
         while True:
             size = int((await reader.readuntil(b"\r\n")).strip(), 16)
@@ -41,7 +45,7 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
                 break
     elif length:
         await reader.readexactly(length)
-    return status
+    return status, keep
 
 
 class Conn:
@@ -55,7 +59,8 @@ class Conn:
         self.writer.write(_encode(self.host, self.port, req))
         await self.writer.drain()
         try:
-            return await _read_response(self.reader)
+            status, _keep = await read_response(self.reader)
+            return status
         except (asyncio.IncompleteReadError, ConnectionError):
             self.writer = None
             return 0

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bench.loadgen import read_response
+
 LANGUAGES = [
     "Xin chào! Áo này còn size M không?",
     "สวัสดีครับ ส่งของวันนี้ได้ไหมครับ",
@@ -433,7 +435,7 @@ class _Conn:
         try:
             async with asyncio.timeout(timeout):
                 await self.writer.drain()
-                status, keep = await _read_response(self.reader)
+                status, keep = await read_response(self.reader)
         except TimeoutError:
             self.close()
             raise _HttpError("ReadTimeout") from None
@@ -474,31 +476,6 @@ class _Pool:
     async def __aexit__(self, *exc) -> None:
         for conn in self.idle:
             conn.close()
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
-    length, chunked, keep = 0, False, True
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding" and b"chunked" in value:
-            chunked = True
-        elif name == b"connection" and value == b"close":
-            keep = False
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    elif length:
-        await reader.readexactly(length)
-    return status, keep
 
 
 async def run_load(
