@@ -99,11 +99,7 @@ def signals_detect_for_message(*, message) -> None:
 
     Never breaks the caller: a failure here is logged and rolled back to a savepoint, the
     message itself is kept."""
-    if (
-        message.kind != Message.Kind.MESSAGE
-        or message.direction != Message.Direction.IN
-        or message.author_kind != Message.AuthorKind.CUSTOMER
-    ):
+    if not message.is_from_customer:
         return
     try:
         if not _may_signal(message):
@@ -122,11 +118,7 @@ def signals_detect_for_messages(*, messages) -> None:
     write fail, each message is detected one by one, each in its savepoint."""
     wanted: dict[int, tuple] = {}  # conversation id -> (connection, conversation, signals)
     for message in messages:
-        if (
-            message.kind != Message.Kind.MESSAGE
-            or message.direction != Message.Direction.IN
-            or message.author_kind != Message.AuthorKind.CUSTOMER
-        ):
+        if not message.is_from_customer:
             continue
         try:
             if not _may_signal(message):

@@ -94,6 +94,16 @@ class Message(TenantOwnedModel):
         return self.kind == self.Kind.NOTE
 
     @property
+    def is_from_customer(self) -> bool:
+        """The customer's own message: not a note, comment, activity line or outbound reply
+        (what automation and TikTok signals read)."""
+        return (
+            self.kind == self.Kind.MESSAGE
+            and self.direction == self.Direction.IN
+            and self.author_kind == self.AuthorKind.CUSTOMER
+        )
+
+    @property
     def error_text(self) -> str:
         """Why a send failed, in the reader's language when the code is a known one."""
         known = SEND_ERRORS.get(self.error_code)

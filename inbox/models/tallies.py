@@ -16,8 +16,13 @@ deleted tenant, label or channel only leaves groups that sum to zero (dropped by
 from django.db import models
 from django.db.models import Q
 
+# The columns that name a group (ReadTally adds the user).
+GROUP_FIELDS = ["label_id", "label2_id", "status", "assignee_id", "team_id", "kind", "channel_id"]
 
-class ConversationTally(models.Model):
+
+class TallyRows(models.Model):
+    """A group's change rows (n = +1 / -1, folded=False) and its folded row (folded=True)."""
+
     tenant_id = models.BigIntegerField()
     label_id = models.BigIntegerField(default=0)
     # A second label (> label_id) for the groups of conversations with both; 0 for one label.
@@ -31,22 +36,18 @@ class ConversationTally(models.Model):
     folded = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
+
+
+class ConversationTally(TallyRows):
+    class Meta:
         indexes = [
             models.Index(fields=["tenant_id", "label_id"], name="tally_tenant_label"),
             models.Index(fields=["id"], condition=Q(folded=False), name="tally_unfolded"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "tenant_id",
-                    "label_id",
-                    "label2_id",
-                    "status",
-                    "assignee_id",
-                    "team_id",
-                    "kind",
-                    "channel_id",
-                ],
+                fields=["tenant_id", *GROUP_FIELDS],
                 condition=Q(folded=True),
                 name="tally_one_folded_row_per_group",
             )
@@ -56,7 +57,7 @@ class ConversationTally(models.Model):
         return f"tally {self.tenant_id}/{self.label_id}/{self.status}: {self.n}"
 
 
-class ReadTally(models.Model):
+class ReadTally(TallyRows):
     """How many conversations of each group are NOT unread for a user, kept by the triggers
     of migration 0018 — so unread = ConversationTally − ReadTally(user 0) − ReadTally(user),
     a sum over a few hundred rows whatever the size of the inbox.
@@ -66,18 +67,7 @@ class ReadTally(models.Model):
     `unread_condition`'s negation). user_id 0: conversations without any customer message
     (never unread for anyone). The same groups, change rows and fold as ConversationTally."""
 
-    tenant_id = models.BigIntegerField()
     user_id = models.BigIntegerField()
-    label_id = models.BigIntegerField(default=0)
-    # A second label (> label_id) for the groups of conversations with both; 0 for one label.
-    label2_id = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=16)
-    assignee_id = models.BigIntegerField(default=0)
-    team_id = models.BigIntegerField(default=0)
-    kind = models.CharField(max_length=8)
-    channel_id = models.BigIntegerField()
-    n = models.IntegerField()
-    folded = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -86,17 +76,7 @@ class ReadTally(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "tenant_id",
-                    "user_id",
-                    "label_id",
-                    "label2_id",
-                    "status",
-                    "assignee_id",
-                    "team_id",
-                    "kind",
-                    "channel_id",
-                ],
+                fields=["tenant_id", "user_id", *GROUP_FIELDS],
                 condition=Q(folded=True),
                 name="readtally_one_folded_row_per_group",
             )

@@ -170,7 +170,7 @@ def conversation_match(*, tenant, query: str, frequent: bool) -> Q:
     contact_ids = matching_contact_ids(tenant=tenant, query=query)
     if frequent:
         return Q(contact_id__in=contact_ids) | Q(mentions(query))
-    if len(matching_contact_ids(tenant=tenant, query=query)[:MANY_CONTACTS]) >= MANY_CONTACTS:
+    if len(contact_ids[:MANY_CONTACTS]) >= MANY_CONTACTS:
         # A common name: the list walk meets a match soon, test each conversation.
         by_message = matching_messages(tenant=tenant, query=query).values("conversation_id")
         return Q(contact_id__in=contact_ids) | Q(pk__in=by_message)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-GROUP = "tenant_id, label_id, label2_id, status, assignee_id, team_id, kind, channel_id"
+from inbox.models.tallies import GROUP_FIELDS
+
+GROUP = ", ".join(["tenant_id", *GROUP_FIELDS])
 # Each tally's table and the columns of its groups.
 TALLIES = {
     "inbox_conversationtally": GROUP,

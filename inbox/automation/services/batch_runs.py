@@ -43,8 +43,14 @@ from inbox.automation.selectors import (
 )
 from inbox.models import Conversation, Message
 
-from .rule_actions import bot_line, capped_detail, conversation_variables, refused_detail
-from .rule_runs import AD_SOURCES, STALE_AFTER, is_customer_message
+from .rule_actions import (
+    bot_line,
+    capped_detail,
+    conversation_variables,
+    refused_detail,
+    rule_run,
+)
+from .rule_runs import AD_SOURCES, STALE_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +81,7 @@ def automation_run_for_messages(messages: list[Message]) -> list[Message]:
     rest, ours = [], []
     for message in messages:
         rules = rules_loaded(tenant=message.tenant, enabled_only=True)
-        if is_customer_message(message) and rules and reply_only(rules):
+        if message.is_from_customer and rules and reply_only(rules):
             ours.append(message)
         else:
             rest.append(message)
@@ -142,17 +148,7 @@ def _evaluate(message, state, now, runs, rows) -> None:
             continue
         rule = data.rule
         outcome, detail = _act(rule, conversation, state, settings, now, rows)
-        runs.append(
-            RuleRun(
-                tenant_id=tenant.pk,
-                rule=rule,
-                message=message,
-                conversation=conversation,
-                outcome=outcome,
-                detail=detail[:300],
-                created_at=now,
-            )
-        )
+        runs.append(rule_run(rule, message, conversation, outcome, detail, now))
         if outcome not in (RuleRun.Outcome.COOLDOWN, RuleRun.Outcome.AGENT_ACTIVE) and (
             rule.stop_after
         ):

@@ -240,7 +240,14 @@ def rule_fire(
         template_outcome, template_detail = _send_template(rule, conversation, now)
         if template_detail:
             outcome, detail = template_outcome, template_detail
-    return RuleRun.objects.create(
+    run = rule_run(rule, message, conversation, outcome, detail, now)
+    run.save()
+    return run
+
+
+def rule_run(rule, message, conversation, outcome: str, detail: str, now) -> RuleRun:
+    """A rule's run, unsaved: saved one by one, bulk-created by a batch."""
+    return RuleRun(
         tenant_id=conversation.tenant_id,
         rule=rule,
         message=message,

@@ -43,15 +43,6 @@ def _conversation_state(conversation: Conversation, situation: Situation) -> tup
     )
 
 
-def is_customer_message(message: Message) -> bool:
-    """Only inbound customer messages trigger rules: never outbound, bot, echo or notes."""
-    return (
-        message.kind == Message.Kind.MESSAGE
-        and message.direction == Message.Direction.IN
-        and message.author_kind == Message.AuthorKind.CUSTOMER
-    )
-
-
 def _is_first_message(message: Message) -> bool:
     earlier = (
         Message.objects.for_tenant(message.tenant_id)
@@ -122,7 +113,7 @@ def automation_may_act(message: Message) -> bool:
     in the process (cached rules and keyword automaton, no query per message). When not, the
     caller records only the claim (``automation_claims_record``)."""
     rules = rules_loaded(tenant=message.tenant, enabled_only=True)
-    if not rules or not is_customer_message(message):
+    if not rules or not message.is_from_customer:
         return False
     matcher = tenant_matcher(tenant=message.tenant)
     keyword_ids = matcher.matched_keys(message.text) if message.text else set()
@@ -166,7 +157,7 @@ def automation_run_for_message(
         message = (
             Message.objects.select_related("tenant", "conversation").filter(pk=message_id).first()
         )
-    if message is None or not is_customer_message(message):
+    if message is None or not message.is_from_customer:
         return []
     tenant = message.tenant
     rules = rules_loaded(tenant=tenant, enabled_only=True)
