@@ -29,8 +29,9 @@ A failed automation run is queued as a task.
 Exactly once holds as before: a crash (SIGKILL, a lost connection) rolls the whole batch back
 and its events stay pending for the next claim; message and automation writes are idempotent
 (``ON CONFLICT DO NOTHING`` on the provider message id; the ``MessageAutomation`` claim).
-Events whose provider must be asked for customer names are processed after the batch, one by
-one, outside its transaction (a slow profile API must not hold the batch's locks).
+Events whose provider must be asked for customer names (a new Messenger customer) wait out the
+batch: their names are asked after it commits, outside any transaction (a slow profile API must
+not hold the batch's locks), then those events are processed together as a batch of their own.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ from .processing import (
     route,
     webhook_event_process,
 )
-from .profiles import profile_lookup_needed
+from .profiles import (
+    ProfileNames,
+    profile_names_fetch,
+    unknown_customers,
+    with_profile_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +136,25 @@ def webhook_events_drain(
 
 
 def webhook_events_process_batch(
-    *, event_ids: list[int] | None = None, limit: int = BATCH_SIZE
+    *,
+    event_ids: list[int] | None = None,
+    limit: int = BATCH_SIZE,
+    names: ProfileNames | None = None,
 ) -> BatchResult:
-    """Claim and process one batch: the given pending events, or the fair next ``limit``."""
+    """Claim and process one batch: the given pending events, or the fair next ``limit``.
+    ``names``: the profile names looked up for these events' new customers (the batch's
+    second pass, below)."""
     result = BatchResult()
-    deferred: list[int] = []
+    alone: list[int] = []  # met another batch in a deadlock: processed again, alone
+    lookups: dict[int, set] = {}  # new nameless customers: named first, then processed
     with transaction.atomic(), memo_scope(), effects.processing_pass() as current:
         events = _claim(event_ids, limit)
         result.claimed = len(events)
         parsed = {event.pk: _parse(event) for event in events}  # once per event
+        if names is not None:
+            parsed = {pk: _named(batch, names) for pk, batch in parsed.items()}
+        else:
+            lookups = unknown_customers({e.pk: (e.provider, parsed[e.pk]) for e in events})
         keys = {event.pk: _customer_keys(event, parsed[event.pk]) for event in events}
         ours = _try_lock(set().union(*keys.values()))
         finished, quiet, ready = [], [], []
@@ -146,10 +162,9 @@ def webhook_events_process_batch(
             if not keys[event.pk] <= ours:
                 result.skipped += 1
                 continue
-            if profile_lookup_needed(event.provider, event.body):
-                deferred.append(event.pk)
-                continue
-            ready.append(event)
+            if event.pk not in lookups:
+                ready.append(event)
+        lookups = {pk: customers for pk, customers in lookups.items() if keys[pk] <= ours}
         fast, slow = _split(ready, parsed, keys)
         if fast and _process_fast(fast, parsed, current, quiet):
             finished += fast
@@ -160,7 +175,7 @@ def webhook_events_process_batch(
             if outcome is True:
                 finished.append(event)
             elif outcome is None:
-                deferred.append(event.pk)
+                alone.append(event.pk)
             else:
                 result.failed += 1
         if finished:
@@ -169,13 +184,29 @@ def webhook_events_process_batch(
             automation_claims_record(quiet)
         result.processed = len(finished)
         current.register_on_commit()
-    for event_id in deferred:  # after the commit: the profile API is called without locks
+    if lookups:  # after the commit: the profile APIs are called without locks or transaction
+        _named_pass(lookups, result)
+    for event_id in alone:
         try:
             webhook_event_process(event_id=event_id)
         except Exception:  # recorded on the event; the sweeper retries it
             log.warning("webhook event %s failed; left for the sweeper", event_id)
-    result.deferred = len(deferred)
+    result.deferred = len(alone) + len(lookups)
     return result
+
+
+def _named_pass(lookups: dict[int, set], result: BatchResult) -> None:
+    """The events whose new customers had no names: their names asked of the provider, then
+    the events processed together as one batch (set-based, automation in the pass) — not one
+    by one with a task each for their automation."""
+    names = profile_names_fetch(set().union(*lookups.values()))
+    second = webhook_events_process_batch(event_ids=sorted(lookups), names=names)
+    result.processed += second.processed
+    result.failed += second.failed
+
+
+def _named(parsed: ParsedBatch | None, names: ProfileNames) -> ParsedBatch | None:
+    return parsed if parsed is None else with_profile_names(parsed, names)
 
 
 def _outcomes_write(events: list[WebhookEvent]) -> None:

@@ -16,6 +16,7 @@ from inbox.services import http
 log = logging.getLogger(__name__)
 
 ProfileNames = dict[tuple[str, str], str]  # (account id, customer id) → name
+Customer = tuple[str, str, str]  # (provider, account id, customer id)
 
 
 def profile_names_for_event(event_id: int) -> ProfileNames:
@@ -23,76 +24,85 @@ def profile_names_for_event(event_id: int) -> ProfileNames:
     webhooks carry names). Runs outside any transaction; a failed lookup leaves the name empty."""
     found = (
         WebhookEvent.objects.filter(pk=event_id, status=WebhookEvent.Status.PENDING)
-        .values_list("provider", flat=True)
+        .values_list("provider", "body")
         .first()
     )
     if found is None:
         return {}
+    provider, body = found
     try:
-        module = registry.get(found)
-    except LookupError:
+        parsed = registry.get(provider).parse(clean_strings(json.loads(bytes(body or b""))))
+    except (LookupError, ValueError, PayloadError, RecursionError):
+        return {}  # processing records the failure
+    unknown = unknown_customers({event_id: (provider, parsed)})
+    return profile_names_fetch(unknown.get(event_id, set()))
+
+
+def unknown_customers(
+    events: dict[int, tuple[str, ParsedBatch | None]],
+) -> dict[int, set[Customer]]:
+    """Per event (id → provider and parsed body), its nameless customers not yet known, for
+    providers whose webhooks carry no names: one query for all the events of a pass."""
+    wanted: dict[int, set[Customer]] = {}
+    for event_id, (provider, parsed) in events.items():
+        if parsed is None or not _has_profile_api(provider):
+            continue
+        nameless = {
+            (provider, item.account_id, item.contact_external_id)
+            for item in (*parsed.messages, *parsed.referrals, *parsed.activities)
+            if item.contact_external_id and not item.contact_name
+        }
+        if nameless:
+            wanted[event_id] = nameless
+    if not wanted:
         return {}
-    if not module.HAS_PROFILE_API:
-        return {}
-    body = WebhookEvent.objects.filter(pk=event_id).values_list("body", flat=True).first()
-    channels, unknown = _unknown_customers(module, body)
+    every = set().union(*wanted.values())
+    known = set(
+        ContactIdentity.objects.filter(
+            channel__provider__in={provider for provider, _, _ in every},
+            channel__account_id__in={account for _, account, _ in every},
+            external_id__in={customer for _, _, customer in every},
+        ).values_list("channel__provider", "channel__account_id", "external_id")
+    )
+    unknown = {event_id: nameless - known for event_id, nameless in wanted.items()}
+    return {event_id: customers for event_id, customers in unknown.items() if customers}
+
+
+def profile_names_fetch(customers: set[Customer]) -> ProfileNames:
+    """The names the providers' profile APIs give for these customers (one HTTP client per
+    channel). Call it outside any transaction; a failed lookup leaves the name out."""
     names: ProfileNames = {}
-    for account_id, customer_id in sorted(unknown):
-        channel = channels.get(account_id)
+    by_channel: dict[tuple[str, str], list[str]] = {}
+    for provider, account_id, customer_id in sorted(customers):
+        by_channel.setdefault((provider, account_id), []).append(customer_id)
+    for (provider, account_id), customer_ids in by_channel.items():
+        module = registry.get(provider)
+        channel = Channel.objects.filter(provider=provider, account_id=account_id).first()
         if channel is None:
             continue
-        try:
-            with http.client_for(channel) as client:
-                name = module.fetch_profile_name(
-                    client,
-                    base_url=http.base_url_for(channel),
-                    credentials=channel.credentials,
-                    external_id=customer_id,
-                    **http.provider_opts(module.NAME),
-                )
-        except ProviderError as exc:
-            log.info("profile of a %s customer not fetched: %s", module.NAME, exc.code)
-            continue
-        if name:
-            names[(account_id, customer_id)] = name
+        with http.client_for(channel) as client:
+            for customer_id in customer_ids:
+                try:
+                    name = module.fetch_profile_name(
+                        client,
+                        base_url=http.base_url_for(channel),
+                        credentials=channel.credentials,
+                        external_id=customer_id,
+                        **http.provider_opts(module.NAME),
+                    )
+                except ProviderError as exc:
+                    log.info("profile of a %s customer not fetched: %s", provider, exc.code)
+                    continue
+                if name:
+                    names[(account_id, customer_id)] = name
     return names
 
 
-def profile_lookup_needed(provider: str, body) -> bool:
-    """Whether processing this event should first ask the provider for customer names (a
-    provider whose webhooks carry none, and a customer not yet known)."""
+def _has_profile_api(provider: str) -> bool:
     try:
-        module = registry.get(provider)
+        return registry.get(provider).HAS_PROFILE_API
     except LookupError:
         return False
-    return module.HAS_PROFILE_API and bool(_unknown_customers(module, body)[1])
-
-
-def _unknown_customers(module, body) -> tuple[dict[str, Channel], set[tuple[str, str]]]:
-    """The channels named by the event and its nameless customers not yet known there."""
-    try:
-        batch = module.parse(clean_strings(json.loads(bytes(body or b""))))
-    except (ValueError, PayloadError, RecursionError):
-        return {}, set()  # processing records the failure
-    wanted = {
-        (item.account_id, item.contact_external_id)
-        for item in (*batch.messages, *batch.referrals, *batch.activities)
-        if item.contact_external_id and not item.contact_name
-    }
-    if not wanted:
-        return {}, set()
-    channels = {
-        c.account_id: c
-        for c in Channel.objects.filter(
-            provider=module.NAME, account_id__in={account for account, _ in wanted}
-        )
-    }
-    known = set(
-        ContactIdentity.objects.filter(
-            channel__in=channels.values(), external_id__in={customer for _, customer in wanted}
-        ).values_list("channel__account_id", "external_id")
-    )
-    return channels, wanted - known
 
 
 def with_profile_names(batch: ParsedBatch, names: ProfileNames) -> ParsedBatch:

@@ -39,12 +39,25 @@ def tiktok_body(*, business: str, customer: str, text: str, at_ms: int) -> bytes
     ).encode()
 
 
-def store(bodies: list[bytes]) -> list[int]:
+def messenger_body(*, page: str, customer: str, text: str, at_ms: int) -> bytes:
+    """A Messenger text message: it carries no name (the profile API gives it)."""
+    messaging = {
+        "sender": {"id": customer},
+        "recipient": {"id": page},
+        "timestamp": at_ms,
+        "message": {"mid": f"m_{secrets.token_hex(10)}", "text": text},
+    }
+    return json.dumps(
+        {"object": "page", "entry": [{"id": page, "time": at_ms, "messaging": [messaging]}]}
+    ).encode()
+
+
+def store(bodies: list[bytes], provider: str = "tiktok") -> list[int]:
     """The events stored pending, in this order (ids ascending), as intake stores them."""
-    module = registry.get("tiktok")
+    module = registry.get(provider)
     rows = [
         WebhookEvent(
-            provider="tiktok",
+            provider=provider,
             body=body,
             dedup_key=f"test:{secrets.token_hex(8)}",
             account_id=route_account(module, json.loads(body)),
