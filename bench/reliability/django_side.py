@@ -155,7 +155,7 @@ def seed_quiet(count: int) -> dict:
 
 
 def reply(seconds: float, per_second: float) -> dict:
-    from inbox.models import Message
+    from inbox.models import Conversation, Message
 
     try:
         from inbox.services.sending import message_send
@@ -168,22 +168,29 @@ def reply(seconds: float, per_second: float) -> dict:
         started = time.monotonic()
         try:
             close_old_connections()
+            # A customer waiting for an answer among the newest messages, as an agent working
+            # the inbox picks one. (The oldest unanswered message of the last 30 minutes was an
+            # anti-join over every message since then: its cost grew with the run, to 0.55 of
+            # the 2 cores in PostgreSQL after 8 minutes at 200 webhooks/s.)
+            newest = Message.objects.filter(direction="in", kind="message").order_by("-id")
+            waiting = [
+                conversation_id
+                for conversation_id, text in newest.values_list("conversation_id", "text")[:100]
+                if KEYWORD not in (text or "").lower()
+            ]
             candidate = (
-                Message.objects.filter(
-                    direction="in",
-                    kind="message",
-                    created_at__gte=timezone.now() - timedelta(minutes=30),
+                Conversation.objects.filter(
+                    pk__in=waiting,
+                    business_messages_since_customer=0,
+                    last_customer_message_at__gte=timezone.now() - timedelta(minutes=2),
                 )
-                .exclude(text__icontains=KEYWORD)
-                .exclude(conversation__messages__direction="out")
-                .select_related("conversation")
-                .order_by("created_at")
+                .order_by("-last_customer_message_at")
                 .first()
             )
             if candidate is not None:
                 try:
                     message_send(
-                        conversation=candidate.conversation,
+                        conversation=candidate,
                         text=f"rel-reply {uuid.uuid4().hex}",
                         author_kind="agent",
                     )
