@@ -512,3 +512,43 @@ def test_conversation_changes_are_announced_after_commit(
     assert len(updates) == 1 and updates[0]["label_ids"] == [hot.pk]
     # The same shape as the inbox's own conversation.updated (tests/channels/test_webhook_payloads)
     assert set(updates[0]) == set(conversation_payload(conversation))
+
+
+def test_rules_load_every_relation_in_two_queries(
+    tenant_a, agent_a, conversation, django_assert_num_queries
+):
+    """The pipeline loads each tenant's rules once per pass: the relations' ids come as arrays
+    with the rules (not one query per relation), and say the same as the related rows."""
+    from inbox.automation.engine import RULE_PREFETCH, RuleData
+    from inbox.automation.selectors import rule_list, rules_loaded
+
+    vip, spam, hot, cold = (
+        LabelFactory(tenant=tenant_a, name=n) for n in ["VIP", "Spam", "Hot", "Cold"]
+    )
+    make_rule(
+        tenant_a,
+        channels=[conversation.channel, ChannelFactory(tenant=tenant_a)],
+        labels_required=[vip],
+        labels_excluded=[spam],
+        add_labels=[hot, cold],
+        remove_labels=[vip],
+        assign_agents=[agent_a],
+    )
+    make_rule(tenant_a, name="Bare", keywords=("hello", "xin chào"))
+    assert len(RULE_PREFETCH) == 7
+
+    with django_assert_num_queries(2):
+        loaded = rules_loaded(tenant=tenant_a)
+
+    expected = [RuleData.from_rule(rule) for rule in rule_list(tenant=tenant_a)]
+    assert [vars(d) for d in loaded] == [vars(d) for d in expected]
+    first, bare = loaded
+    assert (
+        first.channel_ids == {c.pk for c in first.rule.channels.all()}
+        and len(first.channel_ids) == 2
+    )
+    assert (first.labels_required, first.labels_excluded) == ({vip.pk}, {spam.pk})
+    assert first.add_label_ids == sorted([hot.pk, cold.pk]) and first.remove_label_ids == [vip.pk]
+    assert first.agent_ids == [agent_a.pk]
+    assert bare.channel_ids == set() and bare.agent_ids == []
+    assert sorted(k.text for k in bare.keywords) == ["hello", "xin chào"]
