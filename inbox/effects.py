@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
+from django.core.cache import cache
 from django.db import transaction
 
 from config.celery import app as celery_app
@@ -48,6 +49,14 @@ COMMENTS_FETCH = "inbox.comments_fetch"
 POST_FETCH = "inbox.post_fetch"
 COMMENT_AUTOMATION_RUN = "automation.run_for_comment"
 
+# Tasks of which one queued copy is enough: it does all the work pending when it starts, so a
+# second copy queued behind one not yet started would find nothing. Every processing pass that
+# stores a signal asked for a signals send: ~9 a second at 200 webhooks/s, half finding nothing.
+# The flag is taken when the task starts (``task_started``) and expires on its own, so a lost
+# task delays the next by at most QUEUED_TTL (the periodic sweeps still run).
+COALESCED = frozenset({SIGNALS_SEND})
+QUEUED_TTL = 3
+
 
 def task_on_commit(name: str, *args, countdown: float | None = None) -> None:
     """Send the task once the current transaction commits (at once outside of one)."""
@@ -55,7 +64,30 @@ def task_on_commit(name: str, *args, countdown: float | None = None) -> None:
     if current is not None:
         current.task(name, args, countdown)
         return
-    transaction.on_commit(partial(task_send, name, *args, countdown=countdown))
+    transaction.on_commit(partial(_task_send_on_commit, name, *args, countdown=countdown))
+
+
+def _task_send_on_commit(name: str, *args, countdown: float | None = None) -> bool:
+    """``task_send``, or for a ``COALESCED`` task, unless a copy is already queued."""
+    if name in COALESCED and not countdown:
+        try:
+            if not cache.add(_queued_key(name, args), 1, timeout=QUEUED_TTL):
+                return True
+        except Exception:  # the cache unreachable: send anyway
+            log.warning("queued flag of %s not readable; sending", name, exc_info=True)
+    return task_send(name, *args, countdown=countdown)
+
+
+def task_started(name: str, *args) -> None:
+    """A ``COALESCED`` task started: the next work needs a copy of its own."""
+    try:
+        cache.delete(_queued_key(name, args))
+    except Exception:  # expires on its own
+        log.warning("queued flag of %s not cleared", name, exc_info=True)
+
+
+def _queued_key(name: str, args: tuple) -> str:
+    return "effects:queued:" + ":".join([name, *map(str, args)])
 
 
 def task_send(name: str, *args, countdown: float | None = None) -> bool:
@@ -204,7 +236,7 @@ def automation_run(message) -> None:
 
 def _pass_send(tasks: list[tuple], hints: list[tuple[int, str, dict]]) -> None:
     for name, args, countdown in tasks:
-        task_send(name, *args, countdown=countdown)
+        _task_send_on_commit(name, *args, countdown=countdown)
     realtime.broadcast_many(hints)  # hints: it logs what it could not send, never raises
 
 

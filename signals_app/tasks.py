@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def signals_send_pending(tenant_id: int) -> None:
     """Send one batch of the tenant's pending reports. A full batch enqueues the next one
     before sending, so several workers drain a large backlog in parallel."""
+    effects.task_started(effects.SIGNALS_SEND, tenant_id)
     claim = sending.signal_reports_claim(tenant_id=tenant_id)
     if claim is None:
         return

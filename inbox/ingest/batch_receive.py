@@ -51,6 +51,7 @@ from inbox.outbound_webhooks.payloads import (
 )
 from inbox.phone_numbers import whatsapp_phone
 from inbox.providers.base import InboundMessage, ParsedBatch
+from inbox.push.selectors import tenant_has_push_devices
 from inbox.services._sql import insert_many_ignore_conflict
 from signals_app.services import signals_detect_for_messages
 
@@ -464,7 +465,8 @@ def _effects(items: list[_Item], people: dict) -> None:
             conversation_id=conversation.pk,
             message_id=message.pk,
         )
-        effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
+        if tenant_has_push_devices(tenant_id):
+            effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
         if not item.inbound.content_stripped:
             effects.automation_run(message)
         if any(a.kind != "share_post" for a in item.inbound.attachments):

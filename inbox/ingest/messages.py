@@ -15,6 +15,7 @@ from inbox.csat_replies import rating_from_reply
 from inbox.models import Attachment, Channel, Conversation, Message
 from inbox.outbound_webhooks.payloads import conversation_payload, message_payload
 from inbox.providers.base import InboundMessage
+from inbox.push.selectors import tenant_has_push_devices
 from inbox.services._sql import insert_ignore_conflict
 from inbox.services.csat import csat_rating_record, csat_survey_open
 from signals_app.services import signals_detect_for_message
@@ -86,7 +87,8 @@ def message_receive(*, channel: Channel, inbound: InboundMessage) -> Message | N
         conversation_id=conversation.pk,
         message_id=message.pk,
     )
-    effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
+    if tenant_has_push_devices(channel.tenant_id):
+        effects.task_on_commit(effects.PUSH_NOTIFY, message.pk)
     if not inbound.content_stripped:
         effects.automation_run(message)
     if any(a.kind != "share_post" for a in inbound.attachments):

@@ -144,10 +144,29 @@ def webhook_events_process_batch(
     """Claim and process one batch: the given pending events, or the fair next ``limit``.
     ``names``: the profile names looked up for these events' new customers (the batch's
     second pass, below)."""
+    # One memo for the batch and its named pass: ms apart, the same tenants' rules and routes.
+    with memo_scope():
+        result, lookups, alone = _batch(event_ids, limit, names)
+        if lookups:  # after the commit: the profile APIs are called without locks or transaction
+            _named_pass(lookups, result)
+    for event_id in alone:
+        try:
+            webhook_event_process(event_id=event_id)
+        except Exception:  # recorded on the event; the sweeper retries it
+            log.warning("webhook event %s failed; left for the sweeper", event_id)
+    result.deferred = len(alone) + len(lookups)
+    return result
+
+
+def _batch(
+    event_ids: list[int] | None, limit: int, names: ProfileNames | None
+) -> tuple[BatchResult, dict[int, set], list[int]]:
+    """One transaction: claim, store, automate. Returns the result, the events left for the
+    named pass (their new customers' names to ask first) and those to process again alone."""
     result = BatchResult()
     alone: list[int] = []  # met another batch in a deadlock: processed again, alone
     lookups: dict[int, set] = {}  # new nameless customers: named first, then processed
-    with transaction.atomic(), memo_scope(), effects.processing_pass() as current:
+    with transaction.atomic(), effects.processing_pass() as current:
         events = _claim(event_ids, limit)
         result.claimed = len(events)
         parsed = {event.pk: _parse(event) for event in events}  # once per event
@@ -184,15 +203,7 @@ def webhook_events_process_batch(
             automation_claims_record(quiet)
         result.processed = len(finished)
         current.register_on_commit()
-    if lookups:  # after the commit: the profile APIs are called without locks or transaction
-        _named_pass(lookups, result)
-    for event_id in alone:
-        try:
-            webhook_event_process(event_id=event_id)
-        except Exception:  # recorded on the event; the sweeper retries it
-            log.warning("webhook event %s failed; left for the sweeper", event_id)
-    result.deferred = len(alone) + len(lookups)
-    return result
+    return result, lookups, alone
 
 
 def _named_pass(lookups: dict[int, set], result: BatchResult) -> None:

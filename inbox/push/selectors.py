@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from inbox.models import Conversation
+from inbox.pass_memo import memo
 from inbox.selectors.conversations import visible_conversations
 from tenants.models import Membership
 
@@ -15,6 +16,15 @@ def notification_setting_for(*, tenant, user) -> NotificationSetting:
     """The person's setting, or an unsaved one holding the defaults."""
     found = NotificationSetting.objects.for_tenant(tenant).filter(user=user).first()
     return found or NotificationSetting(tenant=tenant, user=user)
+
+
+def tenant_has_push_devices(tenant_id: int) -> bool:
+    """Whether anybody of the business subscribed a device (once per processing pass): a new
+    message of a business nobody subscribed in queues no push task at all."""
+    return memo(
+        ("push_devices", tenant_id),
+        lambda: PushSubscription.objects.for_tenant(tenant_id).exists(),
+    )
 
 
 def subscriptions_of(*, tenant, user) -> list[PushSubscription]:

@@ -280,3 +280,28 @@ def test_when_tiktok_is_back_reports_waiting_out_a_long_backoff_go_at_once(tenan
     assert SignalReport.objects.filter(next_attempt_at__gt=timezone.now()).count() == 0
     drain(tenant_a)
     assert SignalReport.objects.filter(status="sent").count() == 4
+
+
+def test_one_queued_send_per_tenant_takes_the_reports_of_passes_after_it(tenant_a, connect, fake):
+    """A pass that stores a signal asks for a send; while one is queued and not started, the
+    next passes' asks add nothing (it will claim their reports too); once it started, the next
+    ask queues a new one."""
+    from django.core.cache import cache
+
+    from inbox import effects
+
+    connect(tenant_a)
+    fake.reset()
+    _pending(tenant_a, 2)
+    queued = effects._queued_key(effects.SIGNALS_SEND, (tenant_a.pk,))
+    cache.add(queued, 1, timeout=60)  # a send is in the queue, its task not started
+    effects._task_send_on_commit(effects.SIGNALS_SEND, tenant_a.pk)  # eager here: would send now
+    assert SignalReport.objects.filter(status="pending").count() == 2
+
+    signals_send_pending.delay(tenant_a.pk)  # the queued one starts: takes both
+    assert SignalReport.objects.filter(status="sent").count() == 2
+    assert cache.get(queued) is None and fake.requests("/event/track/").count() == 1
+
+    _pending(tenant_a, 1)
+    effects._task_send_on_commit(effects.SIGNALS_SEND, tenant_a.pk)  # none queued: sent
+    assert SignalReport.objects.filter(status="sent").count() == 3
