@@ -43,6 +43,7 @@ class ConversationInfo:
     assignee_id: int  # 0: unassigned
     label_ids: tuple[int, ...]
     is_open: bool
+    source_version: str = ""  # the conversation row's version these facts were read at
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,10 @@ class ReportConversation(TenantOwnedModel):
     # the ReportDay rows (reports.facts.day_shares), taken back by the next refresh.
     day_shares = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    # The version of the conversation row this refresh read (``reports.raw.ROW_VERSION``):
+    # every write on the conversation or its messages writes the row, so the sweep skips a
+    # conversation whose row is still the one it refreshed from (``report_sweep``).
+    source_version = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 
 from inbox.automation.engine import tenant_zone
@@ -15,6 +16,14 @@ from inbox.models import Conversation, CsatSurvey, Message
 from tenants.models import Tenant
 
 from .facts import ConversationInfo, Rating, Row, Schedule
+
+# A conversation row's version: the transaction that last wrote it (PostgreSQL's xmin) and the
+# row's updated_at (which tells two writes of one transaction apart).
+ROW_VERSION = RawSQL(
+    """"inbox_conversation"."xmin"::text || '/' || """
+    """extract(epoch FROM "inbox_conversation"."updated_at")::text""",
+    [],
+)
 
 
 def tenant_schedule(tenant_id: int) -> Schedule:
@@ -37,9 +46,9 @@ def conversation_infos(ids: Iterable[int]) -> dict[int, tuple[int, ConversationI
     ).values_list("conversation_id", "label_id"):
         labels[conversation_id].append(label_id)
     infos = {}
-    for c in Conversation.objects.filter(pk__in=ids).values(
+    for c in Conversation.objects.filter(pk__in=ids).annotate(version=ROW_VERSION).values(
         "id", "tenant_id", "created_at", "channel_id", "campaign_name", "campaign_id", "team_id",
-        "assignee_id", "status",
+        "assignee_id", "status", "version",
     ):  # fmt: skip
         infos[c["id"]] = (
             c["tenant_id"],
@@ -52,6 +61,7 @@ def conversation_infos(ids: Iterable[int]) -> dict[int, tuple[int, ConversationI
                 assignee_id=c["assignee_id"] or 0,
                 label_ids=tuple(sorted(labels[c["id"]])),
                 is_open=c["status"] != Conversation.Status.RESOLVED,
+                source_version=c["version"],
             ),
         )
     return infos

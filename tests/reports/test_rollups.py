@@ -312,3 +312,34 @@ def test_a_conversation_only_the_bot_answered_is_bot_handled(world):
     assert within_bound(figures.resolution_median, 3600)
     assert figures.first_response_median is None  # a bot's answer is not a first response
     assert day.end_dt.astimezone(UTC) - day.start_dt.astimezone(UTC) == timedelta(hours=23)
+
+
+@pytest.mark.django_db
+def test_the_sweep_refreshes_only_conversations_written_since_their_last_refresh(world):
+    """Each run re-reads the conversations of the last minutes (a write may commit after the
+    run began); of those it refreshes only the ones whose row was written since their last
+    refresh, and the figures still equal the direct computation."""
+    now = START + timedelta(days=1)
+    made = []
+    for n in range(3):
+        conversation = Conversation.objects.create(
+            tenant=world["tenant"],
+            channel=world["channels"][n % 2],
+            contact=world["contact"],
+            created_at=START,
+        )
+        _write(world, conversation, [("customer", 0)], START)
+        made.append(conversation)
+    Conversation.objects.filter(pk__in=[c.pk for c in made]).update(
+        updated_at=now - timedelta(minutes=1)
+    )
+    assert report_sweep(now=now) == 3
+    assert report_sweep(now=now + timedelta(seconds=30)) == 0  # re-read, not written: skipped
+
+    # An agent's answer whose transaction committed after the last run began: its write time
+    # is before that run, inside the re-read window.
+    _write(world, made[1], [("agent1", 60)], START)
+    Conversation.objects.filter(pk=made[1].pk).update(updated_at=now + timedelta(seconds=20))
+    assert report_sweep(now=now + timedelta(seconds=60)) == 1
+    _check_agree(world)
+    assert report_sweep(now=now + timedelta(seconds=90)) == 0
