@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0005_dense_histograms'),
+        ("reports", "0005_dense_histograms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportconversation',
-            name='source_version',
+            model_name="reportconversation",
+            name="source_version",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]
