@@ -77,3 +77,20 @@ def tiktok_channel(tenant, account: str) -> Channel:
         credentials={"access_token": f"act.{account}"},
         settings={"simulator": True},
     )
+
+
+def price_rule(tenant) -> None:
+    """The tenant's keyword auto-reply: "price" → "Prices!", no cooldown."""
+    from inbox.automation import services
+
+    services.rule_save(
+        tenant=tenant,
+        actor=None,
+        data={
+            "name": "Price",
+            "trigger": "keywords",
+            "reply_text": "Prices!",
+            "cooldown_minutes": 0,
+        },
+        keywords=["price"],
+    )

@@ -15,7 +15,7 @@ from inbox.ingest.pipeline import webhook_events_drain, webhook_events_process_b
 from inbox.ingest.sweep import sweep_pending
 from inbox.models import Conversation, Message, WebhookEvent
 
-from .events import now_ms, store, tiktok_body, tiktok_channel
+from .events import now_ms, price_rule, store, tiktok_body, tiktok_channel
 
 SHOP_A = "-000pipelineShopA0001"
 SHOP_B = "-000pipelineShopB0001"
@@ -152,20 +152,8 @@ def test_one_account_burst_takes_only_its_share_of_a_batch(tenant_a, tenant_b):
 
 
 def test_automation_runs_in_the_pass_once_per_message_and_redeliveries_change_nothing(tenant_a):
-    from inbox.automation import services
-
     channel = tiktok_channel(tenant_a, SHOP_A)
-    services.rule_save(
-        tenant=tenant_a,
-        actor=None,
-        data={
-            "name": "Price",
-            "trigger": "keywords",
-            "reply_text": "Prices!",
-            "cooldown_minutes": 0,
-        },
-        keywords=["price"],
-    )
+    price_rule(tenant_a)
     start = now_ms()
     bodies = [
         tiktok_body(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from inbox.automation import services
 from inbox.automation.models import RuleRun
 from inbox.ingest.pipeline import webhook_events_process_batch
 from inbox.models import Channel, Contact, Message, WebhookEvent
@@ -15,7 +14,7 @@ from inbox.providers import messenger
 from inbox.providers.base import ProviderError
 from inbox.simulator.store import DatabaseStore
 
-from .events import messenger_body, now_ms, store
+from .events import messenger_body, now_ms, price_rule, store
 
 PAGE = "104857362918299"
 
@@ -32,17 +31,7 @@ def page(tenant_a):
         credentials={"access_token": f"EAA.{PAGE}.t"},
         settings={"simulator": True},
     )
-    services.rule_save(
-        tenant=tenant_a,
-        actor=None,
-        data={
-            "name": "Price",
-            "trigger": "keywords",
-            "reply_text": "Prices!",
-            "cooldown_minutes": 0,
-        },
-        keywords=["price"],
-    )
+    price_rule(tenant_a)
     return channel
 
 
