@@ -93,6 +93,9 @@ def profile_names_fetch(customers: set[Customer]) -> ProfileNames:
                 except ProviderError as exc:
                     log.info("profile of a %s customer not fetched: %s", provider, exc.code)
                     continue
+                except Exception:  # never keep the events waiting on a name
+                    log.warning("profile of a %s customer failed", provider, exc_info=True)
+                    continue
                 if name:
                     names[(account_id, customer_id)] = name
     return names

@@ -100,9 +100,13 @@ def test_new_customers_are_named_once_then_stored_and_answered_in_one_pass(page,
     assert _in_texts(page, "7100000000000002") == ["price?", "thanks"]
 
 
-def test_a_profile_api_failure_stores_the_message_nameless_not_stuck(page, monkeypatch):
+@pytest.mark.parametrize(
+    "failure",
+    [ProviderError("the profile API answered 503", code=503, permanent=False), KeyError("name")],
+)
+def test_a_profile_api_failure_stores_the_message_nameless_not_stuck(page, monkeypatch, failure):
     def down(client, **kwargs):
-        raise ProviderError("the profile API answered 503", code=503, permanent=False)
+        raise failure
 
     monkeypatch.setattr(messenger, "fetch_profile_name", down)
     store(
