@@ -13,7 +13,7 @@ import pytest
 
 from inbox.automation.models import MessageAutomation
 from inbox.models import Channel, Message, WebhookEvent
-from tests.pipeline.events import now_ms, store, tiktok_body
+from tests.pipeline.events import now_ms, price_rule, store, tiktok_body
 
 from .conftest import ROOT
 
@@ -69,7 +69,6 @@ def _second_worker() -> subprocess.Popen:
 def test_two_worker_processes_drain_one_backlog_without_doubles(
     celery_worker_process, tenant_a, tenant_b
 ):
-    from inbox.automation import services
 
     channels = [
         Channel.objects.create(
@@ -83,17 +82,7 @@ def test_two_worker_processes_drain_one_backlog_without_doubles(
         for i, shop in enumerate(SHOPS)
     ]
     for tenant in (tenant_a, tenant_b):
-        services.rule_save(
-            tenant=tenant,
-            actor=None,
-            data={
-                "name": "Price",
-                "trigger": "keywords",
-                "reply_text": "Prices!",
-                "cooldown_minutes": 0,
-            },
-            keywords=["price"],
-        )
+        price_rule(tenant)
     start = now_ms()
     ids = store(
         [
