@@ -69,7 +69,6 @@ def _second_worker() -> subprocess.Popen:
 def test_two_worker_processes_drain_one_backlog_without_doubles(
     celery_worker_process, tenant_a, tenant_b
 ):
-
     channels = [
         Channel.objects.create(
             tenant=tenant_a if i < 2 else tenant_b,
