@@ -50,11 +50,14 @@ POST_FETCH = "inbox.post_fetch"
 COMMENT_AUTOMATION_RUN = "automation.run_for_comment"
 
 # Tasks of which one queued copy is enough: it does all the work pending when it starts, so a
-# second copy queued behind one not yet started would find nothing. Every processing pass that
-# stores a signal asked for a signals send: ~9 a second at 200 webhooks/s, half finding nothing.
-# The flag is taken when the task starts (``task_started``) and expires on its own, so a lost
-# task delays the next by at most QUEUED_TTL (the periodic sweeps still run).
-COALESCED = frozenset({SIGNALS_SEND})
+# second copy queued behind one not yet started would find nothing but a pass that finds
+# nothing. The value: how many leading arguments tell copies apart (a signals send per tenant;
+# one processing wake-up for all, whatever event ids it carries). At 200 webhooks/s the web
+# processes sent ~100 wake-ups a second and the processing passes ~9 signals sends, most of
+# them finding nothing while the tasks behind them waited (docs/reliability.md). The flag is
+# taken when the task starts (``task_started``) and expires on its own, so a lost task delays
+# the next by at most QUEUED_TTL (the sweeps still run).
+COALESCED = {WEBHOOK_EVENTS_PROCESS: 0, SIGNALS_SEND: 1}
 QUEUED_TTL = 3
 
 
@@ -64,22 +67,24 @@ def task_on_commit(name: str, *args, countdown: float | None = None) -> None:
     if current is not None:
         current.task(name, args, countdown)
         return
-    transaction.on_commit(partial(_task_send_on_commit, name, *args, countdown=countdown))
+    transaction.on_commit(partial(task_send_once, name, *args, countdown=countdown))
 
 
-def _task_send_on_commit(name: str, *args, countdown: float | None = None) -> bool:
-    """``task_send``, or for a ``COALESCED`` task, unless a copy is already queued."""
+def task_send_once(name: str, *args, countdown: float | None = None) -> bool:
+    """``task_send``, except that a ``COALESCED`` task is not sent while a copy of it is
+    queued and not started yet."""
     if name in COALESCED and not countdown:
         try:
             if not cache.add(_queued_key(name, args), 1, timeout=QUEUED_TTL):
                 return True
-        except Exception:  # the cache unreachable: send anyway
+        except Exception:  # the cache unreachable: send anyway (the broker may be too)
             log.warning("queued flag of %s not readable; sending", name, exc_info=True)
     return task_send(name, *args, countdown=countdown)
 
 
 def task_started(name: str, *args) -> None:
-    """A ``COALESCED`` task started: the next work needs a copy of its own."""
+    """A ``COALESCED`` task started (with these arguments): the work stored from now on needs
+    a copy of its own."""
     try:
         cache.delete(_queued_key(name, args))
     except Exception:  # expires on its own
@@ -87,7 +92,7 @@ def task_started(name: str, *args) -> None:
 
 
 def _queued_key(name: str, args: tuple) -> str:
-    return "effects:queued:" + ":".join([name, *map(str, args)])
+    return "effects:queued:" + ":".join([name, *map(str, args[: COALESCED[name]])])
 
 
 def task_send(name: str, *args, countdown: float | None = None) -> bool:
@@ -236,7 +241,7 @@ def automation_run(message) -> None:
 
 def _pass_send(tasks: list[tuple], hints: list[tuple[int, str, dict]]) -> None:
     for name, args, countdown in tasks:
-        _task_send_on_commit(name, *args, countdown=countdown)
+        task_send_once(name, *args, countdown=countdown)
     realtime.broadcast_many(hints)  # hints: it logs what it could not send, never raises
 
 

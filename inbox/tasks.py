@@ -5,7 +5,6 @@ import logging
 from celery import shared_task
 
 from inbox import effects
-from inbox.ingest.dispatch import wake_taken
 from inbox.ingest.pipeline import webhook_events_drain
 from inbox.ingest.processing import webhook_event_process
 from inbox.ingest.sweep import sweep_pending
@@ -42,7 +41,7 @@ def webhook_events_process_task(event_ids: list[int]) -> int:
     """A wake-up from the ingest dispatcher (the ids it stored): the worker claims pending
     events fairly, in batches, until the backlog is drained — the named ones among them, or
     another worker has them already."""
-    wake_taken()
+    effects.task_started(effects.WEBHOOK_EVENTS_PROCESS)
     result = webhook_events_drain()
     if result.claimed and result.more_left:  # a long backlog: the next task goes on
         effects.task_send(effects.WEBHOOK_EVENTS_PROCESS, [])

@@ -74,8 +74,9 @@ class RuleData:
         )
 
 
-RULE_PREFETCH = (
-    "keywords",
+# The relations whose ids alone a RuleData needs: loaded as arrays with the rules (one query
+# instead of one per relation; the processing pipeline loads every tenant's rules per pass).
+RULE_ID_ARRAYS = (
     "channels",
     "labels_required",
     "labels_excluded",
@@ -83,9 +84,7 @@ RULE_PREFETCH = (
     "remove_labels",
     "assign_agents",
 )
-# The relations whose ids alone a RuleData needs: loaded as arrays with the rules (one query
-# instead of one per relation; the processing pipeline loads every tenant's rules per pass).
-RULE_ID_ARRAYS = RULE_PREFETCH[1:]
+RULE_PREFETCH = ("keywords", *RULE_ID_ARRAYS)
 
 
 @dataclass

@@ -18,7 +18,6 @@ import queue
 import threading
 import time
 
-from django.core.cache import cache
 from django.db import connections
 
 from inbox import effects
@@ -28,33 +27,11 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _dispatcher: _Dispatcher | None = None
 
-# At most one wake-up waits in the broker queue. A processing task claims every pending event
-# fairly, not the ids it was sent, so a second wake-up queued behind a first that has not
-# started adds nothing but a pass that finds nothing — and at 200 webhooks/s, ~100 of them a
-# second filled the queue, so an automation or signals task queued behind them waited tens of
-# seconds (docs/reliability.md). The flag is taken (deleted) when a task starts, before it
-# claims: whoever finds it set knows a task is still to claim what it just stored. It expires
-# on its own, so a lost wake-up delays the next by at most WAKE_TTL (the sweeper still runs).
-WAKE_KEY = "inbox:webhook-events:wake-queued"
-WAKE_TTL = 3
-
 
 def wake_workers(event_ids: list[int]) -> None:
-    """Ask a worker to process pending events, unless a wake-up is already queued."""
-    try:
-        if not cache.add(WAKE_KEY, 1, timeout=WAKE_TTL):
-            return
-    except Exception:  # the cache unreachable: wake anyway (the broker may be too)
-        log.warning("wake-up flag not readable; publishing", exc_info=True)
-    effects.task_send(effects.WEBHOOK_EVENTS_PROCESS, event_ids)
-
-
-def wake_taken() -> None:
-    """A processing task started: the next stored event needs a wake-up of its own."""
-    try:
-        cache.delete(WAKE_KEY)
-    except Exception:  # expires on its own
-        log.warning("wake-up flag not cleared", exc_info=True)
+    """Ask a worker to process pending events, unless a wake-up is already queued (a task
+    claims every pending event fairly, not the ids it was sent: ``effects.COALESCED``)."""
+    effects.task_send_once(effects.WEBHOOK_EVENTS_PROCESS, event_ids)
 
 
 class _Dispatcher:

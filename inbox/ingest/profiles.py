@@ -75,9 +75,16 @@ def profile_names_fetch(customers: set[Customer]) -> ProfileNames:
     by_channel: dict[tuple[str, str], list[str]] = {}
     for provider, account_id, customer_id in sorted(customers):
         by_channel.setdefault((provider, account_id), []).append(customer_id)
+    channels = {
+        (c.provider, c.account_id): c
+        for c in Channel.objects.filter(
+            provider__in={provider for provider, _ in by_channel},
+            account_id__in={account for _, account in by_channel},
+        )
+    }
     for (provider, account_id), customer_ids in by_channel.items():
         module = registry.get(provider)
-        channel = Channel.objects.filter(provider=provider, account_id=account_id).first()
+        channel = channels.get((provider, account_id))
         if channel is None:
             continue
         with http.client_for(channel) as client:

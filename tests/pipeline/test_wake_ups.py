@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from inbox.ingest.dispatch import WAKE_KEY, wake_workers
+from inbox import effects
+from inbox.ingest.dispatch import wake_workers
 from inbox.models import Message, WebhookEvent
 from inbox.tasks import webhook_events_process_task
 
 from .events import now_ms, store, tiktok_body, tiktok_channel
+
+WAKE_KEY = effects._queued_key(effects.WEBHOOK_EVENTS_PROCESS, ())
 
 SHOP = "-000pipelineWakeShop01"
 

@@ -295,7 +295,7 @@ def test_one_queued_send_per_tenant_takes_the_reports_of_passes_after_it(tenant_
     _pending(tenant_a, 2)
     queued = effects._queued_key(effects.SIGNALS_SEND, (tenant_a.pk,))
     cache.add(queued, 1, timeout=60)  # a send is in the queue, its task not started
-    effects._task_send_on_commit(effects.SIGNALS_SEND, tenant_a.pk)  # eager here: would send now
+    effects.task_send_once(effects.SIGNALS_SEND, tenant_a.pk)  # eager here: would send now
     assert SignalReport.objects.filter(status="pending").count() == 2
 
     signals_send_pending.delay(tenant_a.pk)  # the queued one starts: takes both
@@ -303,5 +303,5 @@ def test_one_queued_send_per_tenant_takes_the_reports_of_passes_after_it(tenant_
     assert cache.get(queued) is None and fake.requests("/event/track/").count() == 1
 
     _pending(tenant_a, 1)
-    effects._task_send_on_commit(effects.SIGNALS_SEND, tenant_a.pk)  # none queued: sent
+    effects.task_send_once(effects.SIGNALS_SEND, tenant_a.pk)  # none queued: sent
     assert SignalReport.objects.filter(status="sent").count() == 3
